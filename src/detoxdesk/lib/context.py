@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from detoxdesk.accounts import permissions
+
+CRISIS_LINES = (
+    ("988", "Suicide & Crisis Lifeline — call or text", "tel:988"),
+    ("1-800-662-4357", "SAMHSA National Helpline — free, confidential, 24/7", "tel:18006624357"),
+    ("911", "Emergency — someone may be overdosing or in danger", "tel:911"),
+)
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    """What every page's frame needs: crisis lines and the signed-in user's menu."""
+    user = request.user
+    nav: list[tuple[str, str]] = []
+    if user.is_authenticated:
+        if permissions.can(user, permissions.CENSUS_VIEW):
+            nav.append(("patients:census", "Census"))
+        if permissions.can(user, permissions.AUDIT_VIEW):
+            nav.append(("audit:log", "Audit log"))
+        if permissions.can(user, permissions.PROGRAM_CONFIGURE):
+            nav.append(("patients:program_settings", "Program settings"))
+    return {"crisis_lines": CRISIS_LINES, "staff_nav": nav}

@@ -1,0 +1,90 @@
+"""Request-wide behaviour: request ids, the program's time zone, and security headers."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+
+from detoxdesk.lib import requestid
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+class RequestIdMiddleware:
+    """Gives every request one id, so all the audit events it causes can be grouped."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = requestid.begin()
+        try:
+            return self.get_response(request)
+        finally:
+            requestid.end(token)
+
+
+class ProgramTimezoneMiddleware:
+    """Shows times in the time zone of the signed-in user's program."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tz_name = _program_timezone(request)
+        if tz_name:
+            timezone.activate(zoneinfo.ZoneInfo(tz_name))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+def _program_timezone(request: HttpRequest) -> str | None:
+    if not request.user.is_authenticated:
+        return None
+    cached = request.session.get("program_tz")
+    if cached:
+        return str(cached)
+    from detoxdesk.patients.models import Program
+
+    program = Program.objects.filter(facilities__memberships__user=request.user).first()
+    if program is None:
+        return None
+    request.session["program_tz"] = program.timezone
+    return program.timezone
+
+
+class SecurityHeadersMiddleware:
+    """A strict content security policy everywhere; no caching of signed-in pages."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
+        if request.user.is_authenticated:
+            # Every signed-in page may show patient data: never keep it in a cache.
+            add_never_cache_headers(response)
+        return response

@@ -1,0 +1,157 @@
+"""Recording withdrawal scales and vital signs: the only way they are written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from detoxdesk.accounts import permissions
+from detoxdesk.accounts.models import User
+from detoxdesk.audit import log
+from detoxdesk.clinical import errors, scales, vitals
+from detoxdesk.monitoring.models import Assessment, Scale, VitalSigns
+from detoxdesk.monitoring.policy import scale_bands
+from detoxdesk.patients.models import Episode
+
+
+def _check_time(field: str, when: datetime, episode: Episode, now: datetime) -> None:
+    if when > now + timedelta(seconds=settings.FUTURE_TOLERANCE_SECONDS):
+        raise ValidationError({field: "This time is in the future."})
+    if when < episode.admitted_at:
+        raise ValidationError({field: "This time is before the patient was admitted."})
+
+
+def _require(user: User, capability: str, episode: Episode) -> None:
+    if not permissions.can(user, capability, episode.facility):
+        raise PermissionDenied("Your role cannot record this for this patient.")
+    if episode.status != Episode.Status.ACTIVE:
+        raise ValidationError("This episode has ended; nothing more can be recorded on it.")
+
+
+def _invalid(exc: errors.InvalidInput) -> ValidationError:
+    if exc.fields:
+        return ValidationError(dict(exc.fields))
+    return ValidationError(str(exc))
+
+
+def do_record_assessment(
+    episode: Episode,
+    scale_code: str,
+    answers: Mapping[str, object],
+    *,
+    acting_user: User,
+    performed_at: datetime,
+    measured_heart_rate: int | None = None,
+    on_behalf_of_patient: bool = False,
+    note: str = "",
+    now: datetime | None = None,
+) -> Assessment:
+    """Score and store one withdrawal scale; the clinical core is the authority on the total.
+
+    ``now`` is the recording clock (the time of entry); it defaults to the present.
+    """
+    _require(acting_user, permissions.ASSESSMENT_RECORD, episode)
+    now = now or timezone.now()
+    _check_time("performed_at", performed_at, episode, now)
+    scale = scales.get_scale(scale_code)
+    answers = _with_derived_pulse(scale_code, answers, measured_heart_rate)
+    program = episode.facility.program
+    try:
+        result = scales.score(scale, answers, bands=scale_bands(program, scale))
+    except errors.InvalidInput as exc:
+        raise _invalid(exc) from None
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            episode=episode,
+            scale=scale_code,
+            items=dict(result.items),
+            total=result.total,
+            band=result.band or "",
+            band_label=result.band_label or "",
+            performed_at=performed_at,
+            recorded_at=now,
+            recorded_by=acting_user,
+            on_behalf_of_patient=on_behalf_of_patient and scale_code == Scale.SOWS,
+            measured_heart_rate=measured_heart_rate,
+            policy_version=program.policy_version,
+            note=note,
+        )
+        log.record(
+            "assessment.recorded",
+            actor=acting_user,
+            patient=episode.patient,
+            facility=episode.facility,
+            target=assessment,
+            changes={"scale": scale_code, "total": result.total, "band": result.band},
+        )
+    return assessment
+
+
+def _with_derived_pulse(
+    scale_code: str, answers: Mapping[str, object], heart_rate: int | None
+) -> Mapping[str, object]:
+    """COWS: fill the pulse item from a measured heart rate, or check the two agree."""
+    if scale_code != Scale.COWS or heart_rate is None:
+        return answers
+    derived = scales.cows_pulse_item(heart_rate)
+    given = answers.get("resting_pulse_rate")
+    if given in (None, ""):
+        return {**answers, "resting_pulse_rate": derived}
+    if given != derived:
+        raise ValidationError(
+            {
+                "resting_pulse_rate": f"A measured heart rate of {heart_rate}/min scores "
+                f"{derived} on this item, not {given}."
+            }
+        )
+    return answers
+
+
+VITAL_KEYS = ("heart_rate", "systolic", "diastolic", "respiratory_rate", "temperature_c", "spo2")
+
+
+def do_record_vitals(
+    episode: Episode,
+    values: Mapping[str, Any],
+    *,
+    acting_user: User,
+    measured_at: datetime,
+    now: datetime | None = None,
+) -> VitalSigns:
+    """Validate against the plausible ranges in the knowledge files and store one set of vitals."""
+    _require(acting_user, permissions.VITALS_RECORD, episode)
+    now = now or timezone.now()
+    _check_time("measured_at", measured_at, episode, now)
+    try:
+        clean = vitals.validate_vitals(values)
+    except errors.InvalidInput as exc:
+        raise _invalid(exc) from None
+    with transaction.atomic():
+        row = VitalSigns.objects.create(
+            episode=episode,
+            measured_at=measured_at,
+            recorded_at=now,
+            recorded_by=acting_user,
+            **{key: clean.get(key) for key in VITAL_KEYS},
+        )
+        log.record(
+            "vitals.recorded",
+            actor=acting_user,
+            patient=episode.patient,
+            facility=episode.facility,
+            target=row,
+            changes={
+                key: _json(clean.get(key)) for key in VITAL_KEYS if clean.get(key) is not None
+            },
+        )
+    return row
+
+
+def _json(value: object) -> object:
+    return value if isinstance(value, int | float) else str(value)

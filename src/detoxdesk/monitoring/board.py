@@ -1,0 +1,129 @@
+"""What the census board and chart show: the latest scores and vitals, and what is due.
+
+Everything is derived from the stored data at read time; nothing is scheduled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from detoxdesk.clinical import vitals
+from detoxdesk.clinical.vitals import VitalFlag
+from detoxdesk.monitoring.models import Assessment, Scale, VitalSigns
+from detoxdesk.monitoring.policy import vital_ranges
+from detoxdesk.patients.models import Episode, Program
+
+# The clinician-scored scales that make an assessment "done" for the due clock.
+SCHEDULED_SCALES = (Scale.COWS, Scale.CIWA_AR)
+
+
+@dataclass(frozen=True)
+class Due:
+    """When the next withdrawal assessment is due; ``interval`` None means no interval is set."""
+
+    interval: timedelta | None
+    due_at: datetime | None
+    overdue_by: timedelta | None
+    due_in: timedelta | None
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    episode: Episode
+    day_of_stay: int
+    cows: Assessment | None
+    ciwa_ar: Assessment | None
+    vitals: VitalSigns | None
+    vital_flags: Sequence[VitalFlag]
+    due: Due
+
+
+def next_due(
+    interval: timedelta | None, last_at: datetime | None, since: datetime, now: datetime
+) -> Due:
+    """Due one interval after the last scheduled score, or at admission if there is none."""
+    if interval is None:
+        return Due(None, None, None, None)
+    due_at = last_at + interval if last_at else since
+    if now >= due_at:
+        return Due(interval, due_at, now - due_at, None)
+    return Due(interval, due_at, None, due_at - now)
+
+
+LATEST: dict[str, tuple[type[Assessment] | type[VitalSigns], str, dict[str, object]]] = {
+    "latest_cows_id": (Assessment, "-performed_at", {"scale": Scale.COWS}),
+    "latest_ciwa_id": (Assessment, "-performed_at", {"scale": Scale.CIWA_AR}),
+    "latest_scheduled_id": (Assessment, "-performed_at", {"scale__in": SCHEDULED_SCALES}),
+    "latest_vitals_id": (VitalSigns, "-measured_at", {}),
+}
+
+
+def with_latest(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
+    """Annotate each episode with the ids of its latest COWS, CIWA-Ar, scheduled score, vitals."""
+    annotations = {}
+    for name, (model, order, filters) in LATEST.items():
+        rows = model._default_manager.filter(episode=OuterRef("pk"), **filters).order_by(order)
+        annotations[name] = Subquery(rows.values("pk")[:1])
+    return episodes.annotate(**annotations)
+
+
+def _annotated(episode: Episode, name: str) -> int | None:
+    value = episode.__dict__.get(name)
+    return int(value) if value is not None else None
+
+
+def board_rows(episodes: QuerySet[Episode], now: datetime) -> list[BoardRow]:
+    """One row per episode, in three queries whatever the number of episodes."""
+    rows = list(with_latest(episodes).select_related("patient", "bed", "facility__program"))
+    assessment_ids = {
+        _annotated(e, name)
+        for e in rows
+        for name in ("latest_cows_id", "latest_ciwa_id", "latest_scheduled_id")
+    }
+    vitals_ids = {_annotated(e, "latest_vitals_id") for e in rows}
+    assessments = Assessment.objects.in_bulk([i for i in assessment_ids if i is not None])
+    vital_rows = VitalSigns.objects.in_bulk([i for i in vitals_ids if i is not None])
+    return [_row(e, assessments, vital_rows, now) for e in rows]
+
+
+def _row(
+    episode: Episode,
+    assessments: dict[int, Assessment],
+    vital_rows: dict[int, VitalSigns],
+    now: datetime,
+) -> BoardRow:
+    program: Program = episode.facility.program
+    scheduled = assessments.get(_annotated(episode, "latest_scheduled_id") or 0)
+    latest_vitals = vital_rows.get(_annotated(episode, "latest_vitals_id") or 0)
+    return BoardRow(
+        episode=episode,
+        day_of_stay=episode.day_of_stay(now),
+        cows=assessments.get(_annotated(episode, "latest_cows_id") or 0),
+        ciwa_ar=assessments.get(_annotated(episode, "latest_ciwa_id") or 0),
+        vitals=latest_vitals,
+        vital_flags=flags_for(latest_vitals, program),
+        due=next_due(
+            episode.assessment_interval(program),
+            scheduled.performed_at if scheduled else None,
+            episode.admitted_at,
+            now,
+        ),
+    )
+
+
+def flags_for(row: VitalSigns | None, program: Program) -> list[VitalFlag]:
+    if row is None:
+        return []
+    values = {
+        "heart_rate": row.heart_rate,
+        "systolic": row.systolic,
+        "diastolic": row.diastolic,
+        "respiratory_rate": row.respiratory_rate,
+        "temperature_c": float(row.temperature_c) if row.temperature_c is not None else None,
+        "spo2": row.spo2,
+    }
+    return vitals.flag_vitals(values, vital_ranges(program))

@@ -1,0 +1,94 @@
+"""Trend charts drawn on the server as SVG: they work without JavaScript, under a strict CSP."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from detoxdesk.clinical import scales
+
+WIDTH, HEIGHT = 640, 200
+LEFT, RIGHT, TOP, BOTTOM = 40, 12, 12, 28
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    total: int
+    label: str
+
+
+@dataclass(frozen=True)
+class BandLine:
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    x: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    scale: scales.Scale
+    points: tuple[Point, ...]
+    band_lines: tuple[BandLine, ...]
+    ticks: tuple[Tick, ...]
+    width: int = WIDTH
+    height: int = HEIGHT
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+
+    @property
+    def plot_bottom(self) -> int:
+        return self.height - BOTTOM
+
+    @property
+    def plot_right(self) -> int:
+        return self.width - RIGHT
+
+    @property
+    def axis_max_y(self) -> int:
+        return TOP
+
+
+def trend(
+    scale: scales.Scale, series: Sequence[tuple[datetime, int]], start: datetime, end: datetime
+) -> Chart:
+    """Place each (time, total) between ``start`` and ``end``, 0 and the scale's maximum."""
+    span = max((end - start).total_seconds(), 1.0)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x_of(when: datetime) -> float:
+        return LEFT + plot_w * (when - start).total_seconds() / span
+
+    def y_of(total: float) -> float:
+        return TOP + plot_h * (1 - total / scale.max_total)
+
+    points = tuple(
+        Point(x_of(at), y_of(total), total, timezone.localtime(at).strftime("%b %d %H:%M"))
+        for at, total in sorted(series)
+    )
+    lines = tuple(
+        BandLine(y_of(band.low), f"{band.label} ≥ {band.low}")
+        for band in scale.bands
+        if band.low > 0
+    )
+    days = max(1, int(span // 86400))
+    step = max(1, days // 7)
+    ticks = tuple(
+        Tick(
+            x_of(start + (end - start) * i / days),
+            timezone.localtime(start + (end - start) * i / days).strftime("%b %d"),
+        )
+        for i in range(0, days + 1, step)
+    )
+    return Chart(scale, points, lines, ticks)

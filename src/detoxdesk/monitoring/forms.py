@@ -1,0 +1,86 @@
+"""Flowsheet forms. They only parse what was typed; the clinical core validates and scores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from detoxdesk.clinical import scales, vitals
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def _when_field(label: str) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        input_formats=DATETIME_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+def _local_now() -> str:
+    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+class AssessmentForm(forms.Form):
+    """One radio group per item of the scale, with every allowed value and its anchor."""
+
+    def __init__(self, scale: scales.Scale, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"performed_at": _local_now()})
+        super().__init__(*args, **kwargs)
+        self.scale = scale
+        self.fields["performed_at"] = _when_field("Time of assessment")
+        if scale.code == "cows":
+            self.fields["measured_heart_rate"] = forms.IntegerField(
+                required=False,
+                label="Measured resting heart rate (/min)",
+                help_text="Optional: fills in the pulse item from the measured rate.",
+            )
+        for item in scale.items:
+            self.fields[item.key] = forms.IntegerField(
+                required=False,
+                label=item.label,
+                help_text=item.prompt,
+                widget=forms.RadioSelect(
+                    choices=[(o.value, f"{o.value} — {o.anchor}") for o in item.options]
+                ),
+            )
+        if scale.administered_by == "self":
+            self.fields["on_behalf_of_patient"] = forms.BooleanField(
+                required=False,
+                initial=True,
+                label="Entered by staff with the patient's answers",
+            )
+        self.fields["note"] = forms.CharField(
+            required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note (optional)"
+        )
+
+    def item_fields(self) -> list[forms.BoundField]:
+        return [self[item.key] for item in self.scale.items]
+
+    def answers(self) -> dict[str, object]:
+        return {
+            item.key: self.cleaned_data.get(item.key)
+            for item in self.scale.items
+            if self.cleaned_data.get(item.key) is not None
+        }
+
+
+class VitalsForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"measured_at": _local_now()})
+        super().__init__(*args, **kwargs)
+        self.fields["measured_at"] = _when_field("Time measured")
+        for field in vitals.fields():
+            self.fields[field.key] = (
+                forms.DecimalField(
+                    required=False, decimal_places=1, label=f"{field.label} ({field.unit})"
+                )
+                if field.decimal
+                else forms.IntegerField(required=False, label=f"{field.label} ({field.unit})")
+            )
+
+    def values(self) -> dict[str, object]:
+        return {f.key: self.cleaned_data.get(f.key) for f in vitals.fields()}

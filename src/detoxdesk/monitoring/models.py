@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+
+
+def is_late(happened_at: datetime, recorded_at: datetime) -> bool:
+    return recorded_at - happened_at > timedelta(minutes=settings.LATE_ENTRY_MINUTES)
+
+
+class Scale(models.TextChoices):
+    COWS = "cows", "COWS"
+    SOWS = "sows", "SOWS"
+    CIWA_AR = "ciwa_ar", "CIWA-Ar"
+
+
+class Assessment(models.Model):
+    """One completed withdrawal scale. Totals and bands are computed by the clinical core."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    episode = models.ForeignKey(
+        "patients.Episode", on_delete=models.PROTECT, related_name="assessments"
+    )
+    scale = models.CharField(max_length=16, choices=Scale.choices)
+    items = models.JSONField(help_text="Item key to the value chosen.")
+    total = models.PositiveSmallIntegerField()
+    band = models.CharField(max_length=32, blank=True)
+    band_label = models.CharField(max_length=64, blank=True)
+    performed_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    on_behalf_of_patient = models.BooleanField(
+        default=False, help_text="A self-report scale entered by staff for the patient."
+    )
+    measured_heart_rate = models.PositiveSmallIntegerField(null=True, blank=True)
+    policy_version = models.PositiveIntegerField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-performed_at"]
+        indexes = [
+            models.Index(fields=["episode", "scale", "-performed_at"], name="assessment_latest_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scale_display()} {self.total} at {self.performed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_late_entry(self) -> bool:
+        return is_late(self.performed_at, self.recorded_at)
+
+
+class VitalSigns(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    episode = models.ForeignKey(
+        "patients.Episode", on_delete=models.PROTECT, related_name="vital_signs"
+    )
+    measured_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    heart_rate = models.PositiveSmallIntegerField(null=True, blank=True)
+    systolic = models.PositiveSmallIntegerField(null=True, blank=True)
+    diastolic = models.PositiveSmallIntegerField(null=True, blank=True)
+    respiratory_rate = models.PositiveSmallIntegerField(null=True, blank=True)
+    temperature_c = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    spo2 = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "vital signs"
+        ordering = ["-measured_at"]
+        indexes = [models.Index(fields=["episode", "-measured_at"], name="vitals_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"Vitals at {self.measured_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_late_entry(self) -> bool:
+        return is_late(self.measured_at, self.recorded_at)

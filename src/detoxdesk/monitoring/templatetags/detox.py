@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """A short, readable length of time: "45 min", "3 h 10 min", "2 d 4 h"."""
+    if value is None:
+        return ""
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"
+
+
+@register.filter
+def ago(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{duration(timezone.now() - value)} ago"
+
+
+@register.filter
+def flagged(flags: list[object], key: str) -> object | None:
+    """The flag for one vital sign, if any."""
+    return next((f for f in flags if getattr(f, "key", None) == key), None)
+
+
+@register.filter
+def get_item(mapping: dict[object, object], key: object) -> object | None:
+    return mapping.get(key)

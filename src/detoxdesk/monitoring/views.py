@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from detoxdesk.accounts import permissions
+from detoxdesk.audit import log
+from detoxdesk.clinical import scales
+from detoxdesk.lib.auth import staff_user
+from detoxdesk.lib.forms import apply_errors
+from detoxdesk.monitoring import actions
+from detoxdesk.monitoring.forms import AssessmentForm, VitalsForm
+from detoxdesk.monitoring.models import Scale
+from detoxdesk.monitoring.policy import scale_bands
+from detoxdesk.patients import access
+
+SCALE_SLUGS = {"cows": Scale.COWS, "sows": Scale.SOWS, "ciwa-ar": Scale.CIWA_AR}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_assessment(request: HttpRequest, episode_uuid: str, scale_slug: str) -> HttpResponse:
+    user = staff_user(request)
+    if scale_slug not in SCALE_SLUGS:
+        raise Http404("No such scale.")
+    episode = access.get_episode_for_user(
+        user, episode_uuid, capability=permissions.ASSESSMENT_RECORD
+    )
+    scale = scales.get_scale(SCALE_SLUGS[scale_slug])
+    form = AssessmentForm(scale, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = actions.do_record_assessment(
+                episode,
+                scale.code,
+                form.answers(),
+                acting_user=user,
+                performed_at=form.cleaned_data["performed_at"],
+                measured_heart_rate=form.cleaned_data.get("measured_heart_rate"),
+                on_behalf_of_patient=form.cleaned_data.get("on_behalf_of_patient", False),
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            band = f" ({assessment.band_label})" if assessment.band_label else ""
+            messages.success(request, f"{scale.name} {assessment.total}{band} recorded.")
+            return redirect("patients:chart", patient_uuid=episode.patient.uuid)
+    if request.method == "GET":
+        with transaction.atomic():
+            log.record(
+                "flowsheet.viewed",
+                actor=user,
+                patient=episode.patient,
+                facility=episode.facility,
+                changes={"scale": scale.code},
+            )
+    bands = scale_bands(episode.facility.program, scale)
+    return render(
+        request,
+        "monitoring/assessment_form.html",
+        {
+            "episode": episode,
+            "scale": scale,
+            "form": form,
+            "band_data": {
+                "items": len(scale.items),
+                "bands": [
+                    {"label": b.label, "low": b.low, "high": b.high}
+                    for b in (scale.bands if bands is None else bands)
+                ],
+            },
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_vitals(request: HttpRequest, episode_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    episode = access.get_episode_for_user(user, episode_uuid, capability=permissions.VITALS_RECORD)
+    form = VitalsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_record_vitals(
+                episode,
+                form.values(),
+                acting_user=user,
+                measured_at=form.cleaned_data["measured_at"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Vital signs recorded.")
+            return redirect("patients:chart", patient_uuid=episode.patient.uuid)
+    return render(request, "monitoring/vitals_form.html", {"episode": episode, "form": form})

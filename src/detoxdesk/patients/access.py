@@ -1,0 +1,46 @@
+"""Access helpers: each returns the object the user may see, or refuses.
+
+Outsiders (no role at the record's facility) get 404, so a guessed address reveals
+nothing; people who may see a record but not do the thing asked get 403.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from detoxdesk.accounts import permissions
+from detoxdesk.accounts.models import User
+from detoxdesk.patients.models import Episode, Patient
+
+
+def visible_patients(user: User) -> QuerySet[Patient]:
+    facility_ids = permissions.facility_ids_with(user, permissions.CHART_VIEW)
+    return Patient.objects.filter(episodes__facility_id__in=facility_ids).distinct()
+
+
+def get_patient_for_user(user: User, patient_uuid: UUID | str) -> Patient:
+    patient = visible_patients(user).filter(uuid=patient_uuid).select_related("program").first()
+    if patient is None:
+        raise Http404("No such patient.")
+    return patient
+
+
+def get_episode_for_user(
+    user: User, episode_uuid: UUID | str, *, capability: str | None = None
+) -> Episode:
+    """The episode if ``user`` may see its chart, checked for ``capability`` when given."""
+    facility_ids = permissions.facility_ids_with(user, permissions.CHART_VIEW)
+    episode = (
+        Episode.objects.filter(uuid=episode_uuid, facility_id__in=facility_ids)
+        .select_related("patient", "facility__program", "bed")
+        .first()
+    )
+    if episode is None:
+        raise Http404("No such episode.")
+    if capability and not permissions.can(user, capability, episode.facility):
+        raise PermissionDenied("Your role cannot do this for this patient.")
+    return episode

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Program(models.Model):
+    """A detox program: its facilities share one clinical policy.
+
+    The policy values here are the program's own choices. The product ships none of them
+    set where the clinical specification gives no default, and asks the director to set them.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, default="America/New_York")
+    assessment_interval_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How often withdrawal scores are due for an active episode. "
+        "Unset until the medical director chooses one.",
+    )
+    vital_ranges = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per vital sign, the low and high values beyond which the board flags a reading.",
+    )
+    sows_bands = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Optional SOWS bands chosen by the program; SOWS has no published bands.",
+    )
+    policy_version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Facility(models.Model):
+    class Kind(models.TextChoices):
+        INPATIENT = "inpatient", "Inpatient unit"
+        OUTPATIENT = "outpatient", "Outpatient clinic"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="facilities")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+
+    class Meta:
+        verbose_name_plural = "facilities"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Bed(models.Model):
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="beds")
+    label = models.CharField(max_length=32)
+
+    class Meta:
+        ordering = ["facility", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "label"], name="bed_label_unique_per_facility"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility.name} {self.label}"
+
+
+class Patient(models.Model):
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        INTERSEX = "intersex", "Intersex"
+        UNKNOWN = "unknown", "Not recorded"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="patients")
+    record_number = models.CharField(max_length=32)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    pronouns = models.CharField(max_length=32, blank=True)
+    date_of_birth = models.DateField()
+    sex_at_birth = models.CharField(max_length=16, choices=Sex.choices, default=Sex.UNKNOWN)
+    phone = models.CharField(max_length=32, blank=True)
+    allergies = models.TextField(
+        blank=True, help_text="Recorded allergies, or empty if none known."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "record_number"], name="patient_record_number_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def age_on(self, day: date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class Episode(models.Model):
+    """One stay or course of care at a facility, from admission to discharge."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DISCHARGED = "discharged", "Discharged"
+
+    class Stage(models.TextChoices):
+        EVALUATION = "evaluation", "Evaluation and intake"
+        STABILIZATION = "stabilization", "Stabilization"
+        TAPERING = "tapering", "Tapering"
+        AFTERCARE = "aftercare", "Aftercare"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="episodes")
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="episodes")
+    bed = models.ForeignKey(
+        Bed, null=True, blank=True, on_delete=models.PROTECT, related_name="episodes"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.STABILIZATION)
+    admitted_at = models.DateTimeField()
+    discharged_at = models.DateTimeField(null=True, blank=True)
+    assessment_interval_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Overrides the program's interval for this episode."
+    )
+
+    class Meta:
+        ordering = ["-admitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(status="active"),
+                name="episode_one_active_per_patient",
+            ),
+            models.UniqueConstraint(
+                fields=["bed"], condition=Q(status="active"), name="episode_one_active_per_bed"
+            ),
+        ]
+        indexes = [models.Index(fields=["facility", "status"], name="episode_facility_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.patient} at {self.facility} from {self.admitted_at:%Y-%m-%d}"
+
+    def day_of_stay(self, now: datetime) -> int:
+        """Day 1 is the calendar day of admission, in the active time zone."""
+        first = timezone.localdate(self.admitted_at)
+        return (timezone.localdate(now) - first).days + 1
+
+    def assessment_interval(self, program: Program) -> timedelta | None:
+        minutes = self.assessment_interval_minutes or program.assessment_interval_minutes
+        return timedelta(minutes=minutes) if minutes else None

@@ -1,0 +1,147 @@
+"""``detoxdesk calc NAME``: the calculator command line, run as a real process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from detoxdesk.clinical import calc
+from detoxdesk.clinical.errors import InvalidInput
+
+COWS_21 = {
+    "resting_pulse_rate": 4,
+    "sweating": 1,
+    "restlessness": 3,
+    "pupil_size": 1,
+    "bone_joint_aches": 2,
+    "runny_nose_tearing": 1,
+    "gi_upset": 2,
+    "tremor": 1,
+    "yawning": 1,
+    "anxiety_irritability": 2,
+    "gooseflesh_skin": 3,
+}
+
+
+def run_cli(*args: str, stdin: str = "", command: list[str] | None = None) -> tuple[int, str, str]:
+    argv = command or [sys.executable, "-m", "detoxdesk"]
+    done = subprocess.run(  # noqa: S603 - our own command, no shell
+        [*argv, *args], input=stdin, capture_output=True, text=True, timeout=60, check=False
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def calc_json(name: str, payload: object) -> tuple[int, dict[str, Any], str]:
+    status, stdout, stderr = run_cli("calc", name, stdin=json.dumps(payload))
+    return status, json.loads(stdout), stderr
+
+
+def test_it_scores_cows_from_standard_input() -> None:
+    status, output, stderr = calc_json("cows", COWS_21)
+    assert status == 0 and stderr == ""
+    assert output == {
+        "scale": "cows",
+        "total": 21,
+        "band": "moderate",
+        "band_label": "Moderate",
+        "max_total": 48,
+        "source": "wesson-ling-2003",
+        "band_source": "wesson-ling-2003",
+        "items": COWS_21,
+    }
+
+
+def test_it_scores_sows_without_a_band() -> None:
+    payload = dict.fromkeys(calc_items("sows"), 4)
+    status, output, _ = calc_json("sows", payload)
+    assert (status, output["total"], output["band"], output["max_total"]) == (0, 64, None, 64)
+
+
+def test_it_scores_ciwa_ar_under_its_command_line_name() -> None:
+    payload = {**dict.fromkeys(calc_items("ciwa_ar"), 2), "orientation": 1}
+    status, output, _ = calc_json("ciwa-ar", payload)
+    assert status == 0
+    assert (output["scale"], output["total"], output["band"]) == ("ciwa_ar", 19, "severe")
+    assert output["band_source"] == "asam-alcohol-2020"
+
+
+def calc_items(code: str) -> list[str]:
+    from detoxdesk.clinical import scales
+
+    return [item.key for item in scales.get_scale(code).items]
+
+
+def test_it_exits_2_naming_a_cows_item_of_3() -> None:
+    status, output, stderr = calc_json("cows", {**COWS_21, "resting_pulse_rate": 3})
+    assert (status, stderr) == (2, "")
+    assert output["fields"] == {"resting_pulse_rate": "Must be one of 0, 1, 2, 4."}
+    assert set(output) == {"error", "fields"} and output["error"]
+
+
+def test_it_exits_2_naming_a_missing_item() -> None:
+    payload = {key: value for key, value in COWS_21.items() if key != "tremor"}
+    status, output, _ = calc_json("cows", payload)
+    assert (status, output["fields"]) == (2, {"tremor": "This item is required."})
+
+
+@pytest.mark.parametrize("stdin", ['{"sweating": ', "not json", "", "   \n"])
+def test_it_exits_2_on_input_that_is_not_json(stdin: str) -> None:
+    status, stdout, stderr = run_cli("calc", "cows", stdin=stdin)
+    output = json.loads(stdout)
+    assert (status, stderr, output["fields"]) == (2, "", {})
+    assert set(output) == {"error", "fields"} and output["error"]
+
+
+@pytest.mark.parametrize("payload", [[1, 2], "cows", 3, None])
+def test_it_exits_2_when_the_json_is_not_an_object(payload: object) -> None:
+    status, output, _ = calc_json("cows", payload)
+    assert (status, output["fields"]) == (2, {})
+    assert "JSON object" in output["error"]
+
+
+def test_it_exits_2_for_an_unknown_calculator() -> None:
+    status, output, stderr = calc_json("mme-typo", {})
+    assert (status, stderr, output["fields"]) == (2, "", {})
+    assert "mme-typo" in output["error"] and "cows" in output["error"]
+
+
+@pytest.mark.parametrize("args", [(), ("cows", "sows"), ("--bogus",)])
+def test_it_exits_2_on_a_malformed_command(args: tuple[str, ...]) -> None:
+    status, stdout, stderr = run_cli("calc", *args, stdin="{}")
+    assert (status, stderr) == (2, "")
+    assert "Usage" in json.loads(stdout)["error"]
+
+
+def test_it_lists_the_calculators() -> None:
+    status, stdout, _ = run_cli("calc", "--list")
+    assert (status, stdout.split()) == (0, ["ciwa-ar", "cows", "sows"])
+
+
+def test_it_works_as_the_installed_console_script() -> None:
+    script = Path(sys.executable).with_name("detoxdesk")
+    if not script.exists():
+        pytest.skip("the detoxdesk console script is not installed in this environment")
+    status, stdout, _ = run_cli("calc", "cows", stdin=json.dumps(COWS_21), command=[str(script)])
+    assert (status, json.loads(stdout)["total"]) == (0, 21)
+
+
+# --- The registry, in process ---------------------------------------------------------------------
+
+
+def test_it_registers_each_calculator_once() -> None:
+    assert calc.names() == ("ciwa-ar", "cows", "sows")
+    assert set(calc.CALCULATORS) == set(calc.names())
+
+
+def test_it_runs_a_calculator_in_process() -> None:
+    assert calc.run("cows", COWS_21)["total"] == 21
+
+
+def test_it_refuses_an_unknown_calculator_in_process() -> None:
+    with pytest.raises(InvalidInput, match="Known calculators"):
+        calc.run("ciwa_ar", {})
