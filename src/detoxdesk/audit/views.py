@@ -64,15 +64,15 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if not permissions.can(user, permissions.AUDIT_VIEW):
         raise PermissionDenied("Only a director or an auditor can read the audit log.")
     form = AuditFilterForm(request.GET or None)
-    events = visible_events(user)
     filters: dict[str, object] = {}
     if form.is_bound and form.is_valid():
         filters = {k: v for k, v in form.cleaned_data.items() if v}
-        events = _filtered(events, filters)
-    events = events.select_related("actor", "patient", "facility").order_by("-at", "-id")
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Written before the read, so the listing counts and shows its own view consistently.
     with transaction.atomic():
         log.record("audit.viewed", actor=user, changes={k: str(v) for k, v in filters.items()})
+    events = _filtered(visible_events(user), filters) if filters else visible_events(user)
+    events = events.select_related("actor", "patient", "facility").order_by("-at", "-id")
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

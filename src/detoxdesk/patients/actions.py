@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from detoxdesk.accounts import permissions
@@ -63,6 +63,11 @@ def do_set_episode_interval(episode: Episode, *, acting_user: User, minutes: int
 
 
 def do_create_patient(program: Program, *, acting_user: User | None, **fields: Any) -> Patient:
+    """Create a patient record. ``acting_user`` None means the system (demo loader, imports)."""
+    if acting_user is not None and not any(
+        permissions.can(acting_user, permissions.EPISODE_ADMIT, f) for f in program.facilities.all()
+    ):
+        raise PermissionDenied("Your role cannot create patient records.")
     with transaction.atomic():
         patient = Patient.objects.create(program=program, **fields)
         log.record(
@@ -83,6 +88,13 @@ def do_admit(
     admitted_at: datetime,
     bed: Bed | None = None,
 ) -> Episode:
+    """Open an episode at ``facility``, in ``bed`` when given; None acting user means the system."""
+    if acting_user is not None and not permissions.can(
+        acting_user, permissions.EPISODE_ADMIT, facility
+    ):
+        raise PermissionDenied("Your role cannot admit patients here.")
+    if bed is not None and bed.facility_id != facility.pk:
+        raise ValidationError({"bed": "That bed belongs to another facility."})
     with transaction.atomic():
         episode = Episode.objects.create(
             patient=patient, facility=facility, bed=bed, admitted_at=admitted_at

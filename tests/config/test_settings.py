@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DETOXDESK_ENV": "production",
+    "SECRET_KEY": "k" * 20 + "Zq9!xP2#mL7$wR4^tY6&uI8*oO0(pA3)sD5_fG1+hJ",
+    "ALLOWED_HOSTS": "detox.example.org",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deployment_check_without_warnings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
+        ({"DEBUG": "true"}, "DEBUG cannot be on in production"),
+        ({"DEBUG": "perhaps"}, "DEBUG must be true or false"),
+        ({"SESSION_IDLE_MINUTES": "ten"}, "SESSION_IDLE_MINUTES must be a whole number"),
+        ({"DETOXDESK_ENV": "staging"}, "DETOXDESK_ENV must be development or production"),
+        ({"DATABASE_URL": "nonsense://x"}, "DATABASE_URL"),
+    ],
+)
+def test_malformed_settings_fail_loudly(override, message):
+    result = manage("check", env={**PRODUCTION, **override})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_demo_data_is_refused_with_production_settings(tmp_path):
+    env = {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}"}
+    assert manage("migrate", "-v", "0", env=env).returncode == 0
+    result = manage("load_demo", env=env)
+    assert result.returncode != 0
+    assert "production" in result.stderr
+
+
+def test_a_secret_can_come_from_a_file(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text(PRODUCTION["SECRET_KEY"])
+    env = {**PRODUCTION, "SECRET_KEY": "", "SECRET_KEY_FILE": str(secret)}
+    assert manage("check", env=env).returncode == 0
