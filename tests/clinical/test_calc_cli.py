@@ -27,6 +27,19 @@ COWS_21 = {
     "gooseflesh_skin": 3,
 }
 
+ALL_CALCULATORS = [
+    "ciwa-ar",
+    "cows",
+    "dose-check",
+    "induction-readiness",
+    "mme",
+    "naltrexone-start",
+    "placement",
+    "sows",
+    "taper",
+    "withdrawal-course",
+]
+
 
 def run_cli(*args: str, stdin: str = "", command: list[str] | None = None) -> tuple[int, str, str]:
     argv = command or [sys.executable, "-m", "detoxdesk"]
@@ -119,7 +132,7 @@ def test_it_exits_2_on_a_malformed_command(args: tuple[str, ...]) -> None:
 
 def test_it_lists_the_calculators() -> None:
     status, stdout, _ = run_cli("calc", "--list")
-    assert (status, stdout.split()) == (0, ["ciwa-ar", "cows", "sows"])
+    assert (status, stdout.split()) == (0, ALL_CALCULATORS)
 
 
 def test_it_works_as_the_installed_console_script() -> None:
@@ -134,7 +147,7 @@ def test_it_works_as_the_installed_console_script() -> None:
 
 
 def test_it_registers_each_calculator_once() -> None:
-    assert calc.names() == ("ciwa-ar", "cows", "sows")
+    assert calc.names() == tuple(ALL_CALCULATORS)
     assert set(calc.CALCULATORS) == set(calc.names())
 
 

@@ -44,6 +44,10 @@ SPEC_KEYS = [
     "acog-711",
     "asam-criteria-3",
     "detoxdesk-entry-limits",
+    # Named in SPEC's research sections rather than its defaults table.
+    "oakley-2021",
+    "hillhouse-2010",
+    "uptodate-adjunct",
 ]
 
 TOML_FILES = sorted(knowledge.KNOWLEDGE_DIR.glob("*.toml"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from detoxdesk.clinical import scales
+from detoxdesk.clinical import aftercare, course, dosing, induction, mme, placement, scales, taper
 from detoxdesk.clinical.errors import InvalidInput
 
 Calculator = Callable[[Mapping[str, Any]], dict[str, Any]]
@@ -41,6 +41,13 @@ CALCULATORS: dict[str, Calculator] = {
     "cows": _scale_calculator("cows"),
     "sows": _scale_calculator("sows"),
     "ciwa-ar": _scale_calculator("ciwa_ar"),
+    "induction-readiness": induction.readiness_calculator,
+    "dose-check": dosing.dose_check_calculator,
+    "mme": mme.calculator,
+    "taper": taper.calculator,
+    "placement": placement.calculate,
+    "withdrawal-course": course.calculate,
+    "naltrexone-start": aftercare.calculate,
 }
 
 
