@@ -139,3 +139,10 @@ def test_the_audit_event_is_rolled_back_with_its_change(unit, monkeypatch):
             unit.episode, "cows", COWS_ALL_ZERO, acting_user=unit.nurse, performed_at=timezone.now()
         )
     assert Assessment.objects.count() == 0
+
+
+def test_paging_keeps_the_filters(unit, as_user):
+    for _ in range(60):
+        log.record("chart.viewed", actor=unit.nurse, patient=unit.patient)
+    body = as_user(unit.director).get(AUDIT, {"event": "chart.viewed"}).content.decode()
+    assert "?event=chart.viewed&amp;page=2" in body

@@ -73,10 +73,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     events = _filtered(visible_events(user), filters) if filters else visible_events(user)
     events = events.select_related("actor", "patient", "facility").order_by("-at", "-id")
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "audit/log.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page},
     )

@@ -46,6 +46,7 @@ class DemoPatient:
     hours_ago: int  # admitted this long before now
     peak_cows: int  # the worst COWS of the stay, reached on day 2
     alcohol: bool = False  # also scored with CIWA-Ar
+    blood_pressure_shift: int = 0  # lowers this patient's demo blood pressure readings
     allergies: str = ""
 
 
@@ -63,7 +64,9 @@ PATIENTS = (
         "Rosa", "Delgado", date(1998, 12, 12), "female", "in", 120, 24, allergies="Sulfa drugs"
     ),
     DemoPatient("Luke", "Harrington", date(1986, 6, 21), "male", "in", 150, 15),
-    DemoPatient("Grace", "Nwosu", date(1993, 4, 3), "female", "in", 170, 11),
+    DemoPatient(
+        "Grace", "Nwosu", date(1993, 4, 3), "female", "in", 170, 11, blood_pressure_shift=34
+    ),
     DemoPatient("Eli", "Brennan", date(1989, 8, 28), "male", "out", 26, 10),
     DemoPatient("Hana", "Sato", date(1996, 10, 15), "female", "out", 75, 9),
 )
@@ -163,8 +166,8 @@ def _patient(
             episode,
             {
                 "heart_rate": heart_rate,
-                "systolic": 118 + cows // 2 + rng.randint(-8, 8),
-                "diastolic": 76 + cows // 3 + rng.randint(-6, 6),
+                "systolic": 118 + cows // 2 + rng.randint(-8, 8) - demo.blood_pressure_shift,
+                "diastolic": 76 + cows // 3 + rng.randint(-6, 6) - demo.blood_pressure_shift // 2,
                 "respiratory_rate": 16 + rng.randint(-2, 3),
                 "temperature_c": round(36.7 + rng.random() * 0.8, 1),
                 "spo2": rng.randint(95, 99),

@@ -39,3 +39,12 @@ def flagged(flags: list[object], key: str) -> object | None:
 @register.filter
 def get_item(mapping: dict[object, object], key: object) -> object | None:
     return mapping.get(key)
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context: dict[str, object], param: str, number: int) -> str:
+    """The current query string with one page parameter changed, other filters kept."""
+    request = context["request"]
+    query = request.GET.copy()  # type: ignore[attr-defined]
+    query[param] = str(number)
+    return "?" + query.urlencode()
