@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django import template
+from django.http import HttpRequest
 from django.utils import timezone
 
 register = template.Library()
@@ -45,6 +46,8 @@ def get_item(mapping: dict[object, object], key: object) -> object | None:
 def page_query(context: dict[str, object], param: str, number: int) -> str:
     """The current query string with one page parameter changed, other filters kept."""
     request = context["request"]
-    query = request.GET.copy()  # type: ignore[attr-defined]
+    if not isinstance(request, HttpRequest):
+        return f"?{param}={number}"
+    query = request.GET.copy()
     query[param] = str(number)
-    return "?" + query.urlencode()
+    return f"?{query.urlencode()}"
