@@ -8,9 +8,6 @@ SPEC.md is silent on (10 days, the most conservative, confidence U).
 from __future__ import annotations
 
 import dataclasses
-import json
-import subprocess
-import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from calc_runner import run_calc
 from detoxdesk.clinical import aftercare
 from detoxdesk.clinical.errors import InvalidInput
 
@@ -197,29 +195,18 @@ def test_the_rule_refuses_a_naive_datetime_in_process() -> None:
 # --- The command line -----------------------------------------------------------------------------
 
 
-def calc_cli(payload: object) -> tuple[int, dict[str, Any]]:
-    done = subprocess.run(  # noqa: S603 - our own interpreter, no shell
-        [sys.executable, "-m", "detoxdesk", "calc", "naltrexone-start"],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.stderr == ""
-    return done.returncode, json.loads(done.stdout)
-
-
 def test_it_runs_from_the_command_line() -> None:
-    status, output = calc_cli(GOOD)
-    assert status == 0
+    status, output, stderr = run_calc("naltrexone-start", GOOD)
+    assert (status, stderr) == (0, "")
     assert output["earliest_start"] == "2024-05-11T08:00:00+00:00"
     assert (output["opioid_free_days_required"], output["source"]) == (10, "vivitrol-label")
     assert isinstance(output["notes"], list) and output["notes"]
 
 
 def test_it_exits_2_with_fields_from_the_command_line() -> None:
-    status, output = calc_cli({"last_opioid_use": "2024-05-01T08:00:00"})
-    assert status == 2
+    status, output, stderr = run_calc(
+        "naltrexone-start", {"last_opioid_use": "2024-05-01T08:00:00"}
+    )
+    assert (status, stderr) == (2, "")
     assert set(output) == {"error", "fields"}
     assert output["fields"] == {"last_opioid_use": OFFSET, "opioid_class": CLASSES}

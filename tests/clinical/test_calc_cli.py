@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from calc_runner import run_calc, run_cli
 from detoxdesk.clinical import calc
 from detoxdesk.clinical.errors import InvalidInput
 
@@ -41,21 +40,8 @@ ALL_CALCULATORS = [
 ]
 
 
-def run_cli(*args: str, stdin: str = "", command: list[str] | None = None) -> tuple[int, str, str]:
-    argv = command or [sys.executable, "-m", "detoxdesk"]
-    done = subprocess.run(  # noqa: S603 - our own command, no shell
-        [*argv, *args], input=stdin, capture_output=True, text=True, timeout=60, check=False
-    )
-    return done.returncode, done.stdout, done.stderr
-
-
-def calc_json(name: str, payload: object) -> tuple[int, dict[str, Any], str]:
-    status, stdout, stderr = run_cli("calc", name, stdin=json.dumps(payload))
-    return status, json.loads(stdout), stderr
-
-
 def test_it_scores_cows_from_standard_input() -> None:
-    status, output, stderr = calc_json("cows", COWS_21)
+    status, output, stderr = run_calc("cows", COWS_21)
     assert status == 0 and stderr == ""
     assert output == {
         "scale": "cows",
@@ -71,13 +57,13 @@ def test_it_scores_cows_from_standard_input() -> None:
 
 def test_it_scores_sows_without_a_band() -> None:
     payload = dict.fromkeys(calc_items("sows"), 4)
-    status, output, _ = calc_json("sows", payload)
+    status, output, _ = run_calc("sows", payload)
     assert (status, output["total"], output["band"], output["max_total"]) == (0, 64, None, 64)
 
 
 def test_it_scores_ciwa_ar_under_its_command_line_name() -> None:
     payload = {**dict.fromkeys(calc_items("ciwa_ar"), 2), "orientation": 1}
-    status, output, _ = calc_json("ciwa-ar", payload)
+    status, output, _ = run_calc("ciwa-ar", payload)
     assert status == 0
     assert (output["scale"], output["total"], output["band"]) == ("ciwa_ar", 19, "severe")
     assert output["band_source"] == "asam-alcohol-2020"
@@ -90,7 +76,7 @@ def calc_items(code: str) -> list[str]:
 
 
 def test_it_exits_2_naming_a_cows_item_of_3() -> None:
-    status, output, stderr = calc_json("cows", {**COWS_21, "resting_pulse_rate": 3})
+    status, output, stderr = run_calc("cows", {**COWS_21, "resting_pulse_rate": 3})
     assert (status, stderr) == (2, "")
     assert output["fields"] == {"resting_pulse_rate": "Must be one of 0, 1, 2, 4."}
     assert set(output) == {"error", "fields"} and output["error"]
@@ -98,7 +84,7 @@ def test_it_exits_2_naming_a_cows_item_of_3() -> None:
 
 def test_it_exits_2_naming_a_missing_item() -> None:
     payload = {key: value for key, value in COWS_21.items() if key != "tremor"}
-    status, output, _ = calc_json("cows", payload)
+    status, output, _ = run_calc("cows", payload)
     assert (status, output["fields"]) == (2, {"tremor": "This item is required."})
 
 
@@ -112,13 +98,13 @@ def test_it_exits_2_on_input_that_is_not_json(stdin: str) -> None:
 
 @pytest.mark.parametrize("payload", [[1, 2], "cows", 3, None])
 def test_it_exits_2_when_the_json_is_not_an_object(payload: object) -> None:
-    status, output, _ = calc_json("cows", payload)
+    status, output, _ = run_calc("cows", payload)
     assert (status, output["fields"]) == (2, {})
     assert "JSON object" in output["error"]
 
 
 def test_it_exits_2_for_an_unknown_calculator() -> None:
-    status, output, stderr = calc_json("mme-typo", {})
+    status, output, stderr = run_calc("mme-typo", {})
     assert (status, stderr, output["fields"]) == (2, "", {})
     assert "mme-typo" in output["error"] and "cows" in output["error"]
 

@@ -5,9 +5,6 @@ The ranges are written out here from SPEC.md's defaults table, independently of 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -16,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from calc_runner import run_calc
 from detoxdesk.clinical import course
 from detoxdesk.clinical.errors import InvalidInput
 
@@ -273,29 +271,16 @@ def test_the_rule_accepts_now_equal_to_last_use_with_another_offset() -> None:
 # --- The command line -----------------------------------------------------------------------------
 
 
-def calc_cli(payload: object) -> tuple[int, dict[str, Any]]:
-    done = subprocess.run(  # noqa: S603 - our own interpreter, no shell
-        [sys.executable, "-m", "detoxdesk", "calc", "withdrawal-course"],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.stderr == ""
-    return done.returncode, json.loads(done.stdout)
-
-
 def test_it_runs_from_the_command_line() -> None:
-    status, output = calc_cli({**GOOD, "opioid_class": "methadone"})
-    assert status == 0
+    status, output, stderr = run_calc("withdrawal-course", {**GOOD, "opioid_class": "methadone"})
+    assert (status, stderr) == (0, "")
     assert output["hours_since_last_use"] == 24.0
     assert (output["onset_hours"], output["acute_days"]) == ([12, 48], [10, 20])
     assert (output["phase"], output["sources"]) == ("onset_window", ["tip-63"])
 
 
 def test_it_exits_2_with_fields_from_the_command_line() -> None:
-    status, output = calc_cli({**GOOD, "now": "2024-05-02T08:00:00"})
-    assert status == 2
+    status, output, stderr = run_calc("withdrawal-course", {**GOOD, "now": "2024-05-02T08:00:00"})
+    assert (status, stderr) == (2, "")
     assert set(output) == {"error", "fields"}
     assert output["fields"] == {"now": OFFSET}

@@ -7,8 +7,6 @@ number in medications.toml fails here.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -18,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calc_runner import run_calc
 from detoxdesk.clinical import calc, dosing, knowledge
 from detoxdesk.clinical.dosing import (
     DoseCheck,
@@ -900,25 +899,13 @@ def test_it_refuses_an_unknown_drug_in_process() -> None:
 # --- The command line -----------------------------------------------------------------------------
 
 
-def run_calc(payload: object) -> tuple[int, dict[str, Any], str]:
-    done = subprocess.run(  # noqa: S603 - our own command, no shell
-        [sys.executable, "-m", "detoxdesk", "calc", "dose-check"],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    return done.returncode, json.loads(done.stdout), done.stderr
-
-
 def test_it_runs_dose_check_from_the_command_line() -> None:
     payload = {
         **VALID,
         "vitals": {**VALID["vitals"], "systolic": 88},
         "context": {**VALID["context"], "benzodiazepine_use": True},
     }
-    status, output, stderr = run_calc(payload)
+    status, output, stderr = run_calc("dose-check", payload)
     assert (status, stderr) == (0, "")
     assert output["decision"] == "stop"
     assert output["findings"] == [
@@ -936,13 +923,13 @@ def test_it_runs_dose_check_from_the_command_line() -> None:
 
 
 def test_it_exits_2_naming_an_unknown_drug() -> None:
-    status, output, stderr = run_calc({**VALID, "drug": "xanax"})
+    status, output, stderr = run_calc("dose-check", {**VALID, "drug": "xanax"})
     assert (status, stderr, list(output["fields"])) == (2, "", ["drug"])
     assert set(output) == {"error", "fields"}
 
 
 def test_it_exits_2_naming_a_bad_earlier_dose() -> None:
-    status, output, _ = run_calc({**VALID, "given": [{"dose_mg": 0.1, "at": "noon"}]})
+    status, output, _ = run_calc("dose-check", {**VALID, "given": [{"dose_mg": 0.1, "at": "noon"}]})
     assert (status, list(output["fields"])) == (2, ["given[0].at"])
 
 

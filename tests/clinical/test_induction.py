@@ -5,9 +5,6 @@ Expected values are written out from SPEC.md's defaults table and section 5.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -16,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from calc_runner import run_calc
 from detoxdesk.clinical import calc, induction
 from detoxdesk.clinical.dosing import MedicationPolicy, default_policy
 from detoxdesk.clinical.errors import InvalidInput
@@ -343,21 +341,11 @@ def test_it_refuses_bad_arguments_in_process() -> None:
 # --- The command line -----------------------------------------------------------------------------
 
 
-def run_calc(payload: object) -> tuple[int, dict[str, Any], str]:
-    done = subprocess.run(  # noqa: S603 - our own command, no shell
-        [sys.executable, "-m", "detoxdesk", "calc", "induction-readiness"],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    return done.returncode, json.loads(done.stdout), done.stderr
-
-
 def test_it_runs_induction_readiness_from_the_command_line() -> None:
     payload = {**VALID, "cows_total": 6, "opioid_class": "fentanyl", "hours_since_last_use": 20}
-    status, output, stderr = run_calc({**payload, "benzodiazepine_use": True, "pregnant": True})
+    status, output, stderr = run_calc(
+        "induction-readiness", {**payload, "benzodiazepine_use": True, "pregnant": True}
+    )
     assert (status, stderr) == (0, "")
     assert (output["ready"], output["cows_threshold"]) == (False, 8)
     assert output["warnings"] == ["fentanyl_within_48h", "benzodiazepine_co_use"]
@@ -370,7 +358,7 @@ def test_it_runs_induction_readiness_from_the_command_line() -> None:
 
 
 def test_it_reports_a_ready_patient_and_the_first_dose() -> None:
-    status, output, _ = run_calc({**VALID, "cows_total": 14})
+    status, output, _ = run_calc("induction-readiness", {**VALID, "cows_total": 14})
     assert (status, output["ready"], output["warnings"], output["reasons"][0][:7]) == (
         0,
         True,
@@ -383,7 +371,7 @@ def test_it_reports_a_ready_patient_and_the_first_dose() -> None:
 
 
 def test_it_exits_2_naming_a_bad_opioid_class() -> None:
-    status, output, stderr = run_calc({**VALID, "opioid_class": "kratom"})
+    status, output, stderr = run_calc("induction-readiness", {**VALID, "opioid_class": "kratom"})
     assert (status, stderr, list(output["fields"])) == (2, "", ["opioid_class"])
     assert set(output) == {"error", "fields"}
 

@@ -6,9 +6,6 @@ mme.toml, so a typo in the data fails a test instead of agreeing with itself.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from calc_runner import run_calc
 from detoxdesk.clinical import calc, mme
 from detoxdesk.clinical.errors import InvalidInput
 
@@ -385,18 +383,6 @@ def test_the_total_is_the_exact_sum_and_the_flags_follow_it(
 # --- Command line ---------------------------------------------------------------------------------
 
 
-def calc_json(payload: object) -> tuple[int, dict[str, Any], str]:
-    done = subprocess.run(  # noqa: S603 - our own command, no shell
-        [sys.executable, "-m", "detoxdesk", "calc", "mme"],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    return done.returncode, json.loads(done.stdout), done.stderr
-
-
 def test_it_is_registered_as_a_calculator() -> None:
     assert calc.get("mme") is mme.calculator
 
@@ -410,7 +396,7 @@ def test_it_runs_from_the_command_line() -> None:
         ],
         "methadone_factors": "cdc2016",
     }
-    status, output, stderr = calc_json(payload)
+    status, output, stderr = run_calc("mme", payload)
     assert (status, stderr) == (0, "")
     assert output["total_mme_per_day"] == 140.0  # 20 mg x 4 + 25 mcg/h x 2.4
     assert [(i["drug"], i["mme_per_day"], i["factor"]) for i in output["items"]] == [
@@ -424,7 +410,9 @@ def test_it_runs_from_the_command_line() -> None:
 
 
 def test_it_exits_2_naming_the_bad_field() -> None:
-    status, output, stderr = calc_json({"medications": [med("fentanyl_transdermal", 25, "mg")]})
+    status, output, stderr = run_calc(
+        "mme", {"medications": [med("fentanyl_transdermal", 25, "mg")]}
+    )
     assert (status, stderr) == (2, "")
     assert set(output) == {"error", "fields"}
     assert output["fields"] == {

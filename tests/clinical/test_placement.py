@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detoxdesk.clinical import knowledge, placement
+from calc_runner import run_calc
+from detoxdesk.clinical import knowledge, placement, placement_input
 from detoxdesk.clinical.errors import InvalidInput
 
 LEVELS = ["1-WM", "2-WM", "3.2-WM", "3.7-WM", "4-WM"]
@@ -530,8 +528,8 @@ def section_strategy(section: str) -> st.SearchStrategy[dict[str, Any]]:
 
 SUBSTANCE = st.fixed_dictionaries(
     {
-        "name": st.sampled_from(placement.SUBSTANCE_NAMES),
-        "route": st.sampled_from([*placement.ROUTES, None]),
+        "name": st.sampled_from(placement_input.SUBSTANCE_NAMES),
+        "route": st.sampled_from([*placement_input.ROUTES, None]),
         "daily_use": st.sampled_from([True, False]),
         "hours_since_last_use": st.one_of(st.none(), st.floats(0, 500)),
     }
@@ -542,7 +540,7 @@ COMPLETE = st.fixed_dictionaries(
         "current_cows": st.one_of(st.none(), st.integers(0, 48)),
         "current_ciwa_ar": st.one_of(st.none(), st.integers(0, 67)),
         **{section: section_strategy(section) for section in SECTIONS},
-        "requested_setting": st.sampled_from([None, *placement.REQUESTED_SETTINGS]),
+        "requested_setting": st.sampled_from([None, *placement_input.REQUESTED_SETTINGS]),
     }
 )
 
@@ -752,24 +750,12 @@ def test_null_answers_and_left_out_sections_are_accepted() -> None:
 # --- The command line -----------------------------------------------------------------------------
 
 
-def calc_cli(data: object) -> tuple[int, dict[str, Any]]:
-    done = subprocess.run(  # noqa: S603 - our own interpreter, no shell
-        [sys.executable, "-m", "detoxdesk", "calc", "placement"],
-        input=json.dumps(data),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.stderr == ""
-    return done.returncode, json.loads(done.stdout)
-
-
 def test_it_runs_from_the_command_line() -> None:
-    status, output = calc_cli(
-        payload(substances=[substance("alcohol")], history={"withdrawal_seizures": True})
+    status, output, stderr = run_calc(
+        "placement",
+        payload(substances=[substance("alcohol")], history={"withdrawal_seizures": True}),
     )
-    assert status == 0
+    assert (status, stderr) == (0, "")
     assert output["recommended_level"] == "3.7-WM"
     assert {"alcohol_or_sedative_withdrawal_risk", "seizure_history"} <= set(output["flags"])
     assert set(output) >= {"recommended_level", "dimensions", "flags", "rationale", "sources"}
@@ -777,7 +763,9 @@ def test_it_runs_from_the_command_line() -> None:
 
 
 def test_it_exits_2_with_fields_from_the_command_line() -> None:
-    status, output = calc_cli(payload(current_cows=49, substances=[{"name": "kratom"}]))
-    assert status == 2
+    status, output, stderr = run_calc(
+        "placement", payload(current_cows=49, substances=[{"name": "kratom"}])
+    )
+    assert (status, stderr) == (2, "")
     assert set(output) == {"error", "fields"}
     assert output["fields"] == {"current_cows": COWS, "substances[0].name": NAMES}

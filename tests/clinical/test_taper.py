@@ -7,9 +7,6 @@ increment, halves up, never above the current dose); the invariants are proven w
 from __future__ import annotations
 
 import itertools
-import json
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calc_runner import run_calc
 from detoxdesk.clinical import calc, taper
 from detoxdesk.clinical.errors import InvalidInput
 
@@ -733,20 +731,8 @@ def test_it_refuses_bad_long_term_input(change: dict[str, Any], fields: set[str]
     assert set(fields_for(lambda: taper.calculator({**LONG_TERM, **change}))) == fields
 
 
-def calc_json(payload: object) -> tuple[int, dict[str, Any], str]:
-    done = subprocess.run(  # noqa: S603 - our own command, no shell
-        [sys.executable, "-m", "detoxdesk", "calc", "taper"],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    return done.returncode, json.loads(done.stdout), done.stderr
-
-
 def test_it_runs_from_the_command_line() -> None:
-    status, output, stderr = calc_json(METHADONE)
+    status, output, stderr = run_calc("taper", METHADONE)
     assert (status, stderr) == (0, "")
     assert len(output["schedule"]) == 9 and output["end_date"] == "2025-03-09"
     assert output["schedule"][-1] == {"date": "2025-03-09", "daily_dose": 0}
@@ -754,7 +740,7 @@ def test_it_runs_from_the_command_line() -> None:
 
 
 def test_it_exits_2_naming_the_bad_field() -> None:
-    status, output, stderr = calc_json({**METHADONE, "days": 12})
+    status, output, stderr = run_calc("taper", {**METHADONE, "days": 12})
     assert (status, stderr) == (2, "")
     assert set(output) == {"error", "fields"}
     assert list(output["fields"]) == ["days"]

@@ -19,8 +19,9 @@ from functools import cache
 from typing import Any
 
 from detoxdesk.clinical import knowledge
-from detoxdesk.clinical.course import read_instant
 from detoxdesk.clinical.errors import InvalidInput, KnowledgeError
+from detoxdesk.clinical.knowledge import Note
+from detoxdesk.clinical.times import is_aware, read_instants
 
 OPIOID_CLASSES = ("short_acting", "extended_release", "methadone", "buprenorphine", "fentanyl")
 BASES = frozenset({"spec_default", "most_conservative_spec_default", "program_policy"})
@@ -41,15 +42,6 @@ class OpioidFreeInterval:
     sources: tuple[str, ...]
     confidence: str
     note: str | None
-
-
-@dataclass(frozen=True)
-class Note:
-    """A note shown with every naltrexone start, with its source."""
-
-    text: str
-    source: str
-    confidence: str
 
 
 @dataclass(frozen=True)
@@ -94,14 +86,8 @@ def interval_problems(interval: OpioidFreeInterval) -> str | None:
 @cache
 def intervals() -> dict[str, OpioidFreeInterval]:
     """The default interval of each opioid class. Sources: vivitrol-label, asam-patient-2020."""
-    data = knowledge.load("naltrexone")
-    try:
-        table = data["intervals"]
-        if set(table) != set(OPIOID_CLASSES):
-            raise KnowledgeError(f"naltrexone.toml must define {', '.join(OPIOID_CLASSES)}")
-        return {code: _build_interval(code, table[code]) for code in OPIOID_CLASSES}
-    except (KeyError, TypeError) as exc:
-        raise KnowledgeError(f"naltrexone.toml: missing or malformed entry {exc}") from exc
+    table = knowledge.load("naltrexone").get("intervals", {})
+    return knowledge.build_each("naltrexone", table, OPIOID_CLASSES, _build_interval)
 
 
 @cache
@@ -140,7 +126,7 @@ def naltrexone_start(
     or an unknown class.
     """
     problems: dict[str, str] = {}
-    if last_opioid_use.tzinfo is None or last_opioid_use.utcoffset() is None:
+    if not is_aware(last_opioid_use):
         problems["last_opioid_use"] = "Must include a UTC offset."
     if (error := _class_error(opioid_class)) is not None:
         problems["opioid_class"] = error
@@ -164,15 +150,11 @@ def _parse(payload: Mapping[str, Any]) -> tuple[datetime, str]:
     problems = {key: "Not a field of this calculator." for key in payload if key not in INPUT_KEYS}
     if (error := _class_error(payload.get("opioid_class"))) is not None:
         problems["opioid_class"] = error
-    if "last_opioid_use" not in payload:
-        read: datetime | str = "This field is required."
-    else:
-        read = read_instant(payload["last_opioid_use"])
-    if isinstance(read, str):
-        problems["last_opioid_use"] = read
-    if problems or isinstance(read, str):
+    instants, found = read_instants(payload, ("last_opioid_use",))
+    problems.update(found)
+    if problems:
         raise InvalidInput("The naltrexone start cannot be worked out: check the fields.", problems)
-    return read, str(payload["opioid_class"])
+    return instants["last_opioid_use"], str(payload["opioid_class"])
 
 
 def calculate(payload: Mapping[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from typing import Any
 
 from detoxdesk.clinical import knowledge
 from detoxdesk.clinical.errors import InvalidInput, KnowledgeError
+from detoxdesk.clinical.times import is_aware, read_instants
 
 OPIOID_CLASSES = ("short_acting", "extended_release", "methadone", "fentanyl")
 INPUT_KEYS = ("opioid_class", "last_use", "now")
@@ -131,13 +132,7 @@ def _build_course(code: str, entry: Mapping[str, Any]) -> Course:
 @cache
 def courses() -> dict[str, Course]:
     """Every opioid class's course, from course.toml. Sources: tip-63, huhn-2020."""
-    data = knowledge.load("course")
-    if set(data) != set(OPIOID_CLASSES):
-        raise KnowledgeError(f"course.toml must define exactly {', '.join(OPIOID_CLASSES)}")
-    try:
-        return {code: _build_course(code, data[code]) for code in OPIOID_CLASSES}
-    except (KeyError, TypeError) as exc:
-        raise KnowledgeError(f"course.toml: missing or malformed entry {exc}") from exc
+    return knowledge.build_each("course", knowledge.load("course"), OPIOID_CLASSES, _build_course)
 
 
 def course_for(opioid_class: str) -> Course:
@@ -150,26 +145,6 @@ def course_for(opioid_class: str) -> Course:
         message = f"Must be one of {', '.join(OPIOID_CLASSES)}."
         raise InvalidInput("Unknown opioid class.", {"opioid_class": message})
     return found
-
-
-# --- Instants -------------------------------------------------------------------------------------
-
-
-def read_instant(value: object) -> datetime | str:
-    """An ISO-8601 date and time with a UTC offset as an aware datetime, or why it is refused.
-
-    A time without an offset (or a date alone) is refused: shift work crosses midnight and
-    daylight-saving changes, so a time is only meaningful with its offset.
-    """
-    if not isinstance(value, str):
-        return "Must be an ISO-8601 date and time, as text."
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return "Must be an ISO-8601 date and time, for example 2024-05-01T08:00:00+00:00."
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        return "Must include a UTC offset, for example 2024-05-01T08:00:00+00:00 or ...Z."
-    return parsed
 
 
 # --- The course -----------------------------------------------------------------------------------
@@ -221,7 +196,7 @@ def withdrawal_course(opioid_class: str, last_use: datetime, now: datetime) -> C
     problems = {
         key: "Must include a UTC offset."
         for key, value in (("last_use", last_use), ("now", now))
-        if value.tzinfo is None or value.utcoffset() is None
+        if not is_aware(value)
     }
     if not problems and now < last_use:
         problems["last_use"] = "Must not be later than now."
@@ -246,13 +221,8 @@ def _parse(payload: Mapping[str, Any]) -> tuple[str, datetime, datetime]:
     opioid_class = payload.get("opioid_class")
     if opioid_class not in OPIOID_CLASSES:
         problems["opioid_class"] = f"Must be one of {', '.join(OPIOID_CLASSES)}."
-    instants: dict[str, datetime] = {}
-    for key in ("last_use", "now"):
-        read = read_instant(payload.get(key)) if key in payload else "This field is required."
-        if isinstance(read, str):
-            problems[key] = read
-        else:
-            instants[key] = read
+    instants, found = read_instants(payload, ("last_use", "now"))
+    problems.update(found)
     if problems:
         raise InvalidInput(
             "The withdrawal course cannot be worked out: check the fields.", problems

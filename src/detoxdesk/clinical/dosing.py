@@ -1,10 +1,8 @@
-"""The medication safety engine: the program's medication policy and the check before every dose.
+"""The medication safety engine: the check before every dose.
 
-Every number comes from ``knowledge/medications.toml`` (SPEC.md sections 5 to 8 and the defaults
-table) and reaches the rules inside a :class:`MedicationPolicy`. :func:`default_policy` builds it
-from the knowledge file; a program's overrides replace single :class:`Parameter` values
-(``dataclasses.replace`` with ``Parameter.with_value``) before the policy is passed in. A parameter
-SPEC marks [U], or gives no number for, ships unset: its rule is skipped and the check says so.
+Every number comes from the :class:`~detoxdesk.clinical.medication_policy.MedicationPolicy` passed
+in (by default the one of ``knowledge/medications.toml``); a parameter that ships unset has its
+rule skipped, and the check says so.
 
 The engine advises and never acts. A finding is a ``warning`` (the user acknowledges it) or a
 ``stop`` (an authorised user overrides it with a reason). Benzodiazepine co-use is only ever a
@@ -15,619 +13,30 @@ Doses are :class:`~decimal.Decimal` milligrams, so that 4 x 0.72 mg equals 2.88 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from functools import cache
-from typing import Any, Literal
+from typing import Any
 
-from detoxdesk.clinical import knowledge, scales, vitals
-from detoxdesk.clinical.errors import InvalidInput, KnowledgeError
-
-Severity = Literal["warning", "stop"]
-Decision = Literal["ok", "warning", "stop"]
-
-PROGRAM_POLICY = "program-policy"  # the source named for a value a program set for itself
-DAY = timedelta(hours=24)  # a per-day cap counts the doses of the 24 hours before the dose checked
-OPIOID_CLASSES = ("short_acting", "extended_release", "methadone", "fentanyl")
-
-_RANK: Mapping[str, int] = {"ok": 0, "warning": 1, "stop": 2}
-_PARAMETER_KEYS = frozenset(
-    {"value", "unit", "source", "also", "confidence", "note", "advice", "conflict"}
+from detoxdesk.clinical import scales, vitals
+from detoxdesk.clinical.errors import InvalidInput
+from detoxdesk.clinical.findings import Decision, Finding, Severity, decision
+from detoxdesk.clinical.medication_policy import (
+    DrugLimits,
+    DrugRules,
+    ImpairmentCap,
+    Parameter,
+    entry_limits,
 )
 
-
-# --- Numbers --------------------------------------------------------------------------------------
-
-
-def to_decimal(value: Decimal | int | float | str) -> Decimal:
-    """``value`` as an exact Decimal (a float through its shortest repr, so 0.72 stays 0.72)."""
-    if isinstance(value, bool):
-        raise InvalidInput("A number is required, not true or false.")
-    number = Decimal(str(value)) if isinstance(value, float | str) else Decimal(value)
-    if not number.is_finite():
-        raise InvalidInput("A finite number is required.")
-    return number
-
-
-def format_number(value: Decimal) -> str:
-    """``value`` for a message, without trailing zeros: 2.880 -> "2.88", 60 -> "60"."""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def json_number(value: Decimal) -> int | float:
-    """``value`` for JSON: an int when whole, otherwise a float."""
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-# --- The policy -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Alternative:
-    """A competing value or regimen where sources disagree; ``value`` or ``text`` may be None."""
-
-    value: Decimal | None
-    text: str | None
-    source: str
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """One clinical number of the policy. ``value`` None means unset: its rule is not applied.
-
-    ``declared`` is True when the knowledge file (or a program) names the parameter; an unset
-    declared parameter is reported by the check; an undeclared one does not apply to the drug.
-    """
-
-    name: str
-    unit: str
-    value: Decimal | None = None
-    source: str | None = None
-    confidence: str | None = None
-    note: str | None = None
-    advice: str | None = None
-    also: tuple[str, ...] = ()
-    alternatives: tuple[Alternative, ...] = ()
-    declared: bool = False
-
-    @property
-    def is_set(self) -> bool:
-        return self.value is not None
-
-    @property
-    def cited(self) -> str:
-        """The source to name in a finding (a set value always has one; see the loader)."""
-        return self.source or PROGRAM_POLICY
-
-    def with_value(
-        self, value: Decimal | int | float | str | None, *, source: str = PROGRAM_POLICY
-    ) -> Parameter:
-        """A copy set by a program to ``value`` (None clears it); ``source`` names who set it."""
-        number = None if value is None else to_decimal(value)
-        return replace(
-            self,
-            value=number,
-            source=None if number is None else source,
-            confidence=None,
-            also=(),
-            declared=True,
-        )
-
-
-@dataclass(frozen=True)
-class ImpairmentCap:
-    """Lower caps for a band of hepatic (Child-Pugh) or renal (eGFR) function.
-
-    The band runs from ``low`` (inclusive) to ``below`` (exclusive); either end may be open.
-    """
-
-    label: str
-    low: Decimal | None
-    below: Decimal | None
-    max_dose_mg: Decimal
-    max_daily_mg: Decimal
-    source: str
-    confidence: str
-
-    def contains(self, measure: Decimal) -> bool:
-        return (self.low is None or measure >= self.low) and (
-            self.below is None or measure < self.below
-        )
-
-
-@dataclass(frozen=True)
-class Advice:
-    """A warning attached to a rule, with its own finding code and source."""
-
-    code: str
-    message: str
-    source: str
-    confidence: str
-
-
-@dataclass(frozen=True)
-class UsualDose:
-    """The usual regimen an order set starts from; a part is None where sources differ or say
-    nothing (the competing regimens are in ``alternatives``)."""
-
-    dose_mg: tuple[Decimal, Decimal] | None
-    first_dose_mg: Decimal | None
-    every_hours: tuple[Decimal, Decimal] | None
-    times_per_day: int | None
-    when: str | None
-    max_days: int | None
-    source: str | None
-    confidence: str | None
-    note: str | None
-    alternatives: tuple[Alternative, ...]
-
-
-@dataclass(frozen=True)
-class DrugLimits:
-    """The numbers the dose check applies to one drug; each is unset where it does not apply."""
-
-    max_dose_mg: Parameter
-    max_daily_mg: Parameter
-    min_interval_min: Parameter
-    hold_systolic_below: Parameter
-    hold_diastolic_below: Parameter
-    hold_heart_rate_below: Parameter
-    heavy_weight_from_kg: Parameter
-    heavy_max_daily_mg: Parameter
-    first_dose_warning_above_mg: Parameter
-    first_dose_high_mg: Parameter
-    first_dose_high_from_cows: Parameter
-    first_day_warning_above_mg: Parameter
-    first_day_stop_above_mg: Parameter
-    qtc_warning_from_ms: Parameter
-    qtc_strong_above_ms: Parameter
-
-
-# The unit each limit must be written in; the loader refuses any other.
-LIMIT_UNITS: Mapping[str, str] = {
-    "max_dose_mg": "mg",
-    "max_daily_mg": "mg",
-    "min_interval_min": "min",
-    "hold_systolic_below": "mmHg",
-    "hold_diastolic_below": "mmHg",
-    "hold_heart_rate_below": "/min",
-    "heavy_weight_from_kg": "kg",
-    "heavy_max_daily_mg": "mg",
-    "first_dose_warning_above_mg": "mg",
-    "first_dose_high_mg": "mg",
-    "first_dose_high_from_cows": "COWS",
-    "first_day_warning_above_mg": "mg",
-    "first_day_stop_above_mg": "mg",
-    "qtc_warning_from_ms": "ms",
-    "qtc_strong_above_ms": "ms",
-}
-
-
-@dataclass(frozen=True)
-class DrugRules:
-    """Everything the policy says about one drug."""
-
-    drug: str
-    label: str
-    indications: tuple[str, ...]
-    limits: DrugLimits
-    usual: UsualDose | None
-    hepatic_caps: tuple[ImpairmentCap, ...]
-    renal_caps: tuple[ImpairmentCap, ...]
-    over_cap_warning: Advice | None
-
-    def unset(self) -> tuple[Parameter, ...]:
-        """The declared limits that are not set, in field order."""
-        limits = (getattr(self.limits, item.name) for item in fields(self.limits))
-        return tuple(p for p in limits if isinstance(p, Parameter) and p.declared and not p.is_set)
-
-
-@dataclass(frozen=True)
-class LowDoseDay:
-    """One day of the low-dose initiation schedule."""
-
-    day: int
-    dose_mg: Decimal
-    times_per_day: int
-    stop_full_agonist: bool
-
-
-@dataclass(frozen=True)
-class InductionPolicy:
-    """Buprenorphine initiation: COWS gates and advised waits per opioid class, and the screens."""
-
-    cows_gate_short_acting: Parameter
-    cows_gate_extended_release: Parameter
-    cows_gate_methadone: Parameter
-    cows_gate_fentanyl: Parameter
-    wait_hours_short_acting: Parameter
-    wait_hours_extended_release: Parameter
-    wait_hours_methadone: Parameter
-    wait_hours_fentanyl: Parameter
-    fentanyl_window_hours: Parameter
-    low_dose_days: tuple[LowDoseDay, ...]
-    low_dose_source: str
-    low_dose_confidence: str
-    low_dose_note: str
-    precipitated_source: str
-    precipitated_guidance: str
-    precipitated_window_min: Parameter
-    precipitated_min_rise: Parameter
-    pregnancy_source: str
-    pregnancy_note: str
-
-    def cows_gate(self, opioid_class: str) -> Parameter:
-        """The COWS gate for ``opioid_class`` (one of OPIOID_CLASSES)."""
-        return {
-            "short_acting": self.cows_gate_short_acting,
-            "extended_release": self.cows_gate_extended_release,
-            "methadone": self.cows_gate_methadone,
-            "fentanyl": self.cows_gate_fentanyl,
-        }[opioid_class]
-
-    def wait_hours(self, opioid_class: str) -> Parameter:
-        """The advised hours since last use for ``opioid_class`` (one of OPIOID_CLASSES)."""
-        return {
-            "short_acting": self.wait_hours_short_acting,
-            "extended_release": self.wait_hours_extended_release,
-            "methadone": self.wait_hours_methadone,
-            "fentanyl": self.wait_hours_fentanyl,
-        }[opioid_class]
-
-
-@dataclass(frozen=True)
-class BenzodiazepineRule:
-    """Benzodiazepine co-use with the listed opioids: always a warning, never a stop."""
-
-    drugs: frozenset[str]
-    source: str
-    advice: str
-
-
-@dataclass(frozen=True)
-class MedicationPolicy:
-    """All medication numbers a program applies: the knowledge defaults plus its own overrides."""
-
-    induction: InductionPolicy
-    drugs: tuple[DrugRules, ...]
-    benzodiazepine: BenzodiazepineRule
-    vitals_max_age_min: Parameter
-
-    def drug_names(self) -> tuple[str, ...]:
-        return tuple(rules.drug for rules in self.drugs)
-
-    def rules(self, drug: str) -> DrugRules:
-        """The rules for ``drug``; InvalidInput naming the ``drug`` field if there are none."""
-        for rules in self.drugs:
-            if rules.drug == drug:
-                return rules
-        message = f"Unknown drug {drug!r}. Known drugs: {', '.join(self.drug_names())}."
-        raise InvalidInput(message, fields={"drug": message})
-
-    def with_rules(self, rules: DrugRules) -> MedicationPolicy:
-        """A copy with the rules of ``rules.drug`` replaced (a program's or order's overrides)."""
-        self.rules(rules.drug)
-        drugs = tuple(rules if old.drug == rules.drug else old for old in self.drugs)
-        return replace(self, drugs=drugs)
-
-
-# --- Loading --------------------------------------------------------------------------------------
-
-
-def _fail(where: str, problem: str) -> KnowledgeError:
-    return KnowledgeError(f"medications.toml [{where}]: {problem}")
-
-
-def _table(raw: object, where: str) -> Mapping[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise _fail(where, "expected a table")
-    return raw
-
-
-def _number(raw: object, where: str) -> Decimal:
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise _fail(where, f"expected a number, got {raw!r}")
-    return to_decimal(raw)
-
-
-def _optional_number(raw: object, where: str) -> Decimal | None:
-    return None if raw is None else _number(raw, where)
-
-
-def _text(raw: object, where: str) -> str | None:
-    if raw is not None and not (isinstance(raw, str) and raw.strip()):
-        raise _fail(where, f"expected text, got {raw!r}")
-    return raw
-
-
-def _required_text(raw: object, where: str) -> str:
-    text = _text(raw, where)
-    if text is None:
-        raise _fail(where, "text is required")
-    return text
-
-
-def _confidence(raw: object, where: str) -> str | None:
-    if raw is not None and raw not in knowledge.CONFIDENCES:
-        raise _fail(where, "confidence must be one of C, S, U")
-    return None if raw is None else str(raw)
-
-
-def _also(raw: object, where: str) -> tuple[str, ...]:
-    if not isinstance(raw, list) or not all(isinstance(key, str) for key in raw):
-        raise _fail(where, "`also` must be a list of source keys")
-    for key in raw:
-        knowledge.source(key)  # refuses an unregistered key
-    return tuple(raw)
-
-
-def _alternatives(raw: object, where: str) -> tuple[Alternative, ...]:
-    if not isinstance(raw, list):
-        raise _fail(where, "`conflict` must be a list of tables")
-    entries = [_table(entry, where) for entry in raw]
-    return tuple(
-        Alternative(
-            value=_optional_number(entry.get("value"), where),
-            text=_text(entry.get("text"), where),
-            source=_required_text(entry.get("source"), where),
-        )
-        for entry in entries
-    )
-
-
-def _check_parameter(parameter: Parameter) -> Parameter:
-    """Refuse a parameter that breaks the file's rules (SPEC: a [U] value ships unset)."""
-    if parameter.is_set and parameter.confidence == "U":
-        raise _fail(parameter.name, "an unconfirmed [U] value must ship unset")
-    if parameter.is_set and (parameter.source is None or parameter.confidence is None):
-        raise _fail(parameter.name, "a value needs a source and a confidence")
-    if not parameter.is_set and parameter.note is None:
-        raise _fail(parameter.name, "an unset parameter needs a note saying why")
-    return parameter
-
-
-def _parameter(table: Mapping[str, Any], key: str, unit: str, prefix: str) -> Parameter:
-    """The parameter ``table[key]``, named ``prefix.key``; undeclared (and unset) when absent."""
-    name = f"{prefix}.{key}"
-    if key not in table:
-        return Parameter(name=name, unit=unit)
-    entry = _table(table[key], name)
-    if unknown := set(entry) - _PARAMETER_KEYS:
-        raise _fail(name, f"unknown keys {sorted(unknown)}")
-    if entry.get("unit") != unit:
-        raise _fail(name, f"the unit must be {unit!r}")
-    return _check_parameter(
-        Parameter(
-            name=name,
-            unit=unit,
-            value=_optional_number(entry.get("value"), name),
-            source=_text(entry.get("source"), name),
-            confidence=_confidence(entry.get("confidence"), name),
-            note=_text(entry.get("note"), name),
-            advice=_text(entry.get("advice"), name),
-            also=_also(entry.get("also", []), name),
-            alternatives=_alternatives(entry.get("conflict", []), name),
-            declared=True,
-        )
-    )
-
-
-def _range(raw: object, where: str) -> tuple[Decimal, Decimal] | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, list) or len(raw) != 2:
-        raise _fail(where, "a range is a list [low, high]")
-    low, high = _number(raw[0], where), _number(raw[1], where)
-    if low > high:
-        raise _fail(where, "a range's low end must not be above its high end")
-    return low, high
-
-
-def _integer(raw: object, where: str) -> int | None:
-    if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int)):
-        raise _fail(where, "expected a whole number")
-    return raw
-
-
-def _required_integer(raw: object, where: str) -> int:
-    number = _integer(raw, where)
-    if number is None:
-        raise _fail(where, "a whole number is required")
-    return number
-
-
-def _usual(raw: object, where: str) -> UsualDose | None:
-    if raw is None:
-        return None
-    entry = _table(raw, where)
-    return UsualDose(
-        dose_mg=_range(entry.get("dose_mg"), where),
-        first_dose_mg=_optional_number(entry.get("first_dose_mg"), where),
-        every_hours=_range(entry.get("every_hours"), where),
-        times_per_day=_integer(entry.get("times_per_day"), where),
-        when=_text(entry.get("when"), where),
-        max_days=_integer(entry.get("max_days"), where),
-        source=_text(entry.get("source"), where),
-        confidence=_confidence(entry.get("confidence"), where),
-        note=_text(entry.get("note"), where),
-        alternatives=_alternatives(entry.get("conflict", []), where),
-    )
-
-
-def _impairment_cap(raw: object, where: str) -> ImpairmentCap:
-    entry = _table(raw, where)
-    try:
-        return ImpairmentCap(
-            label=_required_text(entry.get("label"), where),
-            low=_optional_number(entry.get("from"), where),
-            below=_optional_number(entry.get("below"), where),
-            max_dose_mg=_number(entry["max_dose_mg"], where),
-            max_daily_mg=_number(entry["max_daily_mg"], where),
-            source=_required_text(entry.get("source"), where),
-            confidence=_required_text(_confidence(entry.get("confidence"), where), where),
-        )
-    except KeyError as exc:
-        raise _fail(where, f"missing {exc}") from None
-
-
-def _advice(raw: object, where: str) -> Advice | None:
-    if raw is None:
-        return None
-    entry = _table(raw, where)
-    return Advice(
-        code=_required_text(entry.get("code"), where),
-        message=_required_text(entry.get("message"), where),
-        source=_required_text(entry.get("source"), where),
-        confidence=_required_text(_confidence(entry.get("confidence"), where), where),
-    )
-
-
-_DRUG_KEYS = frozenset(LIMIT_UNITS) | {
-    "label",
-    "indications",
-    "usual",
-    "hepatic_caps",
-    "renal_caps",
-    "over_cap_warning",
-}
-
-
-def _drug_rules(drug: str, raw: object) -> DrugRules:
-    table = _table(raw, f"drugs.{drug}")
-    if unknown := set(table) - _DRUG_KEYS:
-        raise _fail(f"drugs.{drug}", f"unknown keys {sorted(unknown)}")
-    limits = {key: _parameter(table, key, unit, drug) for key, unit in LIMIT_UNITS.items()}
-    indications = table.get("indications", [])
-    if not isinstance(indications, list) or not all(isinstance(i, str) for i in indications):
-        raise _fail(f"drugs.{drug}", "indications must be a list of text")
-    return DrugRules(
-        drug=drug,
-        label=_required_text(table.get("label"), f"drugs.{drug}"),
-        indications=tuple(indications),
-        limits=DrugLimits(**limits),
-        usual=_usual(table.get("usual"), f"drugs.{drug}.usual"),
-        hepatic_caps=tuple(_impairment_cap(c, drug) for c in table.get("hepatic_caps", [])),
-        renal_caps=tuple(_impairment_cap(c, drug) for c in table.get("renal_caps", [])),
-        over_cap_warning=_advice(table.get("over_cap_warning"), f"drugs.{drug}"),
-    )
-
-
-def _per_class(table: Mapping[str, Any], unit: str, name: str) -> dict[str, Parameter]:
-    """One parameter per opioid class; an entry ``{same_as = "..."}`` reuses another class's."""
-    direct = [key for key in OPIOID_CLASSES if "same_as" not in _table(table.get(key, {}), name)]
-    found = {key: _parameter(table, key, unit, name) for key in direct}
-    for key in OPIOID_CLASSES:
-        if key not in found:
-            target = table[key]["same_as"]
-            if target not in found:
-                raise _fail(f"{name}.{key}", f"same_as names no class with a value: {target!r}")
-            note = f"SPEC gives no value for {key}: the {target} value applies."
-            found[key] = replace(found[target], name=f"{name}.{key}", note=note)
-    return found
-
-
-def _low_dose_days(raw: object) -> tuple[LowDoseDay, ...]:
-    where = "induction.low_dose_initiation"
-    if not isinstance(raw, list):
-        raise _fail(where, "days must be a list")
-    days = tuple(
-        LowDoseDay(
-            day=_required_integer(entry.get("day"), where),
-            dose_mg=_number(entry.get("dose_mg"), where),
-            times_per_day=_required_integer(entry.get("times_per_day"), where),
-            stop_full_agonist=entry.get("stop_full_agonist") is True,
-        )
-        for entry in (_table(item, where) for item in raw)
-    )
-    if [day.day for day in days] != list(range(1, len(days) + 1)):
-        raise _fail(where, "days must be numbered 1, 2, 3 ... in order")
-    return days
-
-
-def _induction(data: Mapping[str, Any]) -> InductionPolicy:
-    table = _table(data["induction"], "induction")
-    gates = _per_class(_table(table["cows_gate"], "cows_gate"), "COWS", "induction.cows_gate")
-    waits = _per_class(_table(table["wait_hours"], "wait_hours"), "h", "induction.wait_hours")
-    low_dose = _table(table["low_dose_initiation"], "induction.low_dose_initiation")
-    precipitated = _table(table["precipitated_withdrawal"], "induction.precipitated_withdrawal")
-    pregnancy = _table(data["pregnancy"], "pregnancy")
-    name = "induction.precipitated_withdrawal"
-    return InductionPolicy(
-        **{f"cows_gate_{key}": value for key, value in gates.items()},
-        **{f"wait_hours_{key}": value for key, value in waits.items()},
-        fentanyl_window_hours=_parameter(table, "fentanyl_window_hours", "h", "induction"),
-        low_dose_days=_low_dose_days(low_dose["days"]),
-        low_dose_source=low_dose["source"],
-        low_dose_confidence=low_dose["confidence"],
-        low_dose_note=low_dose["note"],
-        precipitated_source=precipitated["source"],
-        precipitated_guidance=precipitated["guidance"],
-        precipitated_window_min=_parameter(precipitated, "window_min", "min", name),
-        precipitated_min_rise=_parameter(precipitated, "min_rise", "COWS", name),
-        pregnancy_source=pregnancy["source"],
-        pregnancy_note=pregnancy["note"],
-    )
-
-
-def _benzodiazepine(raw: object) -> BenzodiazepineRule:
-    table = _table(raw, "benzodiazepine_with_opioid")
-    _also(table.get("also", []), "benzodiazepine_with_opioid")
-    return BenzodiazepineRule(
-        drugs=frozenset(table["drugs"]),
-        source=table["source"],
-        advice=table["advice"],
-    )
-
-
-@cache
-def default_policy() -> MedicationPolicy:
-    """The policy as shipped in ``knowledge/medications.toml`` (cached; it is immutable).
-
-    Raises KnowledgeError if the file breaks its own rules: a value without a source or
-    confidence, a [U] value that is set, an unset value without a note, a wrong unit, an
-    unregistered source key.
-    """
-    data = knowledge.load("medications")
-    try:
-        drugs = _table(data["drugs"], "drugs")
-        policy = MedicationPolicy(
-            induction=_induction(data),
-            drugs=tuple(_drug_rules(drug, raw) for drug, raw in drugs.items()),
-            benzodiazepine=_benzodiazepine(data["benzodiazepine_with_opioid"]),
-            vitals_max_age_min=_parameter(data["policy"], "vitals_max_age_min", "min", "policy"),
-        )
-    except (KeyError, TypeError) as exc:
-        raise KnowledgeError(f"medications.toml: missing or malformed entry {exc}") from exc
-    if not policy.benzodiazepine.drugs <= set(policy.drug_names()):
-        raise _fail("benzodiazepine_with_opioid", "drugs must be drugs of this file")
-    return policy
-
-
-@dataclass(frozen=True)
-class EntryLimits:
-    """Plausibility limits for the dose check's context: not clinical thresholds."""
-
-    qtc_ms: tuple[Decimal, Decimal]
-    child_pugh_score: tuple[Decimal, Decimal]
-    egfr: tuple[Decimal, Decimal]
-    weight_kg: tuple[Decimal, Decimal]
-
-
-@cache
-def entry_limits() -> EntryLimits:
-    """The context entry limits (medications.toml; source detoxdesk-entry-limits)."""
-    table = _table(knowledge.load("medications")["entry_limits"], "entry_limits")
-    ranges = {
-        item.name: _range(table.get(item.name), f"entry_limits.{item.name}")
-        for item in fields(EntryLimits)
-    }
-    if any(value is None for value in ranges.values()):
-        raise _fail("entry_limits", "every limit needs a range")
-    return EntryLimits(**{key: value for key, value in ranges.items() if value is not None})
+# Re-exported: a caller of the dose check builds the policy it passes in.
+from detoxdesk.clinical.medication_policy import MedicationPolicy as MedicationPolicy
+from detoxdesk.clinical.medication_policy import default_policy as default_policy
+from detoxdesk.clinical.numbers import decimal_or_none, format_number, json_number
+from detoxdesk.clinical.times import read_instant
+
+DAY = timedelta(hours=24)  # a per-day cap counts the doses of the 24 hours before the dose checked
 
 
 # --- Input ----------------------------------------------------------------------------------------
@@ -695,10 +104,11 @@ class FieldReader:
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail(key, "Must be a number.")
             return None
-        if isinstance(value, float) and not math.isfinite(value):
+        number = decimal_or_none(value)
+        if number is None:
             self.fail(key, "Must be a finite number.")
             return None
-        return self._in_limits(key, to_decimal(value), positive, limits)
+        return self._in_limits(key, number, positive, limits)
 
     def _in_limits(
         self, key: str, number: Decimal, positive: bool, limits: tuple[Decimal, Decimal] | None
@@ -727,19 +137,19 @@ class FieldReader:
         return value if isinstance(value, str) else ""
 
     def moment(self, key: str) -> datetime:
-        """An ISO-8601 date and time with a timezone offset (times are never naive here)."""
+        """An ISO-8601 date and time with a timezone offset (times are never naive here).
+
+        One message for every refusal, the dose-check contract's (see times.read_instant).
+        """
         value = self._value(key, True)
         if value is None:
             return datetime.min.replace(tzinfo=UTC)
         try:
-            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            moment = None
-        if moment is None or moment.utcoffset() is None:
+            return read_instant(value, key)
+        except InvalidInput:
             example = "2025-03-01T08:00:00+00:00"
             self.fail(key, f"Must be an ISO-8601 date and time with a timezone, e.g. {example}.")
             return datetime.min.replace(tzinfo=UTC)
-        return moment
 
     def present(self, key: str) -> object:
         """The value of a key that must be present but may be null."""
@@ -900,24 +310,6 @@ def parse_dose_request(
 
 
 # --- The check ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One result of a rule: ``code`` for programs, ``message`` in plain words, ``source`` key."""
-
-    code: str
-    severity: Severity
-    message: str
-    source: str
-
-    def as_json(self) -> dict[str, str]:
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "message": self.message,
-            "source": self.source,
-        }
 
 
 @dataclass(frozen=True)
@@ -1266,15 +658,6 @@ def _unset(rules: DrugRules, policy: MedicationPolicy) -> tuple[UnsetParameter, 
     return tuple(found)
 
 
-def decision_of(findings: Sequence[Finding]) -> Decision:
-    """The worst severity among ``findings``, or "ok" when there are none."""
-    worst: Decision = "ok"
-    for finding in findings:
-        if _RANK[finding.severity] > _RANK[worst]:
-            worst = finding.severity
-    return worst
-
-
 def check_dose(request: DoseRequest, policy: MedicationPolicy | None = None) -> DoseCheck:
     """Check one dose against the policy; every rule runs and the decision is the worst finding.
 
@@ -1299,7 +682,7 @@ def check_dose(request: DoseRequest, policy: MedicationPolicy | None = None) -> 
     return DoseCheck(
         drug=rules.drug,
         dose_mg=request.dose_mg,
-        decision=decision_of(findings),
+        decision=decision(findings),
         findings=tuple(findings),
         total_24h_mg=facts.total_mg,
         earlier_doses_24h=len(facts.recent),

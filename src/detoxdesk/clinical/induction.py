@@ -2,7 +2,8 @@
 
 SPEC.md section 5. Readiness depends on the COWS gate for the opioid last used and on nothing else:
 the time since last use, recent fentanyl and benzodiazepine use only add warnings, and pregnancy
-adds a note for physician review. Every number comes from the :class:`~dosing.MedicationPolicy`.
+adds a note for physician review. Every number comes from the
+:class:`~detoxdesk.clinical.medication_policy.MedicationPolicy`.
 """
 
 from __future__ import annotations
@@ -13,18 +14,21 @@ from decimal import Decimal
 from typing import Any
 
 from detoxdesk.clinical import scales
-from detoxdesk.clinical.dosing import (
+from detoxdesk.clinical.dosing import FieldReader
+from detoxdesk.clinical.errors import InvalidInput
+from detoxdesk.clinical.findings import Finding
+from detoxdesk.clinical.medication_policy import (
     OPIOID_CLASSES,
-    FieldReader,
-    Finding,
     LowDoseDay,
     MedicationPolicy,
     default_policy,
+)
+from detoxdesk.clinical.numbers import (
     format_number,
     json_number,
+    optional_json_number,
     to_decimal,
 )
-from detoxdesk.clinical.errors import InvalidInput
 
 CLASS_LABELS: Mapping[str, str] = {
     "short_acting": "short-acting opioids",
@@ -328,10 +332,6 @@ READINESS_FIELDS = (
 )
 
 
-def _optional_json(value: Decimal | None) -> int | float | None:
-    return None if value is None else json_number(value)
-
-
 def readiness_json(readiness: Readiness, policy: MedicationPolicy) -> dict[str, Any]:
     """A Readiness as the JSON object of ``detoxdesk calc induction-readiness``."""
     induction = policy.induction
@@ -348,7 +348,7 @@ def readiness_json(readiness: Readiness, policy: MedicationPolicy) -> dict[str, 
         "ready": readiness.ready,
         "cows_total": readiness.cows_total,
         "opioid_class": readiness.opioid_class,
-        "cows_threshold": _optional_json(readiness.cows_threshold),
+        "cows_threshold": optional_json_number(readiness.cows_threshold),
         "cows_threshold_source": readiness.threshold_source,
         "reasons": list(readiness.reasons),
         "warnings": list(readiness.warnings),
@@ -357,8 +357,8 @@ def readiness_json(readiness: Readiness, policy: MedicationPolicy) -> dict[str, 
             {"code": n.code, "message": n.message, "source": n.source} for n in readiness.notes
         ],
         "suggest_low_dose_initiation": readiness.suggest_low_dose_initiation,
-        "first_dose_mg": _optional_json(readiness.first_dose_mg),
-        "first_dose_may_be_mg": _optional_json(readiness.first_dose_may_be_mg),
+        "first_dose_mg": optional_json_number(readiness.first_dose_mg),
+        "first_dose_may_be_mg": optional_json_number(readiness.first_dose_may_be_mg),
         "first_dose_source": readiness.first_dose_source,
         "low_dose_schedule": schedule if readiness.suggest_low_dose_initiation else [],
         "low_dose_source": induction.low_dose_source,

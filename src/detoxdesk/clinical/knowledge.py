@@ -8,11 +8,11 @@ unregistered key is refused when it loads, so a typo cannot ship silently.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from detoxdesk.clinical.errors import KnowledgeError
 
@@ -20,6 +20,8 @@ KNOWLEDGE_DIR = Path(__file__).with_name("knowledge")
 
 # C = confirmed in a primary source, S = secondary only, U = unconfirmed (SPEC.md labels).
 CONFIDENCES = frozenset({"C", "S", "U"})
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,15 @@ class Source:
     key: str
     title: str
     url: str | None
+    confidence: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A text shown with a result (a note, a caution), the source it rests on and its confidence."""
+
+    text: str
+    source: str
     confidence: str
 
 
@@ -110,3 +121,19 @@ def load(name: str) -> Mapping[str, Any]:
     data = read_toml(name)
     check_sources(data, f"{name}.toml")
     return data
+
+
+def build_each(
+    name: str, table: Mapping[str, Any], codes: Sequence[str], build: Callable[[str, Any], T]
+) -> dict[str, T]:
+    """``build(code, table[code])`` for each of ``codes``, in their order.
+
+    Raises KnowledgeError naming ``<name>.toml`` if ``table`` does not define exactly ``codes``, or
+    if ``build`` meets a missing (KeyError) or malformed (TypeError) entry.
+    """
+    try:
+        if set(table) != set(codes):
+            raise KnowledgeError(f"{name}.toml must define exactly {', '.join(codes)}")
+        return {code: build(code, table[code]) for code in codes}
+    except (KeyError, TypeError) as exc:
+        raise KnowledgeError(f"{name}.toml: missing or malformed entry {exc}") from exc

@@ -12,15 +12,16 @@ compared with the exact total. Only the output is rounded, to 2 decimals (half u
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from detoxdesk.clinical import knowledge
 from detoxdesk.clinical.errors import InvalidInput, KnowledgeError
+from detoxdesk.clinical.knowledge import Note
+from detoxdesk.clinical.numbers import decimal_or_none, json_number, optional_json_number, rounded
 
 METHADONE_MODES = ("cdc2022", "cdc2016")
 # A patch dose is a delivery rate: its factor gives MME/day without a number of doses per day.
@@ -28,7 +29,6 @@ RATE_UNITS = frozenset({"mcg/h"})
 THRESHOLD_KEYS = {"mme_at_or_above_50": "at_or_above_50", "mme_at_or_above_90": "at_or_above_90"}
 INPUT_KEYS = frozenset({"medications", "methadone_factors"})
 MEDICATION_KEYS = frozenset({"drug", "dose", "unit", "doses_per_day"})
-CENT = Decimal("0.01")
 
 
 # --- Knowledge ------------------------------------------------------------------------------------
@@ -90,30 +90,8 @@ class Threshold:
     confidence: str
 
 
-@dataclass(frozen=True)
-class Caution:
-    """A sentence shown with a result, and the source it rests on."""
-
-    text: str
-    source: str
-    confidence: str
-
-
-def to_decimal(value: object) -> Decimal | None:
-    """``value`` as an exact Decimal if it is a finite int, float or Decimal (not bool), else None.
-
-    A float is taken as written (its shortest repr), so 49.99 stays 49.99.
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        return None
-    if isinstance(value, float):
-        return Decimal(repr(value)) if math.isfinite(value) else None
-    number = Decimal(value)
-    return number if number.is_finite() else None
-
-
 def _decimal_field(entry: Mapping[str, Any], key: str, where: str) -> Decimal:
-    number = to_decimal(entry.get(key))
+    number = decimal_or_none(entry.get(key))
     if number is None:
         raise KnowledgeError(f"mme.toml {where}: {key} must be a number")
     return number
@@ -222,10 +200,10 @@ def thresholds() -> tuple[Threshold, ...]:
 
 
 @cache
-def cautions() -> dict[str, Caution]:
+def cautions() -> dict[str, Note]:
     """The warning texts, keyed as in ``[warnings]``. Sources: as recorded on each."""
     return {
-        key: Caution(entry["text"], entry["source"], _confidence(entry, f"[warnings.{key}]"))
+        key: Note(entry["text"], entry["source"], _confidence(entry, f"[warnings.{key}]"))
         for key, entry in _data()["warnings"].items()
     }
 
@@ -257,7 +235,7 @@ def _allowed_units(drug: str) -> tuple[str, ...]:
 
 
 def _drug_problem(drug: object) -> str | None:
-    if drug in factors() or drug in exclusions():
+    if isinstance(drug, str) and (drug in factors() or drug in exclusions()):
         return None
     known = ", ".join(sorted([*factors(), *exclusions()]))
     return f"Unknown drug. Known drugs: {known}."
@@ -285,7 +263,7 @@ def _medication_problems(med: Medication) -> dict[str, str]:
 
 
 def _positive(value: object) -> Decimal | None:
-    number = to_decimal(value)
+    number = decimal_or_none(value)
     return number if number is not None and number > 0 else None
 
 
@@ -382,7 +360,7 @@ class MmeResult:
     excluded: tuple[ExcludedItem, ...]
     total: Decimal
     flags: tuple[ThresholdFlag, ...]
-    cautions: tuple[Caution, ...]
+    cautions: tuple[Note, ...]
     methadone_factors: str
 
     def reached(self, code: str) -> bool:
@@ -426,7 +404,7 @@ def _methadone_tier_for(medications: Sequence[Medication], mode: str) -> Methado
     return methadone_tier(sum(methadone, Decimal(0)))
 
 
-def _cautions_for(medications: Sequence[Medication], tier: MethadoneTier | None) -> list[Caution]:
+def _cautions_for(medications: Sequence[Medication], tier: MethadoneTier | None) -> list[Note]:
     """The no-conversion warning always, then the cautions for the drugs listed."""
     table = cautions()
     drugs = {med.drug for med in medications}
@@ -436,7 +414,7 @@ def _cautions_for(medications: Sequence[Medication], tier: MethadoneTier | None)
     if "fentanyl_transdermal" in drugs:
         shown.append(table["fentanyl_transdermal"])
     if tier is not None and tier.note:
-        shown.append(Caution(tier.note, tier.source, tier.confidence))
+        shown.append(Note(tier.note, tier.source, tier.confidence))
     return shown
 
 
@@ -480,17 +458,6 @@ def calculate(
 # --- JSON -----------------------------------------------------------------------------------------
 
 
-def rounded(value: Decimal) -> Decimal:
-    """``value`` rounded half up to 2 decimals, for display only."""
-    context = Context(prec=max(28, value.adjusted() + 4))
-    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=context)
-
-
-def json_number(value: Decimal) -> int | float:
-    """An exact Decimal as a JSON number: an int when whole, otherwise the nearest float."""
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
 def _item_json(item: MmeItem) -> dict[str, Any]:
     med = item.medication
     return {
@@ -498,7 +465,7 @@ def _item_json(item: MmeItem) -> dict[str, Any]:
         "label": factors()[med.drug].label,
         "dose": json_number(med.dose),
         "unit": med.unit,
-        "doses_per_day": None if med.doses_per_day is None else json_number(med.doses_per_day),
+        "doses_per_day": optional_json_number(med.doses_per_day),
         "daily_amount": json_number(med.daily_amount),
         "factor": json_number(item.factor),
         "mme_per_day": float(rounded(item.mme_per_day)),

@@ -2,7 +2,8 @@
 
 Sources: asam-criteria-3 (the six dimensions, the 0-4 rating, the levels 1-WM to 4-WM), and each
 rule's own keys below (asam-alcohol-2020, acog-711, asam-2020, mmwr-2013 ...). The names, levels,
-band ratings and QTc limits live in ``knowledge/placement.toml``.
+band ratings and QTc limits live in ``knowledge/placement.toml``; the evaluation it rates, and how
+the calculator reads it, in :mod:`detoxdesk.clinical.placement_input`.
 
 The whole logic is the two ordered tables of this module, read top to bottom:
 
@@ -33,7 +34,6 @@ Decision support only: the clinician accepts the level or chooses another with a
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -41,7 +41,13 @@ from functools import cache
 from typing import Any
 
 from detoxdesk.clinical import knowledge, scales
-from detoxdesk.clinical.errors import InvalidInput, KnowledgeError
+from detoxdesk.clinical.errors import KnowledgeError
+from detoxdesk.clinical.placement_input import SECTIONS
+
+# Re-exported: the input of :func:`recommend`, and how the calculator reads it.
+from detoxdesk.clinical.placement_input import Evaluation as Evaluation
+from detoxdesk.clinical.placement_input import Substance as Substance
+from detoxdesk.clinical.placement_input import parse_evaluation as parse_evaluation
 
 
 class Risk(IntEnum):
@@ -54,33 +60,8 @@ class Risk(IntEnum):
     SEVERE = 4
 
 
-SUBSTANCE_NAMES = (
-    "heroin",
-    "fentanyl",
-    "methadone",
-    "buprenorphine",
-    "prescription_opioid",
-    "alcohol",
-    "benzodiazepine",
-    "stimulant",
-    "cannabis",
-    "other",
-)
-ROUTES = ("iv", "smoked", "intranasal", "oral", "other")
-SUICIDAL_IDEATION = ("none", "passive", "active_no_plan", "active_with_plan")  # least to most
-REQUESTED_SETTINGS = ("outpatient", "inpatient", "anesthesia_assisted_rapid")
 OPIOIDS = frozenset({"heroin", "fentanyl", "methadone", "buprenorphine", "prescription_opioid"})
 SEDATIVES = frozenset({"alcohol", "benzodiazepine"})  # withdrawal can cause seizures (SPEC 8)
-
-# The optional sections of the input and their items (item names are unique across sections).
-SECTIONS: dict[str, tuple[str, ...]] = {
-    "history": ("withdrawal_seizures", "delirium_tremens", "overdose_past_year"),
-    "medical": ("pregnant", "unstable_medical_condition", "qtc_ms"),
-    "psychiatric": ("suicidal_ideation", "psychosis"),
-    "environment": ("stable_housing", "supportive_person_at_home"),
-}
-SUBSTANCE_KEYS = ("name", "route", "daily_use", "hours_since_last_use")
-INPUT_KEYS = ("substances", "current_cows", "current_ciwa_ar", *SECTIONS, "requested_setting")
 
 # The worst answer of each item the rules read; an item not assessed counts as this for ratings and
 # levels. QTc is absent: it only raises flags, and an unmeasured QTc is common and not a finding.
@@ -98,41 +79,7 @@ WORST_ANSWERS: dict[str, bool | str] = {
 NOT_ASSESSED = "Not assessed, so assumed until it is: "
 
 
-# --- The evaluation -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Substance:
-    """One substance used; None in any field but ``name`` means not known.
-
-    ``route`` and ``hours_since_last_use`` are checked and kept for the record, but no rule reads
-    them: SPEC.md ties no placement finding to them (the withdrawal course uses the last-use time).
-    """
-
-    name: str
-    route: str | None = None
-    daily_use: bool | None = None
-    hours_since_last_use: float | None = None
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """The placement input. Any field but ``substances`` may be None: not assessed (or scored)."""
-
-    substances: tuple[Substance, ...]
-    current_cows: int | None = None
-    current_ciwa_ar: int | None = None
-    withdrawal_seizures: bool | None = None
-    delirium_tremens: bool | None = None
-    overdose_past_year: bool | None = None
-    pregnant: bool | None = None
-    unstable_medical_condition: bool | None = None
-    qtc_ms: int | None = None
-    suicidal_ideation: str | None = None
-    psychosis: bool | None = None
-    stable_housing: bool | None = None
-    supportive_person_at_home: bool | None = None
-    requested_setting: str | None = None
+# --- Items not assessed ---------------------------------------------------------------------------
 
 
 def worst_case(evaluation: Evaluation) -> Evaluation:
@@ -275,26 +222,28 @@ def _band(scale_code: str, total: int | None) -> str | None:
     return None if band is None else band.name
 
 
-def cows_rated(risk: Risk) -> Predicate:
-    """A predicate: COWS was scored and its band rates ``risk`` (placement.toml band_ratings)."""
+def _rated(scale_code: str, total: Callable[[Evaluation], int | None], risk: Risk) -> Predicate:
+    """A predicate: ``total`` was scored and its band of ``scale_code`` rates ``risk``.
+
+    Source: placement.toml band_ratings.
+    """
 
     def predicate(evaluation: Evaluation) -> bool:
-        band = _band("cows", evaluation.current_cows)
-        return band is not None and band_ratings("cows")[band] == risk
+        band = _band(scale_code, total(evaluation))
+        return band is not None and band_ratings(scale_code)[band] == risk
 
-    predicate.__name__ = f"cows_rated_{risk.name.lower()}"
+    predicate.__name__ = f"{scale_code}_rated_{risk.name.lower()}"
     return predicate
+
+
+def cows_rated(risk: Risk) -> Predicate:
+    """A predicate: COWS was scored and its band rates ``risk``."""
+    return _rated("cows", lambda evaluation: evaluation.current_cows, risk)
 
 
 def ciwa_ar_rated(risk: Risk) -> Predicate:
-    """A predicate: CIWA-Ar was scored and its band rates ``risk`` (placement.toml band_ratings)."""
-
-    def predicate(evaluation: Evaluation) -> bool:
-        band = _band("ciwa_ar", evaluation.current_ciwa_ar)
-        return band is not None and band_ratings("ciwa_ar")[band] == risk
-
-    predicate.__name__ = f"ciwa_ar_rated_{risk.name.lower()}"
-    return predicate
+    """A predicate: CIWA-Ar was scored and its band rates ``risk``."""
+    return _rated("ciwa_ar", lambda evaluation: evaluation.current_ciwa_ar, risk)
 
 
 def opioid_used_daily(evaluation: Evaluation) -> bool:
@@ -805,157 +754,6 @@ def rationale(
         "Decision support: the clinician accepts this level or chooses another with a reason."
     )
     return tuple(lines)
-
-
-# --- Reading the input ----------------------------------------------------------------------------
-
-Reader = Callable[[object], tuple[object, str | None]]
-
-
-def _optional_bool(value: object) -> tuple[object, str | None]:
-    if value is None or isinstance(value, bool):
-        return value, None
-    return None, "Must be true or false, or null if not assessed."
-
-
-def _optional_choice(choices: Sequence[str]) -> Reader:
-    def read(value: object) -> tuple[object, str | None]:
-        if value is None or (isinstance(value, str) and value in choices):
-            return value, None
-        return None, f"Must be one of {', '.join(choices)}, or null if not known."
-
-    return read
-
-
-def _optional_whole(low: int, high: int | None, what: str) -> Reader:
-    def read(value: object) -> tuple[object, str | None]:
-        if value is None:
-            return None, None
-        whole = isinstance(value, int) and not isinstance(value, bool)
-        if whole and low <= value and (high is None or value <= high):  # type: ignore[operator]
-            return value, None
-        upper = "" if high is None else f" to {high}"
-        return None, f"Must be a whole number from {low}{upper} ({what}), or null."
-
-    return read
-
-
-def _optional_hours(value: object) -> tuple[object, str | None]:
-    if value is None:
-        return None, None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        hours = float(value)
-        if math.isfinite(hours) and hours >= 0:
-            return hours, None
-    return None, "Must be a number of hours, 0 or more, or null if not known."
-
-
-@cache
-def _item_readers() -> dict[str, Reader]:
-    return {
-        "withdrawal_seizures": _optional_bool,
-        "delirium_tremens": _optional_bool,
-        "overdose_past_year": _optional_bool,
-        "pregnant": _optional_bool,
-        "unstable_medical_condition": _optional_bool,
-        # Any positive whole number: a plausibility range is not SPEC's to give.
-        "qtc_ms": _optional_whole(1, None, "milliseconds"),
-        "suicidal_ideation": _optional_choice(SUICIDAL_IDEATION),
-        "psychosis": _optional_bool,
-        "stable_housing": _optional_bool,
-        "supportive_person_at_home": _optional_bool,
-    }
-
-
-def _read_section(name: str, value: object, problems: dict[str, str]) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        problems[name] = "Must be an object, or left out if not assessed."
-        return {}
-    items = SECTIONS[name]
-    problems.update(
-        {f"{name}.{key}": "Not a field of this section." for key in value if key not in items}
-    )
-    answers: dict[str, Any] = {}
-    for key in items:
-        answer, error = _item_readers()[key](value.get(key))
-        if error is not None:
-            problems[f"{name}.{key}"] = error
-        else:
-            answers[key] = answer
-    return answers
-
-
-def _read_substance(index: int, value: object, problems: dict[str, str]) -> Substance | None:
-    where = f"substances[{index}]"
-    if not isinstance(value, Mapping):
-        problems[where] = "Must be an object with the substance's name."
-        return None
-    found = {
-        f"{where}.{key}": "Not a field of a substance."
-        for key in value
-        if key not in SUBSTANCE_KEYS
-    }
-    name = value.get("name")
-    if not isinstance(name, str) or name not in SUBSTANCE_NAMES:
-        found[f"{where}.name"] = f"Must be one of {', '.join(SUBSTANCE_NAMES)}."
-    readers: dict[str, Reader] = {
-        "route": _optional_choice(ROUTES),
-        "daily_use": _optional_bool,
-        "hours_since_last_use": _optional_hours,
-    }
-    fields: dict[str, Any] = {}
-    for key, reader in readers.items():
-        fields[key], error = reader(value.get(key))
-        if error is not None:
-            found[f"{where}.{key}"] = error
-    problems.update(found)
-    return None if found else Substance(name=str(name), **fields)
-
-
-def _read_substances(value: object, problems: dict[str, str]) -> tuple[Substance, ...]:
-    if not isinstance(value, list) or not value:
-        problems["substances"] = "List at least one substance."
-        return ()
-    read = [_read_substance(index, entry, problems) for index, entry in enumerate(value)]
-    return tuple(substance for substance in read if substance is not None)
-
-
-def _read_score(
-    key: str, scale_code: str, payload: Mapping[str, Any], problems: dict[str, str]
-) -> Any:
-    scale = scales.get_scale(scale_code)
-    score, error = _optional_whole(0, scale.max_total, f"a {scale.name} total; null if not scored")(
-        payload.get(key)
-    )
-    if error is not None:
-        problems[key] = error
-    return score
-
-
-def parse_evaluation(payload: Mapping[str, Any]) -> Evaluation:
-    """The calculator input as an :class:`Evaluation`; InvalidInput naming every bad field.
-
-    Sources: wesson-ling-2003 and sullivan-1989 (score ranges). ``substances`` needs at least one
-    entry with a known ``name``; everything else may be left out or null, meaning not assessed.
-    Unknown keys are refused so that a typo is not read as "not assessed".
-    """
-    problems = {key: "Not a field of this calculator." for key in payload if key not in INPUT_KEYS}
-    substances = _read_substances(payload.get("substances"), problems)
-    answers: dict[str, Any] = {}
-    for section in SECTIONS:
-        answers.update(_read_section(section, payload.get(section), problems))
-    answers["current_cows"] = _read_score("current_cows", "cows", payload, problems)
-    answers["current_ciwa_ar"] = _read_score("current_ciwa_ar", "ciwa_ar", payload, problems)
-    answers["requested_setting"], error = _optional_choice(REQUESTED_SETTINGS)(
-        payload.get("requested_setting")
-    )
-    if error is not None:
-        problems["requested_setting"] = error
-    if problems:
-        raise InvalidInput("The placement cannot be worked out: check the marked fields.", problems)
-    return Evaluation(substances=substances, **answers)
 
 
 # --- The calculator -------------------------------------------------------------------------------

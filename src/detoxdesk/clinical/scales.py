@@ -150,13 +150,7 @@ def _build_scale(code: str, entry: Mapping[str, Any]) -> Scale:
 
 @cache
 def _catalogue() -> dict[str, Scale]:
-    data = knowledge.load("scales")
-    if set(data) != set(SCALE_CODES):
-        raise KnowledgeError(f"scales.toml must define exactly {', '.join(SCALE_CODES)}")
-    try:
-        return {code: _build_scale(code, data[code]) for code in SCALE_CODES}
-    except (KeyError, TypeError) as exc:
-        raise KnowledgeError(f"scales.toml: missing or malformed entry {exc}") from exc
+    return knowledge.build_each("scales", knowledge.load("scales"), SCALE_CODES, _build_scale)
 
 
 def get_scale(code: str) -> Scale:

@@ -33,7 +33,9 @@ from typing import Any
 
 from detoxdesk.clinical import knowledge
 from detoxdesk.clinical.errors import InvalidInput, KnowledgeError
-from detoxdesk.clinical.mme import json_number, rounded, to_decimal
+from detoxdesk.clinical.findings import Finding
+from detoxdesk.clinical.knowledge import Note
+from detoxdesk.clinical.numbers import decimal_or_none, json_number, rounded
 
 KINDS = ("buprenorphine", "methadone", "lofexidine", "long_term_opioid")
 WITHDRAWAL_KINDS = ("buprenorphine", "methadone", "lofexidine")
@@ -102,15 +104,6 @@ class SlowNearEnd:
     every_days: int
 
 
-@dataclass(frozen=True)
-class Note:
-    """A text shown with plans, and its source."""
-
-    text: str
-    source: str
-    confidence: str
-
-
 def _data() -> Mapping[str, Any]:
     return knowledge.load("tapers")
 
@@ -125,7 +118,7 @@ def _int(entry: Mapping[str, Any], key: str, where: str) -> int | None:
 def _dec(entry: Mapping[str, Any], key: str, where: str) -> Decimal | None:
     if key not in entry:
         return None
-    number = to_decimal(entry[key])
+    number = decimal_or_none(entry[key])
     if number is None or number <= 0:
         raise KnowledgeError(f"tapers.toml {where}: {key} must be a number above 0")
     return number
@@ -241,16 +234,6 @@ class Rate:
         if self.amount is not None:
             return self.amount
         return planned * (self.fraction or Fraction(0))
-
-
-@dataclass(frozen=True)
-class Finding:
-    """Decision support: advice needing acknowledgement (``severity`` "warning")."""
-
-    code: str
-    severity: str
-    message: str
-    source: str
 
 
 @dataclass(frozen=True)
@@ -728,7 +711,7 @@ def edit_step(plan: TaperPlan, on: date, new_dose: Decimal) -> TaperPlan:
 
 
 def _take_number(payload: Mapping[str, Any], key: str, problems: dict[str, str]) -> Decimal:
-    number = to_decimal(payload.get(key))
+    number = decimal_or_none(payload.get(key))
     if number is None or number <= 0:
         problems[key] = "Must be a number greater than zero."
         return Decimal(1)
@@ -865,10 +848,7 @@ def plan_json(plan: TaperPlan) -> dict[str, Any]:
             else _fraction_json(rate.fraction * HUNDRED),
         },
         "notes": list(plan.notes),
-        "findings": [
-            {"code": f.code, "severity": f.severity, "message": f.message, "source": f.source}
-            for f in plan.findings
-        ],
+        "findings": [finding.as_json() for finding in plan.findings],
         "holds": [{"from_date": h.from_date.isoformat(), "days": h.days} for h in plan.holds],
         "edits": [
             {
