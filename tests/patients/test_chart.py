@@ -82,3 +82,20 @@ def test_it_pages_the_assessment_history(unit, as_user):
         )
     response = as_user(unit.nurse).get(chart_url(unit), {"history_page": 2})
     assert len(response.context["history"].object_list) == 5
+
+
+def test_it_shows_only_the_episode_at_the_readers_facility(unit, as_user):
+    from django.utils import timezone as tz
+
+    from factories import make_episode
+
+    # The patient was seen at the clinic earlier and is now on the ward.
+    earlier = make_episode(
+        unit.other, unit.patient, admitted_at=tz.now() - timedelta(days=30), status="discharged"
+    )
+    response = as_user(unit.outsider).get(chart_url(unit))
+    assert response.status_code == 200
+    assert response.context["episode"] == earlier
+    assert "B01" not in response.content.decode()  # the ward bed stays hidden
+    nurse_view = as_user(unit.nurse).get(chart_url(unit))
+    assert nurse_view.context["episode"] == unit.episode

@@ -29,6 +29,19 @@ def get_patient_for_user(user: User, patient_uuid: UUID | str) -> Patient:
     return patient
 
 
+def current_episode_for_user(user: User, patient: Patient) -> Episode | None:
+    """The patient's episode this user may see: the active one, else the latest.
+
+    Only episodes at the user's own facilities count, so a patient known to two facilities never
+    shows one facility's stay to staff of the other.
+    """
+    facility_ids = permissions.facility_ids_with(user, permissions.CHART_VIEW)
+    episodes = patient.episodes.filter(facility_id__in=facility_ids).select_related(
+        "facility__program", "bed"
+    )
+    return episodes.filter(status=Episode.Status.ACTIVE).first() or episodes.first()
+
+
 def get_episode_for_user(
     user: User, episode_uuid: UUID | str, *, capability: str | None = None
 ) -> Episode:

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -34,10 +35,10 @@ def census(request: HttpRequest) -> HttpResponse:
     ).order_by("facility__name", "bed__label", "patient__family_name")
     query = request.GET.get("q", "").strip()
     if query:
-        episodes = (
-            episodes.filter(patient__family_name__icontains=query)
-            | episodes.filter(patient__given_name__icontains=query)
-            | episodes.filter(patient__record_number__iexact=query)
+        episodes = episodes.filter(
+            Q(patient__family_name__icontains=query)
+            | Q(patient__given_name__icontains=query)
+            | Q(patient__record_number__iexact=query)
         )
     now = timezone.now()
     rows = board.board_rows(episodes, now)
@@ -59,12 +60,7 @@ def _chosen_facility(request: HttpRequest, facilities: list[Facility]) -> Facili
 def chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
     user = staff_user(request)
     patient = access.get_patient_for_user(user, patient_uuid)
-    episode = (
-        patient.episodes.filter(status=Episode.Status.ACTIVE)
-        .select_related("facility__program", "bed")
-        .first()
-        or patient.episodes.select_related("facility__program", "bed").first()
-    )
+    episode = access.current_episode_for_user(user, patient)
     now = timezone.now()
     context: dict[str, object] = {
         "patient": patient,
