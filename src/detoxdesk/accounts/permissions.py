@@ -24,16 +24,56 @@ AUDIT_VIEW = "audit.view"
 PROGRAM_CONFIGURE = "program.configure"
 EPISODE_CONFIGURE = "episode.configure"
 EPISODE_ADMIT = "episode.admit"
+# Evaluation and intake
+INQUIRY_MANAGE = "inquiry.manage"
+EVALUATION_RECORD = "evaluation.record"
+EVALUATION_SIGN = "evaluation.sign"
+TREATMENT_PLAN_EDIT = "treatment_plan.edit"
+TREATMENT_PLAN_SIGN = "treatment_plan.sign"
+# Medications
+ORDER_SIGN = "order.sign"
+DOSE_RECORD = "dose.record"
+SAFETY_OVERRIDE = "safety.override"  # nurses too, where the program allows it
+# Tapers
+TAPER_PLAN = "taper.plan"
+# Discharge and aftercare
+DISCHARGE_PREPARE = "discharge.prepare"
+DISCHARGE_SIGN = "discharge.sign"
+FOLLOW_UP_RECORD = "follow_up.record"
+DIRECTORY_VIEW = "directory.view"
+DIRECTORY_MANAGE = "directory.manage"
+PORTAL_INVITE = "portal.invite"
 
-_CLINICAL_READ = {CENSUS_VIEW, CHART_VIEW}
-_BEDSIDE = _CLINICAL_READ | {ASSESSMENT_RECORD, VITALS_RECORD}
+_CLINICAL_READ = {CENSUS_VIEW, CHART_VIEW, DIRECTORY_VIEW}
+_BEDSIDE = _CLINICAL_READ | {ASSESSMENT_RECORD, VITALS_RECORD, DOSE_RECORD}
+_EVALUATE = {EVALUATION_RECORD, EVALUATION_SIGN, TREATMENT_PLAN_EDIT}
+_DISCHARGE = {DISCHARGE_PREPARE, DISCHARGE_SIGN, PORTAL_INVITE}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.INTAKE_COORDINATOR: frozenset({CENSUS_VIEW, EPISODE_ADMIT}),
-    Role.NURSE: frozenset(_BEDSIDE | {EPISODE_CONFIGURE, EPISODE_ADMIT}),
-    Role.PRESCRIBER: frozenset(_BEDSIDE | {EPISODE_CONFIGURE, EPISODE_ADMIT}),
-    Role.COUNSELOR: frozenset(_CLINICAL_READ),
-    Role.DIRECTOR: frozenset(_CLINICAL_READ | {AUDIT_VIEW, PROGRAM_CONFIGURE}),
+    Role.INTAKE_COORDINATOR: frozenset(
+        {CENSUS_VIEW, EPISODE_ADMIT, INQUIRY_MANAGE, DIRECTORY_VIEW, DIRECTORY_MANAGE}
+        | {FOLLOW_UP_RECORD}
+    ),
+    Role.NURSE: frozenset(
+        _BEDSIDE
+        | _EVALUATE
+        | _DISCHARGE
+        | {EPISODE_CONFIGURE, EPISODE_ADMIT, INQUIRY_MANAGE}
+        | {FOLLOW_UP_RECORD}
+    ),
+    Role.PRESCRIBER: frozenset(
+        _BEDSIDE
+        | _EVALUATE
+        | _DISCHARGE
+        | {EPISODE_CONFIGURE, EPISODE_ADMIT}
+        | {TREATMENT_PLAN_SIGN, ORDER_SIGN, SAFETY_OVERRIDE, TAPER_PLAN}
+    ),
+    Role.COUNSELOR: frozenset(
+        _CLINICAL_READ
+        | {TREATMENT_PLAN_EDIT, DISCHARGE_PREPARE, PORTAL_INVITE, FOLLOW_UP_RECORD}
+        | {DIRECTORY_MANAGE}
+    ),
+    Role.DIRECTOR: frozenset(_CLINICAL_READ | {AUDIT_VIEW, PROGRAM_CONFIGURE, INQUIRY_MANAGE}),
     Role.AUDITOR: frozenset({AUDIT_VIEW}),
     Role.ADMINISTRATOR: frozenset(),
 }

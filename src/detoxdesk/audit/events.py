@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-EVENTS: dict[str, str] = {
+from detoxdesk.aftercare.events import EVENTS as AFTERCARE_EVENTS
+from detoxdesk.intake.events import EVENTS as INTAKE_EVENTS
+from detoxdesk.medications.events import EVENTS as MEDICATION_EVENTS
+from detoxdesk.portal.events import EVENTS as PORTAL_EVENTS
+from detoxdesk.tapers.events import EVENTS as TAPER_EVENTS
+
+CORE_EVENTS: dict[str, str] = {
     "auth.signed_in": "Signed in",
     "auth.sign_in_failed": "Failed sign-in",
     "auth.locked_out": "Account locked after repeated failed sign-ins",
@@ -17,6 +23,16 @@ EVENTS: dict[str, str] = {
     "assessment.recorded": "Withdrawal scale recorded",
     "vitals.recorded": "Vital signs recorded",
     "program.settings_changed": "Program settings changed",
+}
+
+# Each app lists its own event names in its ``events.py``; together they are the registry.
+EVENTS: dict[str, str] = {
+    **CORE_EVENTS,
+    **INTAKE_EVENTS,
+    **MEDICATION_EVENTS,
+    **TAPER_EVENTS,
+    **AFTERCARE_EVENTS,
+    **PORTAL_EVENTS,
 }
 
 

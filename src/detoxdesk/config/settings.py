@@ -99,10 +99,17 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",
     "detoxdesk.accounts",
     "detoxdesk.audit",
     "detoxdesk.patients",
     "detoxdesk.monitoring",
+    "detoxdesk.intake",
+    "detoxdesk.medications",
+    "detoxdesk.tapers",
+    "detoxdesk.aftercare",
+    "detoxdesk.portal",
+    "detoxdesk.api",
 ]
 
 MIDDLEWARE = [

@@ -1,9 +1,18 @@
 from django.urls import include, path
 
+from detoxdesk.api.urls import api
+
 urlpatterns = [
-    path("", include("detoxdesk.patients.public_urls")),
+    path("", include("detoxdesk.intake.public_urls")),
+    path("", include("detoxdesk.aftercare.public_urls")),
     path("accounts/", include("detoxdesk.accounts.urls")),
     path("", include("detoxdesk.patients.urls")),
     path("", include("detoxdesk.monitoring.urls")),
+    path("", include("detoxdesk.intake.urls")),
+    path("", include("detoxdesk.medications.urls")),
+    path("", include("detoxdesk.tapers.urls")),
+    path("", include("detoxdesk.aftercare.urls")),
+    path("", include("detoxdesk.portal.urls")),
     path("audit/", include("detoxdesk.audit.urls")),
+    path("api/v1/", api.urls),
 ]

@@ -13,6 +13,12 @@ CRISIS_LINES = (
 )
 
 
+# Each app's own styles, after the shared sheet.
+APP_STYLESHEETS = tuple(
+    f"css/{app}.css" for app in ("intake", "medications", "tapers", "aftercare", "portal")
+)
+
+
 def site(request: HttpRequest) -> dict[str, Any]:
     """What every page's frame needs: crisis lines and the signed-in user's menu."""
     user = request.user
@@ -20,8 +26,16 @@ def site(request: HttpRequest) -> dict[str, Any]:
     if user.is_authenticated:
         if permissions.can(user, permissions.CENSUS_VIEW):
             nav.append(("patients:census", "Census"))
+        if permissions.can(user, permissions.INQUIRY_MANAGE):
+            nav.append(("intake:queue", "Intake"))
+        if permissions.can(user, permissions.FOLLOW_UP_RECORD):
+            nav.append(("aftercare:follow_ups", "Follow-ups"))
+        if permissions.can(user, permissions.DIRECTORY_VIEW):
+            nav.append(("aftercare:directory", "Resources"))
+        if permissions.can(user, permissions.CHART_VIEW):
+            nav.append(("tapers:mme", "MME"))
         if permissions.can(user, permissions.AUDIT_VIEW):
             nav.append(("audit:log", "Audit log"))
         if permissions.can(user, permissions.PROGRAM_CONFIGURE):
             nav.append(("patients:program_settings", "Program settings"))
-    return {"crisis_lines": CRISIS_LINES, "staff_nav": nav}
+    return {"crisis_lines": CRISIS_LINES, "staff_nav": nav, "app_stylesheets": APP_STYLESHEETS}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from detoxdesk.accounts import permissions
@@ -18,8 +18,11 @@ from detoxdesk.patients.models import Episode, Patient
 
 
 def visible_patients(user: User) -> QuerySet[Patient]:
+    """Patients with an episode at one of the user's facilities, or registered at one."""
     facility_ids = permissions.facility_ids_with(user, permissions.CHART_VIEW)
-    return Patient.objects.filter(episodes__facility_id__in=facility_ids).distinct()
+    return Patient.objects.filter(
+        Q(episodes__facility_id__in=facility_ids) | Q(registered_at_id__in=facility_ids)
+    ).distinct()
 
 
 def get_patient_for_user(user: User, patient_uuid: UUID | str) -> Patient:

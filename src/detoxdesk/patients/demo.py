@@ -18,10 +18,15 @@ from django.utils import timezone
 
 from detoxdesk.accounts.models import Membership, Role, User
 from detoxdesk.accounts.validators import DEMO_PASSWORD
+from detoxdesk.aftercare import demo as aftercare_demo
 from detoxdesk.clinical import scales
+from detoxdesk.intake import demo as intake_demo
+from detoxdesk.medications import demo as medications_demo
 from detoxdesk.monitoring import actions as monitoring
 from detoxdesk.patients import actions
-from detoxdesk.patients.models import Bed, Facility, Program
+from detoxdesk.patients.models import Bed, Episode, Facility, Program
+from detoxdesk.portal import demo as portal_demo
+from detoxdesk.tapers import demo as tapers_demo
 
 # (username, first name, last name, role, facilities: "in" inpatient, "out" outpatient)
 ACCOUNTS = (
@@ -76,6 +81,19 @@ class DemoRefused(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class DemoContext:
+    """What the other apps' demo loaders build on: the program, its people and its stays."""
+
+    program: Program
+    facilities: dict[str, Facility]  # "in" inpatient, "out" outpatient
+    beds: list[Bed]
+    users: dict[str, User]  # by username, see ACCOUNTS
+    episodes: list[Episode]  # one per PATIENTS entry, in order
+    now: datetime
+    rng: random.Random
+
+
 def load(now: datetime | None = None, seed: int = 2026) -> Program:
     """Create the demo program. Refused where demo accounts are not allowed, or if data exists."""
     if not settings.DEMO_ALLOWED:
@@ -107,9 +125,15 @@ def load(now: datetime | None = None, seed: int = 2026) -> Program:
             Bed.objects.create(facility=facilities["in"], label=f"B{n:02d}") for n in range(1, 17)
         ]
         users = _accounts(facilities)
+        episodes = []
         for number, demo in enumerate(PATIENTS, 1):
             bed = beds[number - 1] if demo.facility == "in" else None
-            _patient(program, facilities[demo.facility], bed, demo, number, users, now, rng)
+            episodes.append(
+                _patient(program, facilities[demo.facility], bed, demo, number, users, now, rng)
+            )
+        context = DemoContext(program, facilities, beds, users, episodes, now, rng)
+        for app_demo in (intake_demo, medications_demo, tapers_demo, aftercare_demo, portal_demo):
+            app_demo.load(context)
     return program
 
 
@@ -134,7 +158,7 @@ def _patient(
     users: dict[str, User],
     now: datetime,
     rng: random.Random,
-) -> None:
+) -> Episode:
     admitted = now - timedelta(hours=demo.hours_ago)
     patient = actions.do_create_patient(
         program,
@@ -197,6 +221,7 @@ def _patient(
                 on_behalf_of_patient=True,
                 now=at + timedelta(minutes=12),
             )
+    return episode
 
 
 def _times(

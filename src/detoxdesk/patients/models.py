@@ -83,6 +83,15 @@ class Patient(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="patients")
+    registered_at = models.ForeignKey(
+        "Facility",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registered_patients",
+        help_text="The facility that registered the patient; its staff see the record before any "
+        "episode exists.",
+    )
     record_number = models.CharField(max_length=32)
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)

@@ -19,10 +19,6 @@ from detoxdesk.patients.forms import EpisodeIntervalForm, ProgramSettingsForm, s
 from detoxdesk.patients.models import Episode, Facility, Program
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/home.html")
-
-
 @login_required
 def census(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)

@@ -1,0 +1,1 @@
+"""Discharge, resource directory and follow-ups."""

@@ -1,0 +1,1 @@
+"""Inquiries, evaluation, placement and treatment plans."""

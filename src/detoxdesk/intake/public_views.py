@@ -1,0 +1,10 @@
+"""Pages anyone can read without signing in: the front door of the program."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/home.html")

@@ -1,0 +1,1 @@
+"""Orders, administrations and the safety engine."""

@@ -1,0 +1,1 @@
+"""Taper plans and morphine milligram equivalents."""
