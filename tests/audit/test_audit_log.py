@@ -151,10 +151,11 @@ def test_paging_keeps_the_filters(unit, as_user):
 def test_no_two_apps_register_the_same_event_name() -> None:
     from detoxdesk.aftercare.events import EVENTS as aftercare
     from detoxdesk.audit.events import CORE_EVENTS, EVENTS
+    from detoxdesk.directory.events import EVENTS as directory
     from detoxdesk.intake.events import EVENTS as intake
     from detoxdesk.medications.events import EVENTS as medications
     from detoxdesk.portal.events import EVENTS as portal
     from detoxdesk.tapers.events import EVENTS as tapers
 
-    parts = (CORE_EVENTS, intake, medications, tapers, aftercare, portal)
+    parts = (CORE_EVENTS, intake, medications, tapers, aftercare, directory, portal)
     assert len(EVENTS) == sum(len(part) for part in parts)

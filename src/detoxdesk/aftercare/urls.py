@@ -5,5 +5,4 @@ from detoxdesk.aftercare import views
 app_name = "aftercare"
 urlpatterns = [
     path("follow-ups/", views.follow_ups, name="follow_ups"),
-    path("resources/", views.directory, name="directory"),
 ]

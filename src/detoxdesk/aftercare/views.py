@@ -6,8 +6,3 @@ from django.http import Http404, HttpRequest, HttpResponse
 def follow_ups(request: HttpRequest) -> HttpResponse:
     """Follow-ups."""
     raise Http404("Not available yet.")
-
-
-def directory(request: HttpRequest) -> HttpResponse:
-    """Resource directory."""
-    raise Http404("Not available yet.")

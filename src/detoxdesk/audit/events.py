@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from detoxdesk.aftercare.events import EVENTS as AFTERCARE_EVENTS
+from detoxdesk.directory.events import EVENTS as DIRECTORY_EVENTS
 from detoxdesk.intake.events import EVENTS as INTAKE_EVENTS
 from detoxdesk.medications.events import EVENTS as MEDICATION_EVENTS
 from detoxdesk.portal.events import EVENTS as PORTAL_EVENTS
@@ -32,6 +33,7 @@ EVENTS: dict[str, str] = {
     **MEDICATION_EVENTS,
     **TAPER_EVENTS,
     **AFTERCARE_EVENTS,
+    **DIRECTORY_EVENTS,
     **PORTAL_EVENTS,
 }
 

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "detoxdesk.medications",
     "detoxdesk.tapers",
     "detoxdesk.aftercare",
+    "detoxdesk.directory",
     "detoxdesk.portal",
     "detoxdesk.api",
 ]

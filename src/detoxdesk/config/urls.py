@@ -4,7 +4,6 @@ from detoxdesk.api.urls import api
 
 urlpatterns = [
     path("", include("detoxdesk.intake.public_urls")),
-    path("", include("detoxdesk.aftercare.public_urls")),
     path("accounts/", include("detoxdesk.accounts.urls")),
     path("", include("detoxdesk.patients.urls")),
     path("", include("detoxdesk.monitoring.urls")),
@@ -12,6 +11,7 @@ urlpatterns = [
     path("", include("detoxdesk.medications.urls")),
     path("", include("detoxdesk.tapers.urls")),
     path("", include("detoxdesk.aftercare.urls")),
+    path("", include("detoxdesk.directory.urls")),
     path("", include("detoxdesk.portal.urls")),
     path("audit/", include("detoxdesk.audit.urls")),
     path("api/v1/", api.urls),

@@ -15,7 +15,8 @@ CRISIS_LINES = (
 
 # Each app's own styles, after the shared sheet.
 APP_STYLESHEETS = tuple(
-    f"css/{app}.css" for app in ("intake", "medications", "tapers", "aftercare", "portal")
+    f"css/{app}.css"
+    for app in ("intake", "medications", "tapers", "aftercare", "directory", "portal")
 )
 
 
@@ -31,7 +32,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
         if permissions.can(user, permissions.FOLLOW_UP_RECORD):
             nav.append(("aftercare:follow_ups", "Follow-ups"))
         if permissions.can(user, permissions.DIRECTORY_VIEW):
-            nav.append(("aftercare:directory", "Resources"))
+            nav.append(("directory:list", "Resources"))
         if permissions.can(user, permissions.CHART_VIEW):
             nav.append(("tapers:mme", "MME"))
         if permissions.can(user, permissions.AUDIT_VIEW):

@@ -20,6 +20,7 @@ from detoxdesk.accounts.models import Membership, Role, User
 from detoxdesk.accounts.validators import DEMO_PASSWORD
 from detoxdesk.aftercare import demo as aftercare_demo
 from detoxdesk.clinical import scales
+from detoxdesk.directory import demo as directory_demo
 from detoxdesk.intake import demo as intake_demo
 from detoxdesk.medications import demo as medications_demo
 from detoxdesk.monitoring import actions as monitoring
@@ -132,7 +133,14 @@ def load(now: datetime | None = None, seed: int = 2026) -> Program:
                 _patient(program, facilities[demo.facility], bed, demo, number, users, now, rng)
             )
         context = DemoContext(program, facilities, beds, users, episodes, now, rng)
-        for app_demo in (intake_demo, medications_demo, tapers_demo, aftercare_demo, portal_demo):
+        for app_demo in (
+            directory_demo,
+            intake_demo,
+            medications_demo,
+            tapers_demo,
+            aftercare_demo,
+            portal_demo,
+        ):
             app_demo.load(context)
     return program
 

@@ -1,0 +1,1 @@
+"""The resource directory: treatment, meetings, housing and support to refer people to."""
