@@ -540,7 +540,17 @@ def test_it_lists_the_supported_drugs() -> None:
         "hydroxyzine",
         "diphenhydramine",
         "trazodone",
+        "chlordiazepoxide",
+        "lorazepam",
+        "diazepam",
     )
+
+
+@pytest.mark.parametrize("drug", ["chlordiazepoxide", "lorazepam", "diazepam"])
+def test_it_ships_every_benzodiazepine_number_unset(drug: str) -> None:
+    result = check(drug, "5")
+    assert result.decision == "ok"
+    assert [item.name for item in result.unset] == [f"{drug}.max_daily_mg"]
 
 
 @pytest.mark.parametrize(
@@ -935,3 +945,45 @@ def test_it_exits_2_naming_a_bad_earlier_dose() -> None:
 
 def test_it_is_registered_as_a_calculator() -> None:
     assert calc.get("dose-check") is dosing.dose_check_calculator
+
+
+# --- The chart: allergies and pregnancy -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("drug", "allergies", "stopped"),
+    [
+        ("ondansetron", "Ondansetron (rash)", True),
+        ("ondansetron", "ONDANSETRON", True),
+        ("clonidine", "Clonidine - hives; penicillin", True),
+        ("loperamide", "Imodium", False),
+        ("buprenorphine", "Penicillin (rash)", False),
+        ("buprenorphine", "", False),
+        ("lofexidine", "clonidine", False),
+    ],
+)
+def test_it_stops_a_drug_named_in_the_recorded_allergies(
+    drug: str, allergies: str, stopped: bool
+) -> None:
+    result = check(drug, "0.1", allergies=allergies)
+    assert (("allergy_recorded", "stop") in codes(result)) is stopped
+    if stopped:
+        assert result.findings[-1].source == dosing.ALLERGY_SOURCE
+
+
+@pytest.mark.parametrize(
+    ("drug", "code", "source"),
+    [
+        ("buprenorphine", "pregnancy_physician_review", "acog-711"),
+        ("methadone", "pregnancy_physician_review", "acog-711"),
+        ("lofexidine", "pregnancy_no_human_data", "lofexidine-label"),
+        ("loperamide", None, None),
+    ],
+)
+def test_it_notes_pregnancy_where_the_drug_needs_it_never_as_a_stop(
+    drug: str, code: str | None, source: str | None
+) -> None:
+    result = check(drug, "0.1", pregnant=True)
+    found = [(f.code, f.severity, f.source) for f in result.findings if "pregnan" in f.code]
+    assert found == ([] if code is None else [(code, "warning", source)])
+    assert check(drug, "0.1", pregnant=False).findings == ()

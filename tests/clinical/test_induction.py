@@ -378,3 +378,48 @@ def test_it_exits_2_naming_a_bad_opioid_class() -> None:
 
 def test_it_is_registered_as_a_calculator() -> None:
     assert calc.get("induction-readiness") is induction.readiness_calculator
+
+
+# --- The first dose of a standard start, for the dose check ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cows", "opioid_class", "hours", "expected"),
+    [
+        (7, "short_acting", 24, [("cows_gate_not_met", "stop")]),
+        (8, "short_acting", 24, []),
+        (12, "methadone", 96, [("cows_gate_not_met", "stop")]),
+        (13, "methadone", 96, []),
+        (13, "extended_release", 6, [("time_since_last_use", "warning")]),
+        (8, "fentanyl", 30, [("fentanyl_within_48h", "warning")]),
+        (8, "short_acting", None, [("time_since_last_use_unknown", "warning")]),
+        (None, "short_acting", 24, [("cows_not_recorded", "stop")]),
+        (20, None, 24, [("opioid_class_not_recorded", "stop")]),
+    ],
+)
+def test_it_gates_the_first_dose_of_a_standard_start(
+    cows: int | None, opioid_class: str | None, hours: int | None, expected: list[tuple[str, str]]
+) -> None:
+    found = induction.standard_start_findings(
+        cows,
+        opioid_class,
+        None if hours is None else Decimal(hours),
+        benzodiazepine_use=False,
+    )
+    assert [(f.code, f.severity) for f in found] == expected
+
+
+def test_it_explains_precipitated_withdrawal_when_the_gate_is_not_met() -> None:
+    (finding,) = induction.standard_start_findings(
+        6, "short_acting", Decimal(24), benzodiazepine_use=False
+    )
+    assert finding.message.startswith("COWS 6 is below the gate of 8 for short-acting opioids")
+    assert induction.PRECIPITATED_WITHDRAWAL in finding.message
+    assert finding.source == "acep-bupe-tool"
+
+
+def test_it_never_stops_a_standard_start_for_benzodiazepines() -> None:
+    found = induction.standard_start_findings(
+        14, "short_acting", Decimal(24), benzodiazepine_use=True
+    )
+    assert [(f.code, f.severity) for f in found] == [("benzodiazepine_co_use", "warning")]

@@ -13,6 +13,7 @@ Doses are :class:`~decimal.Decimal` milligrams, so that 4 x 0.72 mg equals 2.88 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -191,6 +192,8 @@ class DoseContext:
     egfr: Decimal | None = None
     weight_kg: Decimal | None = None
     cows_total: int | None = None
+    pregnant: bool = False
+    allergies: str = ""
 
 
 @dataclass(frozen=True)
@@ -650,6 +653,37 @@ def _benzodiazepine_findings(
     return [Finding("benzodiazepine_co_use", "warning", rule.advice, rule.source)]
 
 
+ALLERGY_SOURCE = "chart-allergies"  # the patient's own record, not a publication
+
+
+def _allergy_findings(rules: DrugRules, context: DoseContext) -> list[Finding]:
+    """The drug (by code or label) named in the allergies recorded on the chart: a stop.
+
+    Source: the chart (ALLERGY_SOURCE). Free-text matching is deliberately broad: a false stop
+    costs an override with a reason, a missed allergy costs more.
+    """
+    words = set(re.findall(r"[a-z]+", context.allergies.lower()))
+    names = {rules.drug.lower(), rules.label.lower()}
+    if not words & names:
+        return []
+    message = (
+        f'The chart records an allergy that names {rules.label}: "{context.allergies.strip()}".'
+        " Check with the patient and the prescriber before giving it."
+    )
+    return [Finding("allergy_recorded", "stop", message, ALLERGY_SOURCE)]
+
+
+def _pregnancy_findings(rules: DrugRules, context: DoseContext) -> list[Finding]:
+    """Pregnancy recorded, for a drug with a pregnancy caution: a warning, never a stop.
+
+    Sources: the caution's own (acog-711 for buprenorphine and methadone; lofexidine-label).
+    """
+    caution = rules.pregnancy_caution
+    if not context.pregnant or caution is None:
+        return []
+    return [Finding(caution.code, "warning", caution.message, caution.source)]
+
+
 def _unset(rules: DrugRules, policy: MedicationPolicy) -> tuple[UnsetParameter, ...]:
     found = [UnsetParameter(p.name, p.note or f"{p.name} is not set.") for p in rules.unset()]
     window = policy.vitals_max_age_min
@@ -678,6 +712,8 @@ def check_dose(request: DoseRequest, policy: MedicationPolicy | None = None) -> 
         + _first_day_findings(request, rules, facts)
         + _qtc_findings(request, rules)
         + _benzodiazepine_findings(request, rules, policy)
+        + _allergy_findings(rules, request.context)
+        + _pregnancy_findings(rules, request.context)
     )
     return DoseCheck(
         drug=rules.drug,

@@ -231,6 +231,61 @@ def assess_readiness(
     )
 
 
+def _unrecorded(code: str, message: str, source: str) -> Finding:
+    return Finding(code, "stop", message, source)
+
+
+def standard_start_findings(
+    cows_total: int | None,
+    opioid_class: str | None,
+    hours_since_last_use: Decimal | None,
+    *,
+    benzodiazepine_use: bool,
+    policy: MedicationPolicy | None = None,
+) -> tuple[Finding, ...]:
+    """The findings for the FIRST dose of a standard buprenorphine start, for the dose check.
+
+    A stop when COWS is below the gate of the opioid class (its message explains precipitated
+    withdrawal), or when the COWS or the opioid class needed to apply the gate is not recorded;
+    warnings for the time since last use, fentanyl within 48 h and benzodiazepines, exactly as
+    :func:`assess_readiness`. Unknown time since last use is a warning. Sources: acep-bupe-tool,
+    nida-ed-2018, asam-2015, varshneya-2022, fda-2017.
+    """
+    policy = policy or default_policy()
+    gate_source = policy.induction.cows_gate("short_acting").cited
+    if opioid_class not in OPIOID_CLASSES:
+        message = (
+            "The opioid last used is not recorded, so the COWS gate for a first buprenorphine dose"
+            " cannot be chosen: record it on the patient's medication facts."
+        )
+        return (_unrecorded("opioid_class_not_recorded", message, gate_source),)
+    if cows_total is None:
+        message = (
+            "No COWS is recorded: objective signs of withdrawal are the gate for a first"
+            " buprenorphine dose. Score COWS first."
+        )
+        return (_unrecorded("cows_not_recorded", message, gate_source),)
+    hours = Decimal(0) if hours_since_last_use is None else hours_since_last_use
+    readiness = assess_readiness(
+        cows_total,
+        opioid_class,
+        hours,
+        benzodiazepine_use=benzodiazepine_use,
+        pregnant=False,
+        policy=policy,
+    )
+    found = list(readiness.findings)
+    if hours_since_last_use is None:
+        found = [f for f in found if f.code not in ("time_since_last_use", "fentanyl_within_48h")]
+        message = "The time of last opioid use is not recorded: the advised wait cannot be checked."
+        wait = policy.induction.wait_hours(opioid_class)
+        found.append(Finding("time_since_last_use_unknown", "warning", message, wait.cited))
+    if not readiness.ready:
+        source = readiness.threshold_source or gate_source
+        found.insert(0, Finding("cows_gate_not_met", "stop", " ".join(readiness.reasons), source))
+    return tuple(found)
+
+
 def low_dose_schedule(policy: MedicationPolicy | None = None) -> tuple[LowDoseDay, ...]:
     """The 7-day low-dose initiation schedule; the full agonist continues until day 7.
 

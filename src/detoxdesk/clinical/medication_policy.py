@@ -183,6 +183,7 @@ class DrugRules:
     hepatic_caps: tuple[ImpairmentCap, ...]
     renal_caps: tuple[ImpairmentCap, ...]
     over_cap_warning: Advice | None
+    pregnancy_caution: Advice | None = None
 
     def unset(self) -> tuple[Parameter, ...]:
         """The declared limits that are not set, in field order."""
@@ -458,6 +459,7 @@ _DRUG_KEYS = frozenset(LIMIT_UNITS) | {
     "hepatic_caps",
     "renal_caps",
     "over_cap_warning",
+    "pregnancy_caution",
 }
 
 
@@ -478,6 +480,7 @@ def _drug_rules(drug: str, raw: object) -> DrugRules:
         hepatic_caps=tuple(_impairment_cap(c, drug) for c in table.get("hepatic_caps", [])),
         renal_caps=tuple(_impairment_cap(c, drug) for c in table.get("renal_caps", [])),
         over_cap_warning=_advice(table.get("over_cap_warning"), f"drugs.{drug}"),
+        pregnancy_caution=_advice(table.get("pregnancy_caution"), f"drugs.{drug}"),
     )
 
 

@@ -2,4 +2,21 @@
 
 from __future__ import annotations
 
-EVENTS: dict[str, str] = {}
+EVENTS: dict[str, str] = {
+    "order.signed": "A medication order was signed",
+    "order.modified": "A medication order was changed (a new version was signed)",
+    "order.held": "A medication order was put on hold",
+    "order.resumed": "A medication order was resumed",
+    "order.discontinued": "A medication order was discontinued",
+    "dose.given": "A dose was recorded as given",
+    "dose.held": "A dose was recorded as held",
+    "dose.refused": "A dose was recorded as refused",
+    "dose.omitted": "A dose was recorded as omitted",
+    "safety.stop_overridden": "A safety stop was overridden with a reason",
+    "safety.warning_acknowledged": "Safety warnings were acknowledged",
+    "alert.reviewed": "A possible-precipitated-withdrawal alert was reviewed",
+    "mar.viewed": "The medication administration record was viewed",
+    "order.viewed": "A medication order was viewed",
+    "medication_facts.updated": "The patient facts used by the safety engine were updated",
+    "medication_settings.updated": "The program's medication settings were changed",
+}

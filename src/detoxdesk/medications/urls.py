@@ -1,4 +1,27 @@
-from django.urls import URLPattern
+"""Orders, administrations and the safety engine."""
+
+from django.urls import path
+
+from detoxdesk.medications import views
 
 app_name = "medications"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("episodes/<uuid:episode_uuid>/medications/", views.mar, name="mar"),
+    path("episodes/<uuid:episode_uuid>/orders/new/", views.order_sets, name="order_sets"),
+    path(
+        "episodes/<uuid:episode_uuid>/orders/new/<slug:protocol>/",
+        views.new_order,
+        name="new_order",
+    ),
+    path("episodes/<uuid:episode_uuid>/medication-facts/", views.edit_facts, name="facts"),
+    path(
+        "episodes/<uuid:episode_uuid>/medication-alerts/review/",
+        views.review_alert,
+        name="review_alert",
+    ),
+    path("orders/<uuid:line_uuid>/", views.order_detail, name="order"),
+    path("orders/<uuid:line_uuid>/change/", views.modify_order, name="modify_order"),
+    path("orders/<uuid:line_uuid>/<slug:change>/", views.change_status, name="order_status"),
+    path("orders/<uuid:line_uuid>/doses/new/", views.record_dose, name="record_dose"),
+    path("settings/medications/", views.medication_settings, name="settings"),
+]

@@ -1,0 +1,815 @@
+"""Every write of the medications app: orders, their versions and states, doses, alert reviews,
+the patient facts the engine reads, and the program's medication settings.
+
+Each ``do_*`` checks permission, validates, writes and records its audit events in one
+transaction. The safety engine runs when an order is signed and before every dose: a stop
+needs an override with a reason by an authorised user, warnings need an acknowledgement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from detoxdesk.accounts import permissions
+from detoxdesk.accounts.models import Role, User
+from detoxdesk.audit import log
+from detoxdesk.clinical import dosing, scales
+from detoxdesk.medications import schedule
+from detoxdesk.medications.models import (
+    Administration,
+    AlertReview,
+    MedicationSettings,
+    Order,
+    OrderLine,
+    PatientFacts,
+)
+from detoxdesk.medications.policy import program_policy, settings_for
+from detoxdesk.medications.safety import SafetyCheck, check_administration
+from detoxdesk.monitoring.models import Assessment, Scale
+from detoxdesk.patients.models import Episode, Program
+
+# The optional order fields do_sign_order and do_modify_order accept, with their defaults.
+ORDER_DEFAULTS: Mapping[str, Any] = {
+    "min_interval_min": None,
+    "max_dose_mg": None,
+    "max_daily_mg": None,
+    "hold_systolic_below": None,
+    "hold_diastolic_below": None,
+    "hold_heart_rate_below": None,
+    "trigger_scale": "",
+    "trigger_min_total": None,
+    "start_date": None,
+    "controlled": None,
+    "instructions": "",
+}
+CHANGEABLE = (
+    "dose_mg",
+    "route",
+    "times_of_day",
+    "prn_indication",
+    "dose_schedule",
+    *ORDER_DEFAULTS,
+)
+
+
+# --- Shared checks --------------------------------------------------------------------------------
+
+
+def _require(user: User, capability: str, episode: Episode) -> None:
+    if not permissions.can(user, capability, episode.facility):
+        raise PermissionDenied("Your role cannot do this for this patient.")
+    if episode.status != Episode.Status.ACTIVE:
+        raise ValidationError("This episode has ended; nothing more can be recorded on it.")
+
+
+def may_override(user: User, episode: Episode, settings: MedicationSettings) -> bool:
+    """Prescribers may override a stop; nurses only where the program allows it."""
+    if permissions.can(user, permissions.SAFETY_OVERRIDE, episode.facility):
+        return True
+    is_nurse = user.memberships.filter(facility=episode.facility, role=Role.NURSE).exists()
+    return settings.nurses_may_override_stops and is_nurse
+
+
+def _confirm(
+    check: SafetyCheck,
+    *,
+    user: User,
+    episode: Episode,
+    settings: MedicationSettings,
+    acknowledge_warnings: bool,
+    override_reason: str,
+) -> None:
+    """Refuse unless every stop is overridden with a reason by an authorised user and every
+    warning is acknowledged."""
+    if check.stops:
+        if not may_override(user, episode, settings):
+            raise PermissionDenied(
+                "The safety check stopped this dose and your role cannot override a stop: "
+                "ask a prescriber."
+            )
+        if not override_reason.strip():
+            raise ValidationError(
+                {"override_reason": "The safety check stopped this: give the override reason."}
+            )
+    if check.warnings and not acknowledge_warnings:
+        raise ValidationError(
+            {"acknowledge_warnings": "Acknowledge the safety warnings before going on."}
+        )
+
+
+def _audit_confirmation(
+    check: SafetyCheck, *, user: User, episode: Episode, target: Any, override_reason: str
+) -> None:
+    if check.stops:
+        log.record(
+            "safety.stop_overridden",
+            actor=user,
+            patient=episode.patient,
+            facility=episode.facility,
+            target=target,
+            changes={"findings": [f.code for f in check.stops], "reason": override_reason.strip()},
+        )
+    if check.warnings:
+        log.record(
+            "safety.warning_acknowledged",
+            actor=user,
+            patient=episode.patient,
+            facility=episode.facility,
+            target=target,
+            changes={"findings": [f.code for f in check.warnings]},
+        )
+
+
+# --- Orders ---------------------------------------------------------------------------------------
+
+
+def _clock(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def _times(values: list[time] | None) -> list[str]:
+    return sorted({value.strftime("%H:%M") for value in values or []})
+
+
+def _positive(errors: dict[str, str], key: str, value: Decimal | int | None) -> None:
+    if value is not None and value <= 0:
+        errors[key] = "Must be greater than 0."
+
+
+def _validate(fields: dict[str, Any], program: Program) -> None:
+    """Field checks that need no database; ValidationError naming every bad field."""
+    errors: dict[str, str] = {}
+    if fields["drug"] not in program_policy(settings_for(program)).drug_names():
+        errors["drug"] = "Choose a drug the safety engine knows."
+    if fields["dose_mg"] is None or fields["dose_mg"] <= 0:
+        errors["dose_mg"] = "The dose must be greater than 0 mg."
+    if fields["route"] not in Order.Route.values:
+        errors["route"] = "Choose a route."
+    if not fields["times_of_day"] and not fields["prn_indication"].strip():
+        errors["times_of_day"] = "Give the times of day, or make it an as-needed (PRN) order."
+    if fields["times_of_day"] and fields["prn_indication"].strip():
+        errors["prn_indication"] = "An order is either scheduled or as needed, not both."
+    for key in ("min_interval_min", "max_dose_mg", "max_daily_mg", "hold_systolic_below"):
+        _positive(errors, key, fields[key])
+    for key in ("hold_diastolic_below", "hold_heart_rate_below"):
+        _positive(errors, key, fields[key])
+    errors.update(_trigger_errors(fields))
+    if errors:
+        raise ValidationError(errors)
+    if fields["dose_schedule"] is not None:
+        days = schedule.parse_schedule(fields["dose_schedule"], fields["times_of_day"])
+        fields["dose_schedule"] = schedule.schedule_json(days)
+
+
+def _trigger_errors(fields: Mapping[str, Any]) -> dict[str, str]:
+    scale, total = fields["trigger_scale"], fields["trigger_min_total"]
+    if not scale and total is None:
+        return {}
+    if not fields["prn_indication"].strip():
+        return {"trigger_scale": "Only an as-needed (PRN) order has a score trigger."}
+    if scale not in (Scale.COWS, Scale.CIWA_AR) or total is None:
+        return {"trigger_min_total": "Give the scale and the lowest total that allows a dose."}
+    highest = scales.get_scale(scale).max_total
+    if not 0 <= total <= highest:
+        return {"trigger_min_total": f"Must be between 0 and {highest}."}
+    return {}
+
+
+def _order_fields(
+    drug: str,
+    dose_mg: Decimal,
+    route: str,
+    times_of_day: list[time] | None,
+    prn_indication: str,
+    dose_schedule: list[dict[str, str]] | None,
+    more: Mapping[str, Any],
+) -> dict[str, Any]:
+    if unknown := set(more) - set(ORDER_DEFAULTS):
+        raise TypeError(f"Unknown order fields: {sorted(unknown)}")
+    return {
+        "drug": drug,
+        "dose_mg": dose_mg,
+        "route": route,
+        "times_of_day": _times(times_of_day),
+        "prn_indication": prn_indication.strip(),
+        "dose_schedule": dose_schedule,
+        **{key: more.get(key, default) for key, default in ORDER_DEFAULTS.items()},
+    }
+
+
+def _sign_checks(order: Order, settings: MedicationSettings, now: datetime) -> list[SafetyCheck]:
+    """The checks run at signing: one dose now (PRN), or every dose of the first day with
+    doses, and for a dose schedule also of its largest day (without the first-day rules)."""
+    if order.is_prn or not order.times_of_day:
+        return [
+            check_administration(
+                order, order.dose_mg, now, settings=settings, with_vitals=False, with_gate=False
+            )
+        ]
+    today = schedule.local_date(order, now)
+    start = max(today, order.start_date) if order.start_date else today
+    if not order.dose_schedule:
+        return [_day_check(order, settings, start, None)]
+    days = [day for day in schedule.dosing_days(order) if day >= start]
+    if not days:
+        return []
+    biggest = max(days, key=lambda day: sum(d.dose_mg for d in schedule.doses_on_day(order, day)))
+    return [_day_check(order, settings, days[0], None), _day_check(order, settings, biggest, False)]
+
+
+def _day_check(
+    order: Order, settings: MedicationSettings, day: date, first_day: bool | None
+) -> SafetyCheck:
+    """The last dose of ``day``, checked with the day's earlier doses as planned."""
+    doses = schedule.doses_on_day(order, day)
+    planned = tuple(dosing.GivenDose(d.dose_mg, d.at) for d in doses[:-1])
+    last = doses[-1]
+    return check_administration(
+        order,
+        last.dose_mg,
+        last.at,
+        settings=settings,
+        planned=planned,
+        first_day=first_day,
+        with_vitals=False,
+        with_gate=False,
+    )
+
+
+@dataclass(frozen=True)
+class SignConfirmation:
+    acknowledge_warnings: bool = False
+    override_reason: str = ""
+
+
+def _combined(checks: list[SafetyCheck]) -> SafetyCheck | None:
+    if not checks:
+        return None
+    worst = max(checks, key=lambda c: ("ok", "warning", "stop").index(c.decision))
+    seen: dict[str, Any] = {}
+    for check in checks:
+        for finding in check.findings:
+            seen.setdefault(finding.code, finding)
+    return SafetyCheck(
+        dose_mg=worst.dose_mg,
+        at=worst.at,
+        decision=worst.decision,
+        findings=tuple(seen.values()),
+        total_24h_mg=worst.total_24h_mg,
+        result=worst.result,
+    )
+
+
+def preview_order_check(order: Order, *, now: datetime | None = None) -> SafetyCheck | None:
+    """What the engine says about an unsaved order, for the order form (no write)."""
+    settings = settings_for(order.line.episode.facility.program)
+    return _combined(_sign_checks(order, settings, _clock(now)))
+
+
+def _new_version(
+    line: OrderLine, fields: dict[str, Any], *, user: User, now: datetime, version: int
+) -> Order:
+    settings = settings_for(line.episode.facility.program)
+    controlled = fields.pop("controlled")
+    if controlled is None:
+        controlled = fields["drug"] in (settings.controlled_drugs or [])
+    return Order(
+        line=line, version=version, signed_by=user, signed_at=now, controlled=controlled, **fields
+    )
+
+
+def _sign(
+    order: Order, *, user: User, confirmation: SignConfirmation, now: datetime
+) -> SafetyCheck | None:
+    episode = order.line.episode
+    settings = settings_for(episode.facility.program)
+    check = _combined(_sign_checks(order, settings, now))
+    if check is not None:
+        _confirm(
+            check,
+            user=user,
+            episode=episode,
+            settings=settings,
+            acknowledge_warnings=confirmation.acknowledge_warnings,
+            override_reason=confirmation.override_reason,
+        )
+        order.sign_findings = check.as_json()
+        order.sign_override_reason = confirmation.override_reason.strip() if check.stops else ""
+    return check
+
+
+def _order_changes(order: Order) -> dict[str, Any]:
+    return {"drug": order.drug, "dose_mg": str(order.dose_mg), "summary": order.summary}
+
+
+def do_sign_order(
+    episode: Episode,
+    *,
+    acting_user: User,
+    drug: str,
+    dose_mg: Decimal,
+    route: str,
+    times_of_day: list[time] | None = None,
+    prn_indication: str = "",
+    dose_schedule: list[dict[str, str]] | None = None,
+    protocol: str = "",
+    acknowledge_warnings: bool = False,
+    override_reason: str = "",
+    now: datetime | None = None,
+    **more: Any,
+) -> Order:
+    """Sign a new order (version 1 of a new line) after the safety engine has checked it.
+
+    ``more`` takes the optional fields of ORDER_DEFAULTS: ``min_interval_min``,
+    ``max_dose_mg``, ``max_daily_mg``, ``hold_systolic_below``, ``hold_diastolic_below``,
+    ``hold_heart_rate_below``, ``trigger_scale`` ("cows" | "ciwa_ar") with
+    ``trigger_min_total``, ``start_date`` (date), ``controlled`` (bool; None = by the program's
+    list of controlled drugs) and ``instructions``. ``protocol`` names the order set it came
+    from. A stop at signing needs ``override_reason`` (and ``safety.override``); warnings need
+    ``acknowledge_warnings=True``; otherwise ValidationError naming that field.
+    """
+    _require(acting_user, permissions.ORDER_SIGN, episode)
+    now = _clock(now)
+    fields = _order_fields(drug, dose_mg, route, times_of_day, prn_indication, dose_schedule, more)
+    _validate(fields, episode.facility.program)
+    line = OrderLine(episode=episode, drug=drug, protocol=protocol, created_at=now)
+    order = _new_version(line, fields, user=acting_user, now=now, version=1)
+    confirmation = SignConfirmation(acknowledge_warnings, override_reason)
+    check = _sign(order, user=acting_user, confirmation=confirmation, now=now)
+    with transaction.atomic():
+        line.save()
+        order.line = line
+        order.save()
+        log.record(
+            "order.signed",
+            actor=acting_user,
+            patient=episode.patient,
+            facility=episode.facility,
+            target=line,
+            changes=_order_changes(order),
+        )
+        if check is not None:
+            _audit_confirmation(
+                check,
+                user=acting_user,
+                episode=episode,
+                target=line,
+                override_reason=override_reason,
+            )
+    return order
+
+
+def _current(line: OrderLine) -> Order:
+    return line.versions.select_related("line__episode__facility__program").get(superseded_at=None)
+
+
+def do_modify_order(
+    line: OrderLine,
+    *,
+    acting_user: User,
+    reason: str,
+    acknowledge_warnings: bool = False,
+    override_reason: str = "",
+    now: datetime | None = None,
+    **changes: Any,
+) -> Order:
+    """Sign a new version of ``line`` with ``changes`` (any of CHANGEABLE; ``times_of_day`` as a
+    list of time); the old version stays, marked superseded. The same checks as signing."""
+    episode = line.episode
+    _require(acting_user, permissions.ORDER_SIGN, episode)
+    if line.status == OrderLine.Status.DISCONTINUED:
+        raise ValidationError("This order is discontinued; write a new order instead.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the order is changed."})
+    if unknown := set(changes) - set(CHANGEABLE):
+        raise TypeError(f"Unknown order fields: {sorted(unknown)}")
+    now = _clock(now)
+    old = _current(line)
+    fields = {key: getattr(old, key) for key in CHANGEABLE if key != "times_of_day"}
+    fields["times_of_day"] = list(old.times_of_day)
+    fields.update(changes)
+    if "times_of_day" in changes:
+        fields["times_of_day"] = _times(changes["times_of_day"])
+    fields["drug"] = line.drug
+    _validate(fields, episode.facility.program)
+    order = _new_version(line, fields, user=acting_user, now=now, version=old.version + 1)
+    order.change_reason = reason.strip()
+    confirmation = SignConfirmation(acknowledge_warnings, override_reason)
+    check = _sign(order, user=acting_user, confirmation=confirmation, now=now)
+    with transaction.atomic():
+        Order.objects.filter(pk=old.pk, superseded_at=None).update(superseded_at=now)
+        order.save()
+        log.record(
+            "order.modified",
+            actor=acting_user,
+            patient=episode.patient,
+            facility=episode.facility,
+            target=line,
+            changes={**_order_changes(order), "from": old.summary, "reason": reason.strip()},
+        )
+        if check is not None:
+            _audit_confirmation(
+                check,
+                user=acting_user,
+                episode=episode,
+                target=line,
+                override_reason=override_reason,
+            )
+    return order
+
+
+def do_set_dose_schedule(
+    order: Order,
+    schedule_rows: list[dict[str, str]],
+    *,
+    acting_user: User,
+    reason: str,
+    acknowledge_warnings: bool = False,
+    override_reason: str = "",
+    now: datetime | None = None,
+) -> Order:
+    """Give ``order`` a dated dose schedule (see :mod:`detoxdesk.medications.schedule`) as a new
+    version; the old version stays visible. The order needs its times of day."""
+    return do_modify_order(
+        order.line,
+        acting_user=acting_user,
+        reason=reason,
+        acknowledge_warnings=acknowledge_warnings,
+        override_reason=override_reason,
+        now=now,
+        dose_schedule=schedule_rows,
+    )
+
+
+_TRANSITIONS: Mapping[str, tuple[tuple[str, ...], str, str]] = {
+    # event: (statuses it may start from, status it leaves, what the reason explains)
+    "order.held": ((OrderLine.Status.ACTIVE,), OrderLine.Status.HELD, "held"),
+    "order.resumed": ((OrderLine.Status.HELD,), OrderLine.Status.ACTIVE, "resumed"),
+    "order.discontinued": (
+        (OrderLine.Status.ACTIVE, OrderLine.Status.HELD),
+        OrderLine.Status.DISCONTINUED,
+        "discontinued",
+    ),
+}
+
+
+def do_change_order_status(
+    line: OrderLine, event: str, *, acting_user: User, reason: str, now: datetime | None = None
+) -> OrderLine:
+    """Hold (``order.held``), resume (``order.resumed``) or discontinue (``order.discontinued``)
+    an order, with a reason."""
+    episode = line.episode
+    _require(acting_user, permissions.ORDER_SIGN, episode)
+    allowed, target, verb = _TRANSITIONS[event]
+    if not reason.strip():
+        raise ValidationError({"reason": f"Say why the order is {verb}."})
+    now = _clock(now)
+    with transaction.atomic():
+        locked = OrderLine.objects.select_for_update().get(pk=line.pk)
+        if locked.status not in allowed:
+            raise ValidationError(f"This order is {locked.get_status_display().lower()}.")
+        old = locked.status
+        locked.status, locked.status_reason, locked.status_changed_at = target, reason.strip(), now
+        locked.save(update_fields=["status", "status_reason", "status_changed_at"])
+        log.record(
+            event,
+            actor=acting_user,
+            patient=episode.patient,
+            facility=episode.facility,
+            target=locked,
+            changes={"from": old, "to": target, "reason": reason.strip()},
+        )
+    return locked
+
+
+# --- Doses ----------------------------------------------------------------------------------------
+
+
+def _check_time(when: datetime, episode: Episode, now: datetime) -> None:
+    if when > now + timedelta(seconds=django_settings.FUTURE_TOLERANCE_SECONDS):
+        raise ValidationError({"occurred_at": "This time is in the future."})
+    if when < episode.admitted_at:
+        raise ValidationError({"occurred_at": "This time is before the patient was admitted."})
+
+
+def _dose_for(order: Order, scheduled_for: datetime | None) -> Decimal:
+    if scheduled_for is None:
+        if not order.is_prn:
+            raise ValidationError({"scheduled_for": "Choose which scheduled dose this is."})
+        return order.dose_mg
+    due = schedule.dose_at(order, scheduled_for)
+    if due is None:
+        raise ValidationError({"scheduled_for": "This order has no dose due at that time."})
+    return due.dose_mg
+
+
+def _second_signer(
+    order: Order, outcome: str, signer: User | None, user: User, settings: MedicationSettings
+) -> User | None:
+    needed = (
+        order.controlled
+        and settings.second_signer_for_controlled
+        and outcome == Administration.Outcome.GIVEN
+    )
+    if not needed:
+        return None
+    if signer is None:
+        raise ValidationError({"second_signer": "A controlled substance needs a second signer."})
+    if signer.pk == user.pk:
+        raise ValidationError({"second_signer": "The second signer must be someone else."})
+    if not permissions.can(signer, permissions.DOSE_RECORD, order.line.episode.facility):
+        raise ValidationError({"second_signer": "The second signer cannot record doses here."})
+    return signer
+
+
+@dataclass(frozen=True)
+class DoseConfirmation:
+    """What the person recording says about the safety check they were shown."""
+
+    acknowledge_warnings: bool = False
+    override_reason: str = ""
+    second_signer: User | None = None
+
+
+def do_record_administration(
+    order: Order,
+    *,
+    acting_user: User,
+    outcome: str,
+    occurred_at: datetime,
+    scheduled_for: datetime | None = None,
+    reason: str = "",
+    confirmation: DoseConfirmation | None = None,
+    now: datetime | None = None,
+) -> Administration:
+    """Record one dose of ``order`` (its current version) as given, held, refused or omitted.
+
+    Given: the ordered (or scheduled) dose is checked by the safety engine inside the
+    transaction, with the order line locked, so two people cannot both pass the check; a stop
+    needs an override (authorised user and reason), warnings an acknowledgement. Held, refused
+    and omitted need a reason. A scheduled dose is recorded once: the second attempt is told.
+    """
+    episode = order.line.episode
+    _require(acting_user, permissions.DOSE_RECORD, episode)
+    confirmation = confirmation or DoseConfirmation()
+    now = _clock(now)
+    _check_time(occurred_at, episode, now)
+    if outcome not in Administration.Outcome.values:
+        raise ValidationError({"outcome": "Choose given, held, refused or omitted."})
+    if outcome != Administration.Outcome.GIVEN and not reason.strip():
+        raise ValidationError({"reason": f"Say why the dose was {outcome}."})
+    dose = _dose_for(order, scheduled_for)
+    settings = settings_for(episode.facility.program)
+    signer = _second_signer(order, outcome, confirmation.second_signer, acting_user, settings)
+    try:
+        with transaction.atomic():
+            return _record(
+                order,
+                acting_user,
+                outcome,
+                occurred_at,
+                scheduled_for,
+                reason,
+                dose,
+                confirmation,
+                signer,
+                settings,
+                now,
+            )
+    except IntegrityError:
+        raise ValidationError(_already_recorded(order, scheduled_for)) from None
+
+
+def _already_recorded(order: Order, scheduled_for: datetime | None) -> str:
+    row = (
+        Administration.objects.filter(line=order.line, scheduled_for=scheduled_for)
+        .select_related("recorded_by")
+        .first()
+    )
+    if row is None:
+        return "This dose could not be recorded: try again."
+    when = timezone.localtime(row.recorded_at).strftime("%H:%M")
+    return (
+        f"This dose was already recorded as {row.get_outcome_display().lower()} by "
+        f"{row.recorded_by.display_name} at {when}. Nothing was saved."
+    )
+
+
+def _record(
+    order: Order,
+    user: User,
+    outcome: str,
+    occurred_at: datetime,
+    scheduled_for: datetime | None,
+    reason: str,
+    dose: Decimal,
+    confirmation: DoseConfirmation,
+    signer: User | None,
+    settings: MedicationSettings,
+    now: datetime,
+) -> Administration:
+    episode = order.line.episode
+    line = OrderLine.objects.select_for_update().get(pk=order.line.pk)
+    current = line.versions.filter(superseded_at=None).values_list("pk", flat=True).first()
+    if current != order.pk:
+        raise ValidationError("The order was changed since this page was opened: reload it.")
+    given = outcome == Administration.Outcome.GIVEN
+    if given and line.status != OrderLine.Status.ACTIVE:
+        raise ValidationError(f"This order is {line.get_status_display().lower()}: do not give it.")
+    check = check_administration(order, dose, occurred_at, settings=settings) if given else None
+    if check is not None:
+        _confirm(
+            check,
+            user=user,
+            episode=episode,
+            settings=settings,
+            acknowledge_warnings=confirmation.acknowledge_warnings,
+            override_reason=confirmation.override_reason,
+        )
+    overridden = check is not None and bool(check.stops)
+    with transaction.atomic():  # a savepoint: a duplicate scheduled dose rolls back alone
+        row = Administration.objects.create(
+            episode=episode,
+            line=line,
+            order=order,
+            drug=order.drug,
+            outcome=outcome,
+            scheduled_for=scheduled_for,
+            dose_mg=dose if given else None,
+            occurred_at=occurred_at,
+            recorded_at=now,
+            recorded_by=user,
+            second_signer=signer,
+            reason=reason.strip(),
+            decision=check.decision if check else "",
+            findings=check.as_json() if check else [],
+            warnings_acknowledged=bool(check and check.warnings),
+            override_reason=confirmation.override_reason.strip() if overridden else "",
+            overridden_by=user if overridden else None,
+        )
+    _audit_dose(row, check, user, confirmation.override_reason)
+    return row
+
+
+def _audit_dose(row: Administration, check: SafetyCheck | None, user: User, why: str) -> None:
+    episode = row.episode
+    changes: dict[str, Any] = {"drug": row.drug, "outcome": row.outcome}
+    if row.dose_mg is not None:
+        changes["dose_mg"] = str(row.dose_mg)
+    if row.reason:
+        changes["reason"] = row.reason
+    if row.scheduled_for:
+        changes["scheduled_for"] = row.scheduled_for.isoformat()
+    log.record(
+        f"dose.{row.outcome}",
+        actor=user,
+        patient=episode.patient,
+        facility=episode.facility,
+        target=row,
+        changes=changes,
+    )
+    if check is not None:
+        _audit_confirmation(check, user=user, episode=episode, target=row, override_reason=why)
+
+
+# --- Alerts, patient facts, settings --------------------------------------------------------------
+
+
+def do_review_alert(
+    episode: Episode,
+    *,
+    acting_user: User,
+    first_dose: Administration,
+    assessment: Assessment,
+    note: str = "",
+    now: datetime | None = None,
+) -> AlertReview:
+    """Mark a possible-precipitated-withdrawal alert as reviewed by a clinician."""
+    _require(acting_user, permissions.DOSE_RECORD, episode)
+    if first_dose.episode_id != episode.pk or assessment.episode_id != episode.pk:
+        raise ValidationError("This alert is not of this episode.")
+    try:
+        with transaction.atomic():
+            review = AlertReview.objects.create(
+                episode=episode,
+                first_dose=first_dose,
+                assessment=assessment,
+                reviewed_by=acting_user,
+                reviewed_at=_clock(now),
+                note=note.strip(),
+            )
+            log.record(
+                "alert.reviewed",
+                actor=acting_user,
+                patient=episode.patient,
+                facility=episode.facility,
+                target=review,
+                changes={"alert": "possible_precipitated_withdrawal", "cows": assessment.total},
+            )
+    except IntegrityError:
+        raise ValidationError("This alert was already reviewed.") from None
+    return review
+
+
+FACT_FIELDS = (
+    "opioid_class",
+    "last_opioid_use_at",
+    "benzodiazepine_use",
+    "pregnant",
+    "qtc_ms",
+    "child_pugh_score",
+    "egfr",
+    "weight_kg",
+)
+
+
+def do_update_facts(
+    episode: Episode, *, acting_user: User, now: datetime | None = None, **values: Any
+) -> PatientFacts:
+    """Record what the safety engine needs to know about the patient (FACT_FIELDS)."""
+    _require(acting_user, permissions.EPISODE_CONFIGURE, episode)
+    if unknown := set(values) - set(FACT_FIELDS):
+        raise TypeError(f"Unknown facts: {sorted(unknown)}")
+    now = _clock(now)
+    if values.get("opioid_class") not in (None, "", *PatientFacts.OpioidClass.values):
+        raise ValidationError({"opioid_class": "Choose the opioid last used."})
+    if (last := values.get("last_opioid_use_at")) is not None and last > now:
+        raise ValidationError({"last_opioid_use_at": "This time is in the future."})
+    with transaction.atomic():
+        facts = PatientFacts.objects.select_for_update().filter(episode=episode).first()
+        facts = facts or PatientFacts(episode=episode)
+        changed = {k: str(v) for k, v in values.items() if getattr(facts, k, None) != v}
+        for key, value in values.items():
+            setattr(facts, key, value)
+        facts.updated_at, facts.updated_by = now, acting_user
+        facts.full_clean(exclude=["episode", "updated_by"])
+        facts.save()
+        log.record(
+            "medication_facts.updated",
+            actor=acting_user,
+            patient=episode.patient,
+            facility=episode.facility,
+            target=episode,
+            changes=changed,
+        )
+    return facts
+
+
+SETTING_FIELDS = (
+    "nurses_may_override_stops",
+    "second_signer_for_controlled",
+    "controlled_drugs",
+    "ciwa_benzodiazepine_enabled",
+    "precipitated_window_min",
+    "vitals_max_age_min",
+    "prn_reassessment_min",
+    "shift_starts",
+)
+
+
+def do_update_medication_settings(
+    program: Program, *, acting_user: User, **values: Any
+) -> MedicationSettings:
+    """Change the program's medication settings (director: ``program.configure``)."""
+    if not permissions.facilities_with(acting_user, permissions.PROGRAM_CONFIGURE).filter(
+        program=program
+    ):
+        raise PermissionDenied("Only the program director changes medication settings.")
+    if unknown := set(values) - set(SETTING_FIELDS):
+        raise TypeError(f"Unknown settings: {sorted(unknown)}")
+    _check_settings(values, program)
+    with transaction.atomic():
+        row = MedicationSettings.objects.select_for_update().filter(program=program).first()
+        row = row or MedicationSettings(program=program)
+        changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.save()
+        log.record("medication_settings.updated", actor=acting_user, changes=changed, target=row)
+    return row
+
+
+def _check_settings(values: Mapping[str, Any], program: Program) -> None:
+    errors: dict[str, str] = {}
+    known = program_policy(settings_for(program)).drug_names()
+    if any(drug not in known for drug in values.get("controlled_drugs", [])):
+        errors["controlled_drugs"] = "Choose drugs the safety engine knows."
+    for value in values.get("shift_starts", []):
+        try:
+            time.fromisoformat(value)
+        except ValueError:
+            errors["shift_starts"] = f"{value!r} is not a time of day (HH:MM)."
+    for key in ("precipitated_window_min", "vitals_max_age_min", "prn_reassessment_min"):
+        if values.get(key) is not None and values[key] <= 0:
+            errors[key] = "Must be greater than 0, or left empty."
+    if errors:
+        raise ValidationError(errors)

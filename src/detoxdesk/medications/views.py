@@ -1,0 +1,428 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import authenticate
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from detoxdesk.accounts import permissions
+from detoxdesk.accounts.models import User
+from detoxdesk.audit import log
+from detoxdesk.clinical.numbers import format_number
+from detoxdesk.lib.auth import staff_user
+from detoxdesk.lib.forms import apply_errors
+from detoxdesk.medications import actions, ordersets, schedule
+from detoxdesk.medications import mar as mar_module
+from detoxdesk.medications.access import get_line_for_user
+from detoxdesk.medications.forms import (
+    DoseForm,
+    FactsForm,
+    ModifyOrderForm,
+    OrderForm,
+    ReviewAlertForm,
+    SettingsForm,
+    StatusForm,
+    order_initial,
+    schedule_text,
+)
+from detoxdesk.medications.models import Administration, Order, OrderLine, PatientFacts
+from detoxdesk.medications.policy import DEFAULT_SHIFT_STARTS, program_policy, settings_for
+from detoxdesk.medications.safety import SafetyCheck, check_administration
+from detoxdesk.monitoring.models import Assessment
+from detoxdesk.patients import access
+from detoxdesk.patients.models import Episode, Program
+
+
+def _viewed(event: str, user: User, episode: Episode, target: Any = None) -> None:
+    with transaction.atomic():
+        log.record(
+            event, actor=user, patient=episode.patient, facility=episode.facility, target=target
+        )
+
+
+def _drugs(program: Program) -> list[tuple[str, str]]:
+    return [(r.drug, r.label) for r in program_policy(settings_for(program)).drugs]
+
+
+def _shift_param(request: HttpRequest) -> datetime | None:
+    raw = request.GET.get("shift", "")
+    try:
+        parsed = datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+    return parsed if parsed is None or parsed.tzinfo else None
+
+
+@login_required
+def mar(request: HttpRequest, episode_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    episode = access.get_episode_for_user(user, episode_uuid)
+    _viewed("mar.viewed", user, episode)
+    record = mar_module.build_mar(episode, timezone.now(), _shift_param(request))
+    facility = episode.facility
+    return render(
+        request,
+        "medications/mar.html",
+        {
+            "episode": episode,
+            "mar": record,
+            "can_sign": permissions.can(user, permissions.ORDER_SIGN, facility),
+            "can_record": permissions.can(user, permissions.DOSE_RECORD, facility),
+            "can_facts": permissions.can(user, permissions.EPISODE_CONFIGURE, facility),
+        },
+    )
+
+
+@login_required
+def order_sets(request: HttpRequest, episode_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    episode = access.get_episode_for_user(user, episode_uuid, capability=permissions.ORDER_SIGN)
+    return render(
+        request,
+        "medications/order_sets.html",
+        {"episode": episode, "sets": _sets(episode)},
+    )
+
+
+def _sets(episode: Episode) -> list[ordersets.OrderSet]:
+    settings = settings_for(episode.facility.program)
+    return ordersets.order_sets(
+        program_policy(settings),
+        timezone.localdate(),
+        ciwa_enabled=settings.ciwa_benzodiazepine_enabled,
+    )
+
+
+def _preview(episode: Episode, form: OrderForm, protocol: str) -> SafetyCheck | None:
+    """The engine's findings for the order as typed (nothing is saved)."""
+    values = form.values()
+    line = OrderLine(episode=episode, drug=values["drug"], protocol=protocol)
+    line.created_at = timezone.now()
+    values["times_of_day"] = [t.strftime("%H:%M") for t in values["times_of_day"]]
+    values["controlled"] = bool(values["controlled"])
+    order = Order(line=line, version=1, signed_at=line.created_at, **values)
+    try:
+        return actions.preview_order_check(order)
+    except ValidationError:
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_order(request: HttpRequest, episode_uuid: str, protocol: str) -> HttpResponse:
+    user = staff_user(request)
+    episode = access.get_episode_for_user(user, episode_uuid, capability=permissions.ORDER_SIGN)
+    order_set = ordersets.find(_sets(episode), protocol)
+    if order_set is None:
+        raise Http404("No such order set.")
+    initial = _form_initial(order_set.initial)
+    form = OrderForm(_drugs(episode.facility.program), request.POST or None, initial=initial)
+    check = (
+        _preview(episode, form, protocol) if request.method == "POST" and form.is_valid() else None
+    )
+    if request.method == "POST" and form.is_valid() and "sign" in request.POST:
+        try:
+            order = actions.do_sign_order(
+                episode, acting_user=user, protocol=protocol, **_sign_kwargs(form)
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            apply_errors(form, _as_validation(exc))
+        else:
+            messages.success(request, f"Order signed: {order.summary}.")
+            return redirect("medications:mar", episode_uuid=episode.uuid)
+    context = {"episode": episode, "order_set": order_set, "form": form, "check": check}
+    return render(request, "medications/order_form.html", context)
+
+
+def _form_initial(values: dict[str, Any]) -> dict[str, Any]:
+    initial = dict(values)
+    if isinstance(initial.get("dose_schedule"), list):
+        initial["dose_schedule"] = schedule_text(initial["dose_schedule"])
+    return initial
+
+
+def _sign_kwargs(form: OrderForm) -> dict[str, Any]:
+    values = form.values()
+    return values | {
+        "acknowledge_warnings": form.cleaned_data["acknowledge_warnings"],
+        "override_reason": form.cleaned_data["override_reason"],
+        "controlled": bool(values["controlled"]),
+    }
+
+
+def _as_validation(exc: ValidationError | PermissionDenied) -> ValidationError:
+    return exc if isinstance(exc, ValidationError) else ValidationError(str(exc))
+
+
+@login_required
+def order_detail(request: HttpRequest, line_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    line = get_line_for_user(user, line_uuid)
+    _viewed("order.viewed", user, line.episode, line)
+    versions = list(line.versions.select_related("signed_by").order_by("-version"))
+    facility = line.episode.facility
+    return render(
+        request,
+        "medications/order_detail.html",
+        {
+            "line": line,
+            "episode": line.episode,
+            "versions": versions,
+            "current": next(v for v in versions if v.superseded_at is None),
+            "can_sign": permissions.can(user, permissions.ORDER_SIGN, facility),
+            "status_form": StatusForm(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def modify_order(request: HttpRequest, line_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    line = get_line_for_user(user, line_uuid, capability=permissions.ORDER_SIGN)
+    current = line.versions.get(superseded_at=None)
+    drugs = [(line.drug, line.drug)]
+    form = ModifyOrderForm(drugs, request.POST or None, initial=order_initial(current))
+    check = None
+    if request.method == "POST" and form.is_valid():
+        check = _preview(line.episode, form, line.protocol)
+        if "sign" in request.POST:
+            try:
+                _modify(line, user, form)
+            except (ValidationError, PermissionDenied) as exc:
+                apply_errors(form, _as_validation(exc))
+            else:
+                messages.success(request, "A new version of the order was signed.")
+                return redirect("medications:order", line_uuid=line.uuid)
+    context = {"line": line, "episode": line.episode, "form": form, "check": check}
+    return render(request, "medications/order_modify.html", context)
+
+
+def _modify(line: OrderLine, user: User, form: ModifyOrderForm) -> Order:
+    values = _sign_kwargs(form)
+    values.pop("drug")
+    return actions.do_modify_order(
+        line, acting_user=user, reason=form.cleaned_data["reason"], **values
+    )
+
+
+STATUS_EVENTS = {
+    "hold": "order.held",
+    "resume": "order.resumed",
+    "discontinue": "order.discontinued",
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_status(request: HttpRequest, line_uuid: str, change: str) -> HttpResponse:
+    user = staff_user(request)
+    if change not in STATUS_EVENTS:
+        raise Http404("No such change.")
+    line = get_line_for_user(user, line_uuid, capability=permissions.ORDER_SIGN)
+    form = StatusForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_change_order_status(
+                line, STATUS_EVENTS[change], acting_user=user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Order {line.drug}: {change} recorded.")
+            return redirect("medications:order", line_uuid=line.uuid)
+    context = {"line": line, "episode": line.episode, "form": form, "change": change}
+    return render(request, "medications/order_status.html", context)
+
+
+def _scheduled_for(request: HttpRequest, order: Order) -> datetime | None:
+    raw = request.POST.get("scheduled_for") or request.GET.get("at") or ""
+    if not raw:
+        return None
+    try:
+        when = datetime.fromisoformat(raw)
+    except ValueError:
+        raise Http404("No such scheduled dose.") from None
+    if when.tzinfo is None or schedule.dose_at(order, when) is None:
+        raise Http404("No such scheduled dose.")
+    return when
+
+
+def _moment(entered: datetime) -> datetime:
+    """The end of the minute entered, but never later than now: the form has no seconds, and a
+    score taken earlier in that minute counts as before the dose."""
+    return min(timezone.now(), entered.replace(second=59, microsecond=0))
+
+
+def _signer(form: DoseForm, request: HttpRequest) -> User | None:
+    username = form.cleaned_data.get("second_signer") or ""
+    if not username:
+        return None
+    signer = authenticate(
+        request, username=username, password=form.cleaned_data.get("second_signer_password")
+    )
+    if not isinstance(signer, User):
+        raise ValidationError({"second_signer": "The second signer's name or password is wrong."})
+    return signer
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_dose(request: HttpRequest, line_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    line = get_line_for_user(user, line_uuid, capability=permissions.DOSE_RECORD)
+    order = line.versions.select_related("line__episode__facility__program").get(superseded_at=None)
+    scheduled_for = _scheduled_for(request, order)
+    form = DoseForm(request.POST or None)
+    due = schedule.dose_at(order, scheduled_for) if scheduled_for else None
+    dose = due.dose_mg if due else order.dose_mg
+    when = _moment(form.cleaned_data["occurred_at"]) if form.is_bound and form.is_valid() else None
+    when = when or timezone.now()
+    check = check_administration(order, dose, when)
+    if request.method == "POST" and form.is_valid():
+        row = _try_record(request, form, order, user, scheduled_for, check)
+        if row is not None:
+            messages.success(request, _recorded_message(row))
+            return redirect("medications:mar", episode_uuid=line.episode.uuid)
+    else:
+        _viewed("flowsheet.viewed", user, line.episode, line)
+    context = {
+        "line": line,
+        "episode": line.episode,
+        "order": order,
+        "form": form,
+        "check": check,
+        "dose": dose,
+        "scheduled_for": scheduled_for,
+        "may_override": actions.may_override(
+            user, line.episode, settings_for(line.episode.facility.program)
+        ),
+    }
+    return render(request, "medications/record_dose.html", context)
+
+
+def _try_record(
+    request: HttpRequest,
+    form: DoseForm,
+    order: Order,
+    user: User,
+    scheduled_for: datetime | None,
+    check: SafetyCheck,
+) -> Administration | None:
+    data = form.cleaned_data
+    if data["outcome"] == "given" and data["checked"] != check.fingerprint:
+        form.add_error(None, "The safety check has changed: read the findings below again.")
+        return None
+    try:
+        confirmation = actions.DoseConfirmation(
+            acknowledge_warnings=data["acknowledge_warnings"],
+            override_reason=data["override_reason"],
+            second_signer=_signer(form, request),
+        )
+        return actions.do_record_administration(
+            order,
+            acting_user=user,
+            outcome=data["outcome"],
+            occurred_at=check.at,
+            scheduled_for=scheduled_for,
+            reason=data["reason"],
+            confirmation=confirmation,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        apply_errors(form, _as_validation(exc))
+        return None
+
+
+def _recorded_message(row: Administration) -> str:
+    if row.dose_mg is not None:
+        return f"{row.drug.capitalize()} {format_number(row.dose_mg)} mg recorded as given."
+    return f"{row.drug.capitalize()} recorded as {row.outcome}."
+
+
+@login_required
+@require_POST
+def review_alert(request: HttpRequest, episode_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    episode = access.get_episode_for_user(user, episode_uuid, capability=permissions.DOSE_RECORD)
+    form = ReviewAlertForm(request.POST)
+    if not form.is_valid():
+        raise Http404("No such alert.")
+    first_dose = Administration.objects.filter(
+        uuid=form.cleaned_data["first_dose"], episode=episode
+    ).first()
+    assessment = Assessment.objects.filter(
+        uuid=form.cleaned_data["assessment"], episode=episode
+    ).first()
+    if first_dose is None or assessment is None:
+        raise Http404("No such alert.")
+    try:
+        actions.do_review_alert(
+            episode,
+            acting_user=user,
+            first_dose=first_dose,
+            assessment=assessment,
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Alert marked as reviewed.")
+    return redirect("medications:mar", episode_uuid=episode.uuid)
+
+
+def _facts_initial(facts: PatientFacts | None) -> dict[str, Any]:
+    if facts is None:
+        return {}
+    return {key: getattr(facts, key) for key in actions.FACT_FIELDS}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_facts(request: HttpRequest, episode_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    episode = access.get_episode_for_user(
+        user, episode_uuid, capability=permissions.EPISODE_CONFIGURE
+    )
+    facts = PatientFacts.objects.filter(episode=episode).first()
+    form = FactsForm(request.POST or None, initial=_facts_initial(facts))
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_update_facts(episode, acting_user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Medication facts saved.")
+            return redirect("medications:mar", episode_uuid=episode.uuid)
+    return render(request, "medications/facts_form.html", {"episode": episode, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def medication_settings(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    facilities = permissions.facilities_with(user, permissions.PROGRAM_CONFIGURE)
+    program = Program.objects.filter(facilities__in=facilities).distinct().first()
+    if program is None:
+        raise PermissionDenied("Only a program director changes medication settings.")
+    current = settings_for(program)
+    initial = {key: getattr(current, key) for key in actions.SETTING_FIELDS}
+    initial["shift_starts"] = ", ".join(current.shift_starts or [])
+    form = SettingsForm(_drugs(program), request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_update_medication_settings(program, acting_user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Medication settings saved.")
+            return redirect("medications:settings")
+    context = {"program": program, "form": form, "default_shifts": ", ".join(DEFAULT_SHIFT_STARTS)}
+    return render(request, "medications/settings.html", context)
