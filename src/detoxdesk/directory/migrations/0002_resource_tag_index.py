@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             field=models.TextField(
                 blank=True,
                 editable=False,
-                help_text="Services, languages and payment as '|s:tag|l:tag|p:tag|' for exact SQL matching.",
+                help_text="Services, languages and payment as '|s:tag|l:tag|p:tag|' for exact matching.",
             ),
         ),
     ]

@@ -1,0 +1,243 @@
+"""Taper and MME forms. They only parse what was typed; the clinical engines validate."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from detoxdesk.clinical import mme, taper
+from detoxdesk.tapers.models import MethadoneFactors, TaperPlan
+
+UNITS = [("mg", "mg"), ("mL", "mL (liquid)"), ("tablets", "tablets")]
+MME_UNITS = [("mg", "mg"), ("mcg/h", "mcg/h (patch)")]
+BASES = [("original", "of the original dose"), ("current", "of the current dose")]
+MORE_ROWS = 3  # blank rows added by "More rows"; a layout choice, not a clinical number
+FIRST_ROWS = 4
+
+
+def _date(label: str, **kwargs: Any) -> forms.DateField:
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+
+
+def _dose(label: str, **kwargs: Any) -> forms.DecimalField:
+    return forms.DecimalField(label=label, max_digits=9, decimal_places=3, **kwargs)
+
+
+def _reason(label: str = "Reason") -> forms.CharField:
+    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+def _rates_text() -> str:
+    """The commonly cited long-term rates, as the knowledge file records them."""
+    rates = "; ".join(
+        f"{rate.percent:g} % per {rate.period} ({rate.every_days} days) {rate.when} ({rate.source})"
+        for rate in taper.reference_rates()
+    )
+    return f"Commonly cited: {rates}."
+
+
+def _set_drugs(field: forms.Field) -> None:
+    if isinstance(field, forms.ChoiceField):
+        field.choices = [("", "—"), *drug_choices()]
+
+
+def drug_choices() -> list[tuple[str, str]]:
+    """Every drug of the MME table, buprenorphine (excluded from the total) included."""
+    counted = [(key, factor.label) for key, factor in mme.factors().items()]
+    excluded = [(key, item.label) for key, item in mme.exclusions().items()]
+    return sorted(counted + excluded, key=lambda pair: pair[1])
+
+
+class PlanForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind of taper", choices=TaperPlan.Kind.choices)
+    start_date = _date("First day")
+    current_daily_dose = _dose("Current daily dose")
+    unit = forms.ChoiceField(label="Unit", choices=UNITS, initial="mg")
+    increment = _dose(
+        "Smallest increment that can be given",
+        help_text="Tablet strength, half film, or millilitres of liquid, in the same unit.",
+    )
+    days = forms.IntegerField(
+        label="Days to zero (withdrawal tapers)",
+        required=False,
+        min_value=1,
+        help_text="Leave empty for the default where there is one (buprenorphine).",
+    )
+    allow_outside_range = forms.BooleanField(
+        label="Allow a number of days outside the usual range", required=False
+    )
+    drug = forms.ChoiceField(
+        label="Opioid tapered (long-term taper)", required=False, choices=[("", "—")]
+    )
+    percent = forms.DecimalField(
+        label="Reduction (%) per period (long-term taper)", required=False, max_digits=5
+    )
+    every_days = forms.IntegerField(
+        label="Period in days (long-term taper)",
+        required=False,
+        min_value=1,
+    )
+    of = forms.ChoiceField(label="Percentage of", choices=BASES, required=False)
+    original_daily_dose = _dose("Original daily dose (if different)", required=False)
+    times_of_day = forms.CharField(
+        label="Times of day the doses are given (medication record)",
+        required=False,
+        help_text='For example "08:00" or "08:00, 20:00". Given times make the signed plan '
+        "schedule the nurse's doses; leave empty to plan only.",
+    )
+
+    def clean_times_of_day(self) -> list[time]:
+        raw = self.cleaned_data.get("times_of_day") or ""
+        try:
+            return [time.fromisoformat(part.strip()) for part in raw.split(",") if part.strip()]
+        except ValueError:
+            raise forms.ValidationError("Write times as HH:MM, separated by commas.") from None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"start_date": timezone.localdate(), "unit": "mg"})
+        super().__init__(*args, **kwargs)
+        self.fields["every_days"].help_text = _rates_text()
+        _set_drugs(self.fields["drug"])
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        keys = ("days", "allow_outside_range", "percent", "every_days", "of", "original_daily_dose")
+        return {
+            **{key: data.get(key) or None for key in keys},
+            "times_of_day": data["times_of_day"],
+        }
+
+
+class EditStepForm(forms.Form):
+    new_dose = _dose("New daily dose")
+    reason = _reason("Reason (required once the plan is signed)")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = False
+
+
+class SignForm(forms.Form):
+    acknowledged = forms.BooleanField(
+        label="I have read the warnings above and sign the plan", required=False
+    )
+
+
+class HoldForm(forms.Form):
+    from_date = _date("Hold the dose from")
+    reason = _reason()
+
+
+class ResumeForm(forms.Form):
+    resume_on = _date("Resume reductions on")
+    reason = _reason()
+
+
+class CancelForm(forms.Form):
+    reason = _reason()
+
+
+class HardDayForm(forms.Form):
+    note = forms.CharField(label="What the patient said (optional)", required=False, max_length=500)
+
+
+class OpioidForm(forms.Form):
+    drug = forms.ChoiceField(label="Opioid", choices=[])
+    dose = _dose("Dose")
+    unit = forms.ChoiceField(label="Unit", choices=MME_UNITS)
+    doses_per_day = forms.DecimalField(
+        label="Doses per day", required=False, help_text="Not needed for a patch."
+    )
+    prescriber = forms.CharField(label="Prescriber", required=False, max_length=200)
+    started_on = _date("Started on", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_drugs(self.fields["drug"])
+
+
+class MmeForm(forms.Form):
+    """Rows of medications; "More rows" adds blank rows without JavaScript."""
+
+    rows = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=50)
+    methadone_factors = forms.ChoiceField(
+        label="Methadone factors", choices=MethadoneFactors.choices
+    )
+
+    def __init__(self, *args: Any, rows: int = FIRST_ROWS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.row_count = rows
+        choices = [("", "—"), *drug_choices()]
+        for i in range(rows):
+            self.fields[f"drug_{i}"] = forms.ChoiceField(
+                label="Opioid", choices=choices, required=False
+            )
+            self.fields[f"dose_{i}"] = forms.DecimalField(label="Dose", required=False)
+            self.fields[f"unit_{i}"] = forms.ChoiceField(label="Unit", choices=MME_UNITS)
+            self.fields[f"per_day_{i}"] = forms.DecimalField(label="Doses per day", required=False)
+
+    def row_fields(self) -> list[list[forms.BoundField]]:
+        names = ("drug", "dose", "unit", "per_day")
+        return [[self[f"{name}_{i}"] for name in names] for i in range(self.row_count)]
+
+    def medications(self) -> list[dict[str, Any]]:
+        """Filled rows as calculator input (a row without a drug is ignored)."""
+        data = self.cleaned_data
+        items = []
+        for i in range(self.row_count):
+            if not data.get(f"drug_{i}"):
+                continue
+            item: dict[str, Any] = {
+                "drug": data[f"drug_{i}"],
+                "dose": _number(data.get(f"dose_{i}")),
+                "unit": data.get(f"unit_{i}"),
+            }
+            if data.get(f"per_day_{i}") is not None or data.get(f"unit_{i}") != "mcg/h":
+                item["doses_per_day"] = _number(data.get(f"per_day_{i}"))
+            items.append(item)
+        return items
+
+    def row_of(self, index: int) -> int:
+        """The form row of the ``index``-th filled row."""
+        filled = [i for i in range(self.row_count) if self.cleaned_data.get(f"drug_{i}")]
+        return filled[index]
+
+
+def _number(value: object) -> object:
+    """A parsed Decimal as the calculator takes it (a JSON number); None stays None."""
+    return value
+
+
+class SettingsForm(forms.Form):
+    hold_cows_at = forms.IntegerField(
+        label="Flag the next reduction at a COWS total of at least",
+        required=False,
+        min_value=0,
+        help_text="No source gives this number: the program chooses it. Empty: no COWS flag.",
+    )
+    hold_sows_at = forms.IntegerField(
+        label="Flag the next reduction at a SOWS total of at least",
+        required=False,
+        min_value=0,
+        help_text="No source gives this number: the program chooses it. Empty: no SOWS flag.",
+    )
+    flag_on_hard_day = forms.BooleanField(
+        label="Flag the next reduction when the patient reports a hard day", required=False
+    )
+    methadone_factors = forms.ChoiceField(
+        label="Methadone MME factors", choices=MethadoneFactors.choices
+    )
+    slow_near_end_percent = forms.DecimalField(
+        label="Long-term tapers: slow down from this % of the original dose",
+        required=False,
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+    )
+    slow_near_end_every_days = forms.IntegerField(
+        label="…reducing only every so many days", required=False, min_value=1
+    )

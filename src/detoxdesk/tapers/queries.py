@@ -1,0 +1,218 @@
+"""Reading taper plans: the active plan, its calendar, the symptom-aware hold flag, MME.
+
+Other apps code against :func:`active_plan` and :func:`calendar_days` (the patient portal shows the
+calendar with ``templates/tapers/_calendar.html``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from detoxdesk.clinical import mme, taper
+from detoxdesk.clinical.errors import InvalidInput
+from detoxdesk.monitoring.models import Assessment, Scale
+from detoxdesk.patients.models import Patient, Program
+from detoxdesk.tapers.models import PrescribedOpioid, TaperPlan, TaperSettings
+
+
+def settings_for(program: Program) -> TaperSettings:
+    """The program's taper settings; an unsaved all-unset row until a director saves them."""
+    found = TaperSettings.objects.filter(program=program).first()
+    return found or TaperSettings(program=program)
+
+
+def active_plan(patient: Patient) -> TaperPlan | None:
+    """The patient's signed plan that is running or held (the latest one), or None."""
+    return (
+        TaperPlan.objects.filter(patient=patient, status__in=_LIVE)
+        .select_related("signed_by")
+        .order_by("-signed_at", "-pk")
+        .first()
+    )
+
+
+_LIVE = (TaperPlan.Status.ACTIVE, TaperPlan.Status.HELD)
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """One day of a plan as the patient and the nurse see it."""
+
+    date: date
+    daily_dose: Decimal
+    unit: str
+    held: bool
+    shifted: bool
+    edited: bool
+    rounded: bool
+    is_reduction: bool
+    pending_hold: bool
+    expect: str
+
+    @property
+    def is_zero(self) -> bool:
+        return self.daily_dose == 0
+
+
+def _expect(held: bool, dose: Decimal, reduction: bool, first: bool) -> str:
+    if first and not held and not reduction:
+        key = "expect_start"
+    elif held:
+        key = "expect_held"
+    elif dose == 0:
+        key = "expect_zero"
+    else:
+        key = "expect_reduction" if reduction else "expect_steady"
+    return taper.note(key).text
+
+
+def _pending_days(plan: TaperPlan, today: date) -> int:
+    """Days a hold still open would last if the plan resumed tomorrow (at least one)."""
+    if plan.status != TaperPlan.Status.HELD or plan.held_from is None:
+        return 0
+    return max(1, (today - plan.held_from).days + 1)
+
+
+def _pending_steps(plan: TaperPlan, today: date) -> list[dict[str, Any]]:
+    """The stored steps with an open hold laid in as if the plan resumed tomorrow."""
+    days = _pending_days(plan, today)
+    steps: list[dict[str, Any]] = list(plan.steps)
+    if not days or plan.held_from is None:
+        return steps
+    start = plan.held_from.isoformat()
+    index = next((i for i, s in enumerate(steps) if s["date"] >= start), len(steps))
+    level = steps[max(index - 1, 0)]
+    held = [
+        {**level, "date": (plan.held_from + timedelta(days=n)).isoformat(), "pending": True}
+        for n in range(days)
+    ]
+    moved = [
+        {**s, "date": (date.fromisoformat(s["date"]) + timedelta(days=days)).isoformat()}
+        for s in steps[index:]
+    ]
+    return steps[:index] + held + moved
+
+
+def _first_shift(steps: list[dict[str, Any]]) -> date | None:
+    """The day after the first held day: from there on, dates have moved."""
+    held = [date.fromisoformat(s["date"]) for s in steps if s.get("held") or s.get("pending")]
+    return min(held) if held else None
+
+
+def calendar_days(plan: TaperPlan, today: date | None = None) -> list[CalendarDay]:
+    """Every day of ``plan`` from its start to its first day at zero, holds laid in.
+
+    A day is ``shifted`` when a hold before it moved it later; an open hold is shown as if the
+    plan resumed tomorrow (``pending_hold``), so the dates after it are provisional.
+    """
+    today = today or timezone.localdate()
+    steps = _pending_steps(plan, today)
+    shift_from = _first_shift(steps)
+    days: list[CalendarDay] = []
+    previous = Decimal(plan.current_daily_dose)
+    for step in steps:
+        dose, day = Decimal(step["daily_dose"]), date.fromisoformat(step["date"])
+        held, pending = bool(step.get("held")), bool(step.get("pending"))
+        reduction = dose < previous
+        days.append(
+            CalendarDay(
+                date=day,
+                daily_dose=dose,
+                unit=plan.unit,
+                held=held or pending,
+                shifted=shift_from is not None and day > shift_from and not (held or pending),
+                edited=bool(step.get("edited")),
+                rounded=bool(step.get("rounded")),
+                is_reduction=reduction,
+                pending_hold=pending,
+                expect=_expect(held or pending, dose, reduction, not days),
+            )
+        )
+        previous = dose
+    return days
+
+
+def next_reduction(plan: TaperPlan, today: date | None = None) -> CalendarDay | None:
+    """The first reduction after today, or None when no reduction is left."""
+    today = today or timezone.localdate()
+    return next((d for d in calendar_days(plan, today) if d.date > today and d.is_reduction), None)
+
+
+@dataclass(frozen=True)
+class HoldFlag:
+    """Whether the next reduction is flagged for a hold, why, and whether a threshold is set."""
+
+    flagged: bool
+    reasons: tuple[str, ...]
+    threshold_set: bool
+
+
+def _since(plan: TaperPlan) -> datetime | None:
+    """Only what happened since the plan was signed or last resumed counts."""
+    moments = [m for m in (plan.signed_at, plan.resumed_at) if m is not None]
+    return max(moments) if moments else None
+
+
+def _score_reasons(plan: TaperPlan, rules: TaperSettings, since: datetime | None) -> list[str]:
+    if plan.episode_id is None:
+        return []
+    reasons: list[str] = []
+    for scale, at in ((Scale.COWS, rules.hold_cows_at), (Scale.SOWS, rules.hold_sows_at)):
+        if at is None:
+            continue
+        rows = Assessment.objects.filter(episode_id=plan.episode_id, scale=scale, total__gte=at)
+        if since is not None:
+            rows = rows.filter(performed_at__gte=since)
+        latest = rows.order_by("-performed_at").first()
+        if latest is not None:
+            reasons.append(
+                f"{latest.get_scale_display()} {latest.total} at "
+                f"{timezone.localtime(latest.performed_at):%d %b %H:%M} (threshold {at})"
+            )
+    return reasons
+
+
+def _hard_day_reasons(plan: TaperPlan, rules: TaperSettings, since: datetime | None) -> list[str]:
+    if not rules.flag_on_hard_day:
+        return []
+    reports = plan.hard_days.all()
+    if since is not None:
+        reports = reports.filter(reported_at__gte=since)
+    latest = reports.first()
+    if latest is None:
+        return []
+    return [f"Patient reported a hard day at {timezone.localtime(latest.reported_at):%d %b %H:%M}"]
+
+
+def hold_flag(plan: TaperPlan, rules: TaperSettings) -> HoldFlag:
+    """Whether recent scores or the patient's own report cross the program's hold threshold."""
+    since = _since(plan)
+    reasons = _score_reasons(plan, rules, since) + _hard_day_reasons(plan, rules, since)
+    return HoldFlag(bool(reasons), tuple(reasons), rules.has_hold_threshold)
+
+
+def current_opioids(patient: Patient) -> list[PrescribedOpioid]:
+    """The patient's prescribed opioids not marked stopped."""
+    return list(PrescribedOpioid.objects.filter(patient=patient, stopped_on__isnull=True))
+
+
+def medication_of(row: PrescribedOpioid) -> mme.Medication:
+    per_day = None if row.unit in mme.RATE_UNITS else row.doses_per_day
+    return mme.Medication(row.drug, Decimal(row.dose), row.unit, per_day)
+
+
+def patient_mme(rows: list[PrescribedOpioid], rules: TaperSettings) -> mme.MmeResult | None:
+    """MME of the patient's current opioids with the program's methadone factors, or None."""
+    if not rows:
+        return None
+    try:
+        return mme.calculate(
+            [medication_of(row) for row in rows], methadone_factors=rules.methadone_factors
+        )
+    except InvalidInput:
+        return None

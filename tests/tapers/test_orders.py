@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from detoxdesk.medications.models import Order, OrderLine
+from detoxdesk.tapers import actions
+from factories_tapers import make_methadone_plan, make_signed_plan
+
+TODAY = date(2026, 3, 2)
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel("2026-03-02 07:00 -05:00", tick=False):
+        yield
+
+
+def current(plan) -> Order:
+    return Order.objects.get(line__uuid=plan.order_uuid, superseded_at=None)
+
+
+def daily(order: Order) -> list[str]:
+    return [row["daily_dose_mg"] for row in order.dose_schedule]
+
+
+def test_it_plans_only_when_no_times_of_day_are_given(unit):
+    plan = make_signed_plan(unit)
+    assert plan.order_uuid is None and not Order.objects.exists()
+
+
+def test_it_signs_the_order_with_the_plans_schedule(unit):
+    plan = make_signed_plan(unit, times_of_day=[time(8, 0)])
+    order = current(plan)
+    assert order.drug == "methadone" and order.route == "oral" and order.times_of_day == ["08:00"]
+    assert daily(order) == ["30", "25", "20", "15", "10", "5", "0"]
+    assert order.dose_schedule[0]["date"] == "2026-03-02"
+    assert order.signed_by == unit.prescriber
+
+
+def test_it_keeps_the_order_in_step_through_edit_hold_and_resume(unit):
+    plan = make_signed_plan(unit, times_of_day=[time(8, 0)])
+    tomorrow = TODAY + timedelta(days=1)
+    plan = actions.do_edit_step(
+        plan,
+        acting_user=unit.prescriber,
+        on=tomorrow,
+        new_dose=Decimal("30"),
+        reason="Slower",
+    )
+    assert daily(current(plan)) == ["30", "30", "20", "15", "10", "5", "0"]
+    plan = actions.do_hold_plan(
+        plan, acting_user=unit.prescriber, from_date=tomorrow + timedelta(days=1), reason="COWS"
+    )
+    assert daily(current(plan)) == ["30", "30", "30", "30", "30", "30", "30"]
+    plan = actions.do_resume_plan(
+        plan, acting_user=unit.prescriber, resume_on=tomorrow + timedelta(days=2), reason="ok"
+    )
+    assert daily(current(plan)) == ["30", "30", "30", "20", "15", "10", "5", "0"]
+    assert current(plan).version == 4
+    assert "Taper resumed" in current(plan).change_reason
+
+
+def test_it_discontinues_the_order_when_the_plan_is_cancelled(unit):
+    plan = make_signed_plan(unit, times_of_day=[time(8, 0)])
+    plan = actions.do_cancel_plan(plan, acting_user=unit.prescriber, reason="Maintenance instead")
+    assert OrderLine.objects.get(uuid=plan.order_uuid).status == OrderLine.Status.DISCONTINUED
+
+
+def test_it_drafts_without_touching_the_medication_record(unit):
+    make_methadone_plan(unit, times_of_day=[time(8, 0)])
+    assert not Order.objects.exists()
