@@ -17,7 +17,7 @@ Phases, in time order (each boundary belongs to the earlier phase, except the st
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -145,6 +145,30 @@ def course_for(opioid_class: str) -> Course:
         message = f"Must be one of {', '.join(OPIOID_CLASSES)}."
         raise InvalidInput("Unknown opioid class.", {"opioid_class": message})
     return found
+
+
+# The opioid class whose course applies to each substance a placement evaluation names, as the
+# course.toml labels describe them; a prescription opioid may be short-acting or extended-release,
+# and buprenorphine as the drug of dependence has no course here (SPEC.md, [U]), so both are None.
+SUBSTANCE_CLASSES: dict[str, str | None] = {
+    "heroin": "short_acting",
+    "fentanyl": "fentanyl",
+    "methadone": "methadone",
+    "prescription_opioid": None,
+    "buprenorphine": None,
+}
+# When several opioids were used, the one whose course is least certain or longest applies first.
+_CLASS_PRECEDENCE = ("fentanyl", "methadone", "extended_release", "short_acting")
+
+
+def class_for_substances(names: Sequence[str]) -> str | None:
+    """The opioid class to show the course for, given the substances used; None if none applies.
+
+    Sources: tip-63 (the classes' labels), huhn-2020 (fentanyl's course is variable, so fentanyl
+    comes first: it must never be shown a shorter range than it may take).
+    """
+    found = {SUBSTANCE_CLASSES.get(name) for name in names} - {None}
+    return next((code for code in _CLASS_PRECEDENCE if code in found), None)
 
 
 # --- The course -----------------------------------------------------------------------------------

@@ -1,10 +1,103 @@
-"""Pages anyone can read without signing in: the front door of the program."""
+"""Pages anyone can read without signing in: the front door of the program.
+
+Nothing identifying goes into a URL or a log: the inquiry form posts to itself and the
+confirmation page has a fixed address.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from detoxdesk.clinical import course, knowledge
+from detoxdesk.intake import actions
+from detoxdesk.intake.forms import InquiryForm
+from detoxdesk.lib.forms import apply_errors
+from detoxdesk.lib.http import client_ip
+from detoxdesk.patients.models import Facility
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "public/home.html")
+
+
+def what_to_expect(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/what_to_expect.html", {"courses": course_rows()})
+
+
+def medications(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/medications.html")
+
+
+def after_detox(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/after_detox.html")
+
+
+def course_rows() -> list[dict[str, Any]]:
+    """The withdrawal-course ranges as the knowledge file holds them, with each source's title."""
+    return [
+        {
+            "course": found,
+            "source": knowledge.source(found.source).title,
+        }
+        for found in course.courses().values()
+    ]
+
+
+def _rate_key(request: HttpRequest) -> str:
+    digest = hashlib.sha256((client_ip(request) or "unknown").encode()).hexdigest()
+    return f"inquiry-rate:{digest}"
+
+
+def _over_limit(request: HttpRequest) -> bool:
+    key = _rate_key(request)
+    cache.add(key, 0, settings.INQUIRY_RATE_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, settings.INQUIRY_RATE_WINDOW_SECONDS)
+        count = 1
+    return count > settings.INQUIRY_RATE_LIMIT
+
+
+def _facility_for(chosen: Facility | None) -> Facility | None:
+    if chosen is not None:
+        return chosen
+    first = Facility.objects.select_related("program").order_by("program_id", "name").first()
+    if first is None:
+        return None
+    default = actions.settings_for(first.program).default_facility
+    return default or first
+
+
+@require_http_methods(["GET", "POST"])
+def get_help(request: HttpRequest) -> HttpResponse:
+    form = InquiryForm(request.POST or None)
+    if request.method == "POST":
+        if _over_limit(request):
+            return render(request, "public/too_many.html", status=429)
+        if form.is_spam():
+            return redirect("public:thanks")
+        if form.is_valid():
+            facility = _facility_for(form.cleaned_data.get("facility"))
+            try:
+                if facility is None:
+                    raise ValidationError("We cannot take inquiries online yet: please call us.")
+                actions.do_submit_inquiry(facility, values=form.values())
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                return redirect("public:thanks")
+    urgent = form.data.get("overdose_now") == "yes" or form.data.get("thinking_of_suicide") == "yes"
+    return render(request, "public/get_help.html", {"form": form, "urgent": urgent})
+
+
+def thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/thanks.html")

@@ -1,0 +1,776 @@
+"""Inquiries, evaluations, placement decisions, treatment plans and admission: the only writes.
+
+Each ``do_*`` checks permission, validates, writes and records its audit event in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace
+from django.utils import timezone
+
+from detoxdesk.accounts import permissions
+from detoxdesk.accounts.models import User
+from detoxdesk.audit import log
+from detoxdesk.clinical import placement
+from detoxdesk.clinical.errors import InvalidInput
+from detoxdesk.intake import drafting, evaluation_data
+from detoxdesk.intake.models import (
+    ContactAttempt,
+    Evaluation,
+    Inquiry,
+    IntakeSettings,
+    TreatmentPlan,
+)
+from detoxdesk.patients import actions as patient_actions
+from detoxdesk.patients.models import Bed, Episode, Facility, Patient, Program
+
+# Substances whose withdrawal or course SPEC.md singles out as risky to face alone (sections 4 and
+# 8): an inquiry naming one is handled before routine ones. No time or amount cut-off is implied.
+PRIORITY_SUBSTANCES = {
+    "fentanyl": "Fentanyl named: its withdrawal course is variable and may be prolonged.",
+    "alcohol": "Alcohol named: its withdrawal can be dangerous.",
+    "benzodiazepine": "Benzodiazepine named: its withdrawal can be dangerous.",
+}
+
+
+def _require(user: User | None, capability: str, facility: Facility, message: str) -> None:
+    if user is not None and not permissions.can(user, capability, facility):
+        raise PermissionDenied(message)
+
+
+def settings_for(program: Program) -> IntakeSettings:
+    """The program's intake settings, created (all unset) on first use."""
+    found, _ = IntakeSettings.objects.get_or_create(program=program)
+    return found
+
+
+def do_change_intake_settings(
+    program: Program, *, acting_user: User, values: dict[str, Any]
+) -> IntakeSettings:
+    """Change the program's intake settings (director only)."""
+    if not any(
+        permissions.can(acting_user, permissions.PROGRAM_CONFIGURE, f)
+        for f in program.facilities.all()
+    ):
+        raise PermissionDenied("Only a program director can change intake settings.")
+    facility = values.get("default_facility")
+    if facility is not None and facility.program_id != program.pk:
+        raise ValidationError({"default_facility": "Choose one of this program's facilities."})
+    with transaction.atomic():
+        found = IntakeSettings.objects.select_for_update().get(pk=settings_for(program).pk)
+        changes = {}
+        for name, new in values.items():
+            old = getattr(found, name)
+            if old != new:
+                changes[name] = [str(old) if old is not None else None, str(new) if new else new]
+                setattr(found, name, new)
+        if changes:
+            found.save()
+            log.record("intake.settings_changed", actor=acting_user, target=found, changes=changes)
+    return found
+
+
+# --- Inquiries -----------------------------------------------------------------------------------
+
+
+def urgency_of(
+    *, overdose_now: bool, thinking_of_suicide: bool, substances: list[str], needs_help_now: bool
+) -> tuple[int, list[str]]:
+    """The inquiry's urgency and why: a transparent rule with no clinical cut-off.
+
+    Urgent: the person may be overdosing, thinks of ending their life, or staff say help is needed
+    now. Priority: a substance named in PRIORITY_SUBSTANCES. Routine otherwise.
+    """
+    reasons = []
+    if overdose_now:
+        reasons.append("Said someone may be overdosing now.")
+    if thinking_of_suicide:
+        reasons.append("Said the person is thinking of ending their life.")
+    if needs_help_now:
+        reasons.append("Staff opened it: the person needs help now.")
+    if reasons:
+        return Inquiry.Urgency.URGENT, reasons
+    reasons = [text for name, text in PRIORITY_SUBSTANCES.items() if name in substances]
+    if reasons:
+        return Inquiry.Urgency.PRIORITY, reasons
+    return Inquiry.Urgency.ROUTINE, ["No urgent answer given."]
+
+
+def _digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone)
+
+
+def find_duplicate(inquiry: Inquiry) -> Inquiry | None:
+    """The earliest open inquiry in the same program from the same person, if any.
+
+    Same person: the same phone digits, the same email, or the same name and date of birth.
+    """
+    same = Q()
+    digits = _digits(inquiry.phone)
+    if digits:
+        same |= Q(phone_digits=digits)
+    if inquiry.email:
+        same |= Q(email__iexact=inquiry.email)
+    if inquiry.date_of_birth and inquiry.family_name:
+        same |= Q(
+            given_name__iexact=inquiry.given_name,
+            family_name__iexact=inquiry.family_name,
+            date_of_birth=inquiry.date_of_birth,
+        )
+    if not same:
+        return None
+    candidates = (
+        Inquiry.objects.filter(
+            facility__program_id=inquiry.facility.program_id,
+            status__in=Inquiry.OPEN_STATUSES,
+        )
+        .exclude(pk=inquiry.pk)
+        .order_by("received_at")
+    )
+    annotated = candidates.annotate(phone_digits=_digits_expression())
+    match = annotated.filter(same).first()
+    return (match.duplicate_of or match) if match else None
+
+
+def _digits_expression() -> Any:
+    """The phone field without the usual separators, in SQL (portable across databases)."""
+    expression: Any = F("phone")
+    for char in (" ", "-", "(", ")", ".", "+"):
+        expression = Replace(expression, Value(char), Value(""))
+    return expression
+
+
+INQUIRY_FIELDS = (
+    "for_whom",
+    "overdose_now",
+    "thinking_of_suicide",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "phone",
+    "email",
+    "contact_method",
+    "contact_time",
+    "caller_name",
+    "caller_relationship",
+    "substances",
+    "last_use",
+    "message",
+)
+
+
+def _check_contact(values: dict[str, Any]) -> None:
+    if not values.get("given_name", "").strip():
+        raise ValidationError({"given_name": "Tell us a first name or what to call the person."})
+    if not (values.get("phone") or values.get("email")):
+        raise ValidationError({"phone": "Give a phone number or an email address to reach you."})
+    if values.get("contact_method") in ("phone", "text") and not values.get("phone"):
+        raise ValidationError(
+            {"phone": "Give a phone number, or choose email as the way to reach you."}
+        )
+    if values.get("contact_method") == "email" and not values.get("email"):
+        raise ValidationError(
+            {"email": "Give an email address, or choose another way to reach you."}
+        )
+
+
+def _create_inquiry(
+    facility: Facility, fields: dict[str, Any], urgency: tuple[int, list[str]]
+) -> Inquiry:
+    inquiry = Inquiry.objects.create(
+        facility=facility, urgency=urgency[0], urgency_reasons=urgency[1], **fields
+    )
+    duplicate = find_duplicate(inquiry)
+    if duplicate is not None:
+        inquiry.duplicate_of = duplicate
+        inquiry.save(update_fields=["duplicate_of"])
+    return inquiry
+
+
+def do_submit_inquiry(
+    facility: Facility, *, values: dict[str, Any], now: datetime | None = None
+) -> Inquiry:
+    """A public inquiry: nobody signed in. The audit event carries nothing identifying."""
+    _check_contact(values)
+    fields = {key: values[key] for key in INQUIRY_FIELDS if key in values}
+    fields["received_at"] = now or timezone.now()
+    urgency = urgency_of(
+        overdose_now=bool(values.get("overdose_now")),
+        thinking_of_suicide=bool(values.get("thinking_of_suicide")),
+        substances=list(values.get("substances") or []),
+        needs_help_now=False,
+    )
+    with transaction.atomic():
+        inquiry = _create_inquiry(facility, fields, urgency)
+        log.record(
+            "inquiry.received",
+            actor=None,
+            facility=facility,
+            target=inquiry,
+            changes={"urgency": inquiry.get_urgency_display()},
+        )
+    return inquiry
+
+
+def do_take_phone_inquiry(
+    facility: Facility,
+    *,
+    acting_user: User,
+    values: dict[str, Any],
+    now: datetime | None = None,
+) -> Inquiry:
+    """An inquiry staff take down while someone phones the program.
+
+    The same checks, urgency rule and duplicate recognition as a public inquiry; the source is a
+    phone call and the audit event names who took it. Refused without ``inquiry.manage`` there.
+    """
+    _require(
+        acting_user,
+        permissions.INQUIRY_MANAGE,
+        facility,
+        "Your role cannot take inquiries at this facility.",
+    )
+    _check_contact(values)
+    if (last := values.get("last_use")) and last > timezone.localdate(now or timezone.now()):
+        raise ValidationError({"last_use": "This date is in the future."})
+    fields = {key: values[key] for key in INQUIRY_FIELDS if key in values}
+    fields["received_at"] = now or timezone.now()
+    fields["source"] = Inquiry.Source.PHONE
+    urgency = urgency_of(
+        overdose_now=bool(values.get("overdose_now")),
+        thinking_of_suicide=bool(values.get("thinking_of_suicide")),
+        substances=list(values.get("substances") or []),
+        needs_help_now=False,
+    )
+    with transaction.atomic():
+        inquiry = _create_inquiry(facility, fields, urgency)
+        log.record(
+            "inquiry.phoned_in",
+            actor=acting_user,
+            facility=facility,
+            target=inquiry,
+            changes={
+                "urgency": inquiry.get_urgency_display(),
+                "duplicate_of": str(inquiry.duplicate_of.uuid) if inquiry.duplicate_of else None,
+            },
+        )
+    return inquiry
+
+
+def do_open_inquiry_for_patient(
+    patient: Patient, facility: Facility, *, acting_user: User | None, reason: str
+) -> Inquiry:
+    """Open an urgent inquiry for a known patient (e.g. a follow-up call: "needs help now").
+
+    Prefilled from the patient record, linked to the patient, first in the queue; audited.
+    ``acting_user`` None means the system. Refused without a reason or for another program.
+    """
+    if acting_user is not None and not (
+        permissions.can(acting_user, permissions.INQUIRY_MANAGE, facility)
+        or permissions.can(acting_user, permissions.FOLLOW_UP_RECORD, facility)
+        or permissions.can(acting_user, permissions.CHART_VIEW, facility)
+    ):
+        raise PermissionDenied("Your role cannot open an inquiry at this facility.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this person needs help now."})
+    if facility.program_id != patient.program_id:
+        raise ValidationError({"facility": "That facility belongs to another program."})
+    fields = {
+        "source": Inquiry.Source.STAFF,
+        "given_name": patient.given_name,
+        "family_name": patient.family_name,
+        "date_of_birth": patient.date_of_birth,
+        "phone": patient.phone,
+        "reason": reason.strip(),
+        "patient": patient,
+    }
+    urgency = urgency_of(
+        overdose_now=False, thinking_of_suicide=False, substances=[], needs_help_now=True
+    )
+    with transaction.atomic():
+        inquiry = _create_inquiry(facility, fields, urgency)
+        log.record(
+            "inquiry.opened",
+            actor=acting_user,
+            patient=patient,
+            facility=facility,
+            target=inquiry,
+            changes={"reason": inquiry.reason},
+        )
+    return inquiry
+
+
+def _require_open(inquiry: Inquiry, user: User) -> None:
+    _require(
+        user, permissions.INQUIRY_MANAGE, inquiry.facility, "Your role cannot manage inquiries."
+    )
+    if not inquiry.is_open:
+        raise ValidationError("This inquiry is no longer open.")
+
+
+def do_log_contact_attempt(
+    inquiry: Inquiry,
+    *,
+    acting_user: User,
+    outcome: str,
+    attempted_at: datetime,
+    note: str = "",
+    now: datetime | None = None,
+) -> ContactAttempt:
+    _require_open(inquiry, acting_user)
+    if outcome not in ContactAttempt.Outcome.values:
+        raise ValidationError({"outcome": "Choose what happened."})
+    if attempted_at > (now or timezone.now()):
+        raise ValidationError({"attempted_at": "This time is in the future."})
+    with transaction.atomic():
+        attempt = ContactAttempt.objects.create(
+            inquiry=inquiry,
+            attempted_at=attempted_at,
+            outcome=outcome,
+            note=note,
+            recorded_by=acting_user,
+        )
+        if inquiry.status == Inquiry.Status.NEW:
+            inquiry.status = Inquiry.Status.CONTACTING
+            inquiry.save(update_fields=["status"])
+        log.record(
+            "inquiry.contact_logged",
+            actor=acting_user,
+            patient=inquiry.patient,
+            facility=inquiry.facility,
+            target=inquiry,
+            changes={"outcome": outcome},
+        )
+    return attempt
+
+
+def do_schedule_evaluation(
+    inquiry: Inquiry, *, acting_user: User, evaluation_at: datetime, note: str = ""
+) -> Inquiry:
+    _require_open(inquiry, acting_user)
+    with transaction.atomic():
+        old = inquiry.evaluation_at
+        inquiry.evaluation_at = evaluation_at
+        inquiry.evaluation_note = note
+        inquiry.status = Inquiry.Status.SCHEDULED
+        inquiry.save(update_fields=["evaluation_at", "evaluation_note", "status"])
+        log.record(
+            "inquiry.evaluation_scheduled",
+            actor=acting_user,
+            patient=inquiry.patient,
+            facility=inquiry.facility,
+            target=inquiry,
+            changes={"evaluation_at": [_iso(old), _iso(evaluation_at)]},
+        )
+    return inquiry
+
+
+def _iso(when: datetime | None) -> str | None:
+    return None if when is None else when.isoformat()
+
+
+def unanswered_attempts(inquiry: Inquiry) -> int:
+    return inquiry.attempts.exclude(outcome=ContactAttempt.Outcome.REACHED).count()
+
+
+def do_close_inquiry(
+    inquiry: Inquiry, *, acting_user: User, reason: str, note: str = "", now: datetime | None = None
+) -> Inquiry:
+    """Close with a reason; "not reachable" needs the program's number of attempts logged."""
+    _require_open(inquiry, acting_user)
+    if reason not in Inquiry.CloseReason.values:
+        raise ValidationError({"reason": "Choose why the inquiry is closed."})
+    if reason == Inquiry.CloseReason.NOT_REACHABLE:
+        needed = settings_for(inquiry.facility.program).max_contact_attempts
+        if needed is None:
+            raise ValidationError(
+                {
+                    "reason": "The program has not set how many attempts come first; "
+                    "ask the director."
+                }
+            )
+        if unanswered_attempts(inquiry) < needed:
+            raise ValidationError(
+                {"reason": f"Log {needed} unanswered attempts before closing as not reachable."}
+            )
+    if reason == Inquiry.CloseReason.REFERRED and not note.strip():
+        raise ValidationError({"note": "Say where the person was referred."})
+    with transaction.atomic():
+        inquiry.status = Inquiry.Status.CLOSED
+        inquiry.closed_reason = reason
+        inquiry.closed_note = note
+        inquiry.closed_at = now or timezone.now()
+        inquiry.save(update_fields=["status", "closed_reason", "closed_note", "closed_at"])
+        log.record(
+            "inquiry.closed",
+            actor=acting_user,
+            patient=inquiry.patient,
+            facility=inquiry.facility,
+            target=inquiry,
+            changes={"reason": reason},
+        )
+    return inquiry
+
+
+def next_record_number(program: Program) -> str | None:
+    """A generated record number when the program generates them, else None (staff enter one)."""
+    chosen = settings_for(program)
+    if chosen.record_numbers != IntakeSettings.RecordNumbers.GENERATED:
+        return None
+    taken = Patient.objects.filter(
+        program=program, record_number__startswith=chosen.record_number_prefix
+    )
+    number = taken.count() + 1
+    while taken.filter(record_number=f"{chosen.record_number_prefix}{number:06d}").exists():
+        number += 1
+    return f"{chosen.record_number_prefix}{number:06d}"
+
+
+PATIENT_FIELDS = (
+    "record_number",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex_at_birth",
+    "phone",
+)
+
+
+def do_convert_inquiry(inquiry: Inquiry, *, acting_user: User, values: dict[str, Any]) -> Patient:
+    """Make the inquiry a patient registered at its facility (or link the one it already names)."""
+    _require_open(inquiry, acting_user)
+    _require(
+        acting_user,
+        permissions.EPISODE_ADMIT,
+        inquiry.facility,
+        "Your role cannot register patients.",
+    )
+    if inquiry.patient is not None:
+        return _mark_converted(inquiry, inquiry.patient, acting_user)
+    program = inquiry.facility.program
+    fields = {key: values[key] for key in PATIENT_FIELDS if values.get(key) not in (None, "")}
+    fields["record_number"] = fields.get("record_number") or next_record_number(program)
+    missing = {
+        key: "This is needed to register the patient."
+        for key in ("record_number", "given_name", "family_name", "date_of_birth")
+        if not fields.get(key)
+    }
+    if missing:
+        raise ValidationError(missing)
+    if Patient.objects.filter(program=program, record_number=fields["record_number"]).exists():
+        raise ValidationError({"record_number": "Another patient already has this record number."})
+    with transaction.atomic():
+        patient = patient_actions.do_create_patient(
+            program, acting_user=acting_user, registered_at=inquiry.facility, **fields
+        )
+        return _mark_converted(inquiry, patient, acting_user)
+
+
+def _mark_converted(inquiry: Inquiry, patient: Patient, acting_user: User) -> Patient:
+    with transaction.atomic():
+        inquiry.patient = patient
+        inquiry.status = Inquiry.Status.CONVERTED
+        inquiry.save(update_fields=["patient", "status"])
+        log.record(
+            "inquiry.converted",
+            actor=acting_user,
+            patient=patient,
+            facility=inquiry.facility,
+            target=inquiry,
+        )
+    return patient
+
+
+# --- Evaluations ---------------------------------------------------------------------------------
+
+
+def _require_evaluator(evaluation: Evaluation, user: User, capability: str) -> None:
+    _require(user, capability, evaluation.facility, "Your role cannot do this for this evaluation.")
+
+
+def do_start_evaluation(
+    patient: Patient,
+    facility: Facility,
+    *,
+    acting_user: User,
+    inquiry: Inquiry | None = None,
+    now: datetime | None = None,
+) -> Evaluation:
+    _require(
+        acting_user, permissions.EVALUATION_RECORD, facility, "Your role cannot evaluate patients."
+    )
+    if facility.program_id != patient.program_id:
+        raise ValidationError({"facility": "That facility belongs to another program."})
+    now = now or timezone.now()
+    answers = evaluation_data.from_inquiry(inquiry) if inquiry is not None else {}
+    with transaction.atomic():
+        evaluation = Evaluation.objects.create(
+            patient=patient,
+            facility=facility,
+            inquiry=inquiry,
+            answers=answers,
+            created_by=acting_user,
+            created_at=now,
+            updated_at=now,
+        )
+        log.record(
+            "evaluation.started",
+            actor=acting_user,
+            patient=patient,
+            facility=facility,
+            target=evaluation,
+        )
+    return evaluation
+
+
+def _check_editable(evaluation: Evaluation) -> None:
+    if evaluation.status == Evaluation.Status.SIGNED:
+        raise ValidationError("A signed evaluation cannot be changed.")
+
+
+def do_save_evaluation(
+    evaluation: Evaluation,
+    *,
+    acting_user: User,
+    answers: dict[str, Any],
+    complete: bool = False,
+    now: datetime | None = None,
+) -> Evaluation:
+    """Save the answers as a draft, or complete it: the placement is then worked out and stored.
+
+    Completing again after a change works the placement out again and clears the level decision.
+    """
+    _require_evaluator(evaluation, acting_user, permissions.EVALUATION_RECORD)
+    _check_editable(evaluation)
+    now = now or timezone.now()
+    result: dict[str, Any] = {}
+    if complete:
+        result = _placement_or_errors(answers, now)
+    with transaction.atomic():
+        evaluation.answers = answers
+        evaluation.updated_at = now
+        if complete:
+            evaluation.status = Evaluation.Status.COMPLETED
+            evaluation.completed_at = now
+            evaluation.placement = result
+            evaluation.recommended_level = result["recommended_level"]
+            evaluation.chosen_level = ""
+            evaluation.level_reason = ""
+            evaluation.level_decided_by = None
+            evaluation.level_decided_at = None
+        evaluation.save()
+        log.record(
+            "evaluation.completed" if complete else "evaluation.saved",
+            actor=acting_user,
+            patient=evaluation.patient,
+            facility=evaluation.facility,
+            target=evaluation,
+            changes={"recommended_level": evaluation.recommended_level} if complete else {},
+        )
+    return evaluation
+
+
+def _placement_or_errors(answers: dict[str, Any], now: datetime) -> dict[str, Any]:
+    problems = evaluation_data.completeness_problems(answers)
+    if problems:
+        raise ValidationError(problems)
+    try:
+        return placement.calculate(evaluation_data.placement_payload(answers, now))
+    except InvalidInput as exc:
+        raise ValidationError(evaluation_data.form_fields(exc.fields) or str(exc)) from None
+
+
+def do_decide_level(
+    evaluation: Evaluation,
+    *,
+    acting_user: User,
+    level: str,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Evaluation:
+    """Accept the recommended level, or choose another with a reason (audited as an override)."""
+    _require_evaluator(evaluation, acting_user, permissions.EVALUATION_SIGN)
+    _check_editable(evaluation)
+    if evaluation.status != Evaluation.Status.COMPLETED:
+        raise ValidationError("Complete the evaluation first.")
+    if level not in {lv.code for lv in placement.levels()}:
+        raise ValidationError({"level": "Choose one of the withdrawal-management levels."})
+    overridden = level != evaluation.recommended_level
+    if overridden and not reason.strip():
+        raise ValidationError({"reason": "Give the reason for choosing another level."})
+    with transaction.atomic():
+        evaluation.chosen_level = level
+        evaluation.level_reason = reason.strip()
+        evaluation.level_decided_by = acting_user
+        evaluation.level_decided_at = now or timezone.now()
+        evaluation.save()
+        log.record(
+            "placement.overridden" if overridden else "placement.accepted",
+            actor=acting_user,
+            patient=evaluation.patient,
+            facility=evaluation.facility,
+            target=evaluation,
+            changes={
+                "recommended_level": evaluation.recommended_level,
+                "chosen_level": level,
+                **({"reason": evaluation.level_reason} if overridden else {}),
+            },
+        )
+    return evaluation
+
+
+def do_sign_evaluation(
+    evaluation: Evaluation, *, acting_user: User, now: datetime | None = None
+) -> Evaluation:
+    _require_evaluator(evaluation, acting_user, permissions.EVALUATION_SIGN)
+    _check_editable(evaluation)
+    if evaluation.status != Evaluation.Status.COMPLETED:
+        raise ValidationError("Complete the evaluation before signing it.")
+    if not evaluation.chosen_level:
+        raise ValidationError({"level": "Accept the recommended level or choose another first."})
+    with transaction.atomic():
+        evaluation.status = Evaluation.Status.SIGNED
+        evaluation.signed_by = acting_user
+        evaluation.signed_at = now or timezone.now()
+        evaluation.save()
+        log.record(
+            "evaluation.signed",
+            actor=acting_user,
+            patient=evaluation.patient,
+            facility=evaluation.facility,
+            target=evaluation,
+            changes={"level": evaluation.chosen_level},
+        )
+    return evaluation
+
+
+# --- Treatment plans -----------------------------------------------------------------------------
+
+
+def do_draft_plan(
+    evaluation: Evaluation, *, acting_user: User, now: datetime | None = None
+) -> TreatmentPlan:
+    """Draft the plan from a completed or signed evaluation (once; then it is edited)."""
+    _require_evaluator(evaluation, acting_user, permissions.TREATMENT_PLAN_EDIT)
+    if evaluation.status == Evaluation.Status.DRAFT:
+        raise ValidationError("Complete the evaluation before drafting the plan.")
+    if TreatmentPlan.objects.filter(evaluation=evaluation).exists():
+        return evaluation.plan
+    with transaction.atomic():
+        plan = TreatmentPlan.objects.create(
+            evaluation=evaluation,
+            updated_by=acting_user,
+            updated_at=now or timezone.now(),
+            **drafting.draft(evaluation),
+        )
+        log.record(
+            "treatment_plan.drafted",
+            actor=acting_user,
+            patient=evaluation.patient,
+            facility=evaluation.facility,
+            target=plan,
+        )
+    return plan
+
+
+PLAN_FIELDS = ("problems", "goals", "interventions", "medication_pathway")
+
+
+def do_update_plan(
+    plan: TreatmentPlan, *, acting_user: User, values: dict[str, Any], now: datetime | None = None
+) -> TreatmentPlan:
+    evaluation = plan.evaluation
+    _require_evaluator(evaluation, acting_user, permissions.TREATMENT_PLAN_EDIT)
+    if plan.status == TreatmentPlan.Status.SIGNED:
+        raise ValidationError("A signed plan cannot be changed.")
+    missing = {
+        key: "This cannot be empty."
+        for key in PLAN_FIELDS[:3]
+        if not str(values.get(key, "")).strip()
+    }
+    if missing:
+        raise ValidationError(missing)
+    if values.get("medication_pathway") not in TreatmentPlan.Pathway.values:
+        raise ValidationError({"medication_pathway": "Choose a medication pathway."})
+    with transaction.atomic():
+        changed = [key for key in PLAN_FIELDS if getattr(plan, key) != values[key]]
+        for key in PLAN_FIELDS:
+            setattr(plan, key, values[key])
+        plan.updated_by = acting_user
+        plan.updated_at = now or timezone.now()
+        plan.save()
+        log.record(
+            "treatment_plan.updated",
+            actor=acting_user,
+            patient=evaluation.patient,
+            facility=evaluation.facility,
+            target=plan,
+            changes={"fields": changed},
+        )
+    return plan
+
+
+def do_sign_plan(
+    plan: TreatmentPlan, *, acting_user: User, now: datetime | None = None
+) -> TreatmentPlan:
+    evaluation = plan.evaluation
+    _require_evaluator(evaluation, acting_user, permissions.TREATMENT_PLAN_SIGN)
+    if plan.status == TreatmentPlan.Status.SIGNED:
+        raise ValidationError("This plan is already signed.")
+    with transaction.atomic():
+        plan.status = TreatmentPlan.Status.SIGNED
+        plan.signed_by = acting_user
+        plan.signed_at = now or timezone.now()
+        plan.save()
+        log.record(
+            "treatment_plan.signed",
+            actor=acting_user,
+            patient=evaluation.patient,
+            facility=evaluation.facility,
+            target=plan,
+            changes={"medication_pathway": plan.medication_pathway},
+        )
+    return plan
+
+
+# --- Admission -----------------------------------------------------------------------------------
+
+
+def do_admit_from_evaluation(
+    evaluation: Evaluation,
+    facility: Facility,
+    *,
+    acting_user: User,
+    admitted_at: datetime,
+    bed: Bed | None = None,
+) -> Episode:
+    """Admit the evaluated patient to a bed (inpatient) or the outpatient clinic."""
+    _require(
+        acting_user, permissions.EPISODE_ADMIT, facility, "Your role cannot admit patients here."
+    )
+    if evaluation.status != Evaluation.Status.SIGNED:
+        raise ValidationError("Sign the evaluation before admitting.")
+    if facility.program_id != evaluation.patient.program_id:
+        raise ValidationError({"facility": "That facility belongs to another program."})
+    if facility.kind == Facility.Kind.INPATIENT and bed is None:
+        raise ValidationError({"bed": "Choose a free bed on the inpatient unit."})
+    if facility.kind == Facility.Kind.OUTPATIENT and bed is not None:
+        raise ValidationError({"bed": "An outpatient clinic has no beds; leave the bed empty."})
+    if bed is not None and bed.episodes.filter(status=Episode.Status.ACTIVE).exists():
+        raise ValidationError({"bed": "That bed is taken."})
+    if evaluation.patient.episodes.filter(status=Episode.Status.ACTIVE).exists():
+        raise ValidationError("This patient already has an active episode.")
+    with transaction.atomic():
+        episode = patient_actions.do_admit(
+            evaluation.patient, facility, acting_user=acting_user, admitted_at=admitted_at, bed=bed
+        )
+        evaluation.episode = episode
+        evaluation.save(update_fields=["episode"])
+    return episode

@@ -1,0 +1,135 @@
+"""The evaluation's stored answers, and how they become the clinical core's inputs.
+
+Answers are a JSON object of plain values (datetimes as ISO-8601 strings). Tri-state questions
+hold true, false or null (not assessed); the placement engine treats null as not reassuring.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from detoxdesk.clinical import course, placement, placement_input
+
+if TYPE_CHECKING:
+    from detoxdesk.intake.models import Inquiry
+
+# How many substance rows the form offers (a page-layout choice, not a clinical one).
+SUBSTANCE_ROWS = 5
+SUBSTANCE_ROW_KEYS = ("name", "route", "amount", "frequency", "daily_use", "last_use")
+
+TRI_STATE = (
+    "fentanyl_exposure",
+    "withdrawal_seizures",
+    "delirium_tremens",
+    "overdose_past_year",
+    "pregnant",
+    "unstable_medical_condition",
+    "psychosis",
+    "stable_housing",
+    "supportive_person_at_home",
+)
+TEXT = (
+    "liver",
+    "cardiac",
+    "infections",
+    "other_medical",
+    "psychiatric_history",
+    "transport",
+    "prior_treatment",
+    "moud_experience",
+    "preferences",
+)
+NUMBERS = ("current_cows", "current_ciwa_ar", "qtc_ms")
+CHOICES = ("suicidal_ideation", "requested_setting", "course_opioid_class")
+
+
+def substance_rows(answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """The substance rows that name a substance."""
+    return [row for row in answers.get("substances", []) if row.get("name")]
+
+
+def from_inquiry(inquiry: Inquiry) -> dict[str, Any]:
+    """A draft's first answers: the substances the inquiry named, with its last-use day unknown."""
+    known = [name for name in inquiry.substances if name in placement_input.SUBSTANCE_NAMES]
+    return {"substances": [{"name": name} for name in known]}
+
+
+def when(value: object) -> datetime | None:
+    """A stored ISO-8601 time, or None."""
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _payload_substances(answers: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+    rows = []
+    for row in substance_rows(answers):
+        last = when(row.get("last_use"))
+        rows.append(
+            {
+                "name": row["name"],
+                "route": row.get("route") or None,
+                "daily_use": row.get("daily_use"),
+                "hours_since_last_use": None
+                if last is None
+                else max((now - last) / timedelta(hours=1), 0.0),
+            }
+        )
+    names = {row["name"] for row in rows}
+    if answers.get("fentanyl_exposure") is True and "fentanyl" not in names:
+        # Exposure through a contaminated supply counts as fentanyl use for the rules.
+        rows.append({"name": "fentanyl", "route": None, "daily_use": None})
+    return rows
+
+
+def placement_payload(answers: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The ``detoxdesk calc placement`` input for these answers at ``now``."""
+    payload: dict[str, Any] = {
+        "substances": _payload_substances(answers, now),
+        "current_cows": answers.get("current_cows"),
+        "current_ciwa_ar": answers.get("current_ciwa_ar"),
+        "requested_setting": answers.get("requested_setting") or None,
+    }
+    for section, items in placement_input.SECTIONS.items():
+        payload[section] = {item: answers.get(item) for item in items}
+    payload["psychiatric"]["suicidal_ideation"] = answers.get("suicidal_ideation") or None
+    return payload
+
+
+def completeness_problems(answers: dict[str, Any]) -> dict[str, str]:
+    """What must be there before the evaluation can be completed."""
+    if not substance_rows(answers) and answers.get("fentanyl_exposure") is not True:
+        return {"substance_1_name": "List at least one substance before completing."}
+    return {}
+
+
+_ROW = re.compile(r"^substances\[(\d+)\]\.(\w+)$")
+
+
+def form_fields(problems: dict[str, str]) -> dict[str, str]:
+    """The calculator's field paths as the evaluation form's field names."""
+    named: dict[str, str] = {}
+    for path, message in problems.items():
+        row = _ROW.match(path)
+        if row:
+            key = row.group(2) if row.group(2) != "hours_since_last_use" else "last_use"
+            named[f"substance_{int(row.group(1)) + 1}_{key}"] = message
+        else:
+            named[path.rsplit(".", 1)[-1]] = message
+    return named
+
+
+def course_of(answers: dict[str, Any], now: datetime) -> course.CourseResult | None:
+    """The expected withdrawal course: the chosen (or derived) class from the last opioid use.
+
+    None when no opioid with a known last use was recorded, or the last use is after ``now``.
+    """
+    rows = [row for row in substance_rows(answers) if row["name"] in placement.OPIOIDS]
+    names = [row["name"] for row in rows]
+    if answers.get("fentanyl_exposure") is True:
+        names.append("fentanyl")
+    opioid_class = answers.get("course_opioid_class") or course.class_for_substances(names)
+    uses = [used for used in (when(row.get("last_use")) for row in rows) if used is not None]
+    if opioid_class is None or not uses or max(uses) > now:
+        return None
+    return course.withdrawal_course(opioid_class, max(uses), now)
