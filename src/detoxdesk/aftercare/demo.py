@@ -1,12 +1,103 @@
-"""Demo data for the aftercare app, loaded after the demo patients exist."""
+"""Demo data for the aftercare app: a discharge in progress and two past discharges.
+
+The past patients were admitted and discharged before the demo's "now", so the follow-up worklist
+has due and overdue calls. Names, times and providers are made up.
+"""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from detoxdesk.aftercare import actions
+from detoxdesk.aftercare.models import Discharge
+from detoxdesk.patients import actions as patients
+
 if TYPE_CHECKING:
+    from detoxdesk.accounts.models import User
     from detoxdesk.patients.demo import DemoContext
+    from detoxdesk.patients.models import Episode
+
+# (given, family, born, days since discharge, days in the unit)
+PAST_PATIENTS = (
+    ("Chris", "Vega", date(1988, 2, 11), 9, 6),
+    ("Monique", "Adeyemi", date(1992, 8, 30), 4, 5),
+)
 
 
 def load(demo: DemoContext) -> None:
-    """Add this app's demo records (none yet)."""
+    """A bundle half done for one current patient; two signed discharges with follow-ups due."""
+    nurse, counselor = demo.users["nurse"], demo.users["counselor"]
+    in_progress = actions.do_start_discharge(
+        demo.episodes[8], acting_user=nurse, kind="completed", now=demo.now
+    )
+    _naloxone_and_education(in_progress, nurse, demo.now)
+    for number, (given, family, born, days_ago, stay) in enumerate(PAST_PATIENTS, 1):
+        out = demo.now - timedelta(days=days_ago, hours=3)
+        patient = patients.do_create_patient(
+            demo.program,
+            acting_user=None,
+            record_number=f"HW-{1900 + number}",
+            given_name=given,
+            family_name=family,
+            date_of_birth=born,
+            registered_at=demo.facilities["in"],
+        )
+        episode = patients.do_admit(
+            patient, demo.facilities["in"], acting_user=None, admitted_at=out - timedelta(days=stay)
+        )
+        _discharge(episode, nurse, counselor, out)
+
+
+def _naloxone_and_education(discharge: Discharge, user: User, now: datetime) -> None:
+    actions.do_record_item(
+        discharge,
+        "naloxone",
+        acting_user=user,
+        status="done",
+        details={"naloxone_how": "dispensed"},
+        now=now,
+    )
+    actions.do_record_item(
+        discharge, "overdose_education", acting_user=user, status="done", now=now
+    )
+
+
+def _discharge(episode: Episode, nurse: User, counselor: User, out: datetime) -> Discharge:
+    discharge = actions.do_start_discharge(episode, acting_user=nurse, kind="completed", now=out)
+    _naloxone_and_education(discharge, nurse, out)
+    actions.do_record_item(
+        discharge,
+        "moud",
+        acting_user=nurse,
+        status="done",
+        now=out,
+        details={
+            "moud_option": "buprenorphine",
+            "buprenorphine_prescription": "As prescribed by Dr. Raman; see the prescription.",
+        },
+    )
+    actions.do_record_item(
+        discharge,
+        "warm_handoff",
+        acting_user=counselor,
+        status="done",
+        now=out,
+        details={
+            "provider_name": "Harbor Community Health, Dr. Osei",
+            "appointment_at": out + timedelta(days=1),
+            "place": "210 Dock Street",
+            "phone": "555-0142",
+        },
+    )
+    actions.do_add_referral(
+        discharge,
+        acting_user=counselor,
+        name="SMART Recovery, Tuesday evening group",
+        kind="Mutual-help meeting",
+        address="Library annex, 5 Elm Street",
+        phone="555-0177",
+    )
+    for code in ("referrals", "crisis_numbers"):
+        actions.do_record_item(discharge, code, acting_user=counselor, status="done", now=out)
+    return actions.do_sign_discharge(discharge, acting_user=nurse, now=out)

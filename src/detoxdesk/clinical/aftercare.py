@@ -1,4 +1,7 @@
-"""Aftercare rules: the earliest start of extended-release naltrexone after the last opioid use.
+"""Aftercare rules: the naltrexone start, the discharge bundle, the warm hand-off and follow-ups.
+
+The bundle items, the hand-off window and the follow-up days live in ``knowledge/aftercare.toml``
+(see :func:`bundle_items`, :func:`warm_handoff_window`, :func:`default_follow_up_days`).
 
 Sources: vivitrol-label and asam-patient-2020 (7 days after short-acting opioids, 10 days after
 methadone or buprenorphine), tip-63 (opioid-free before either form), huhn-2020 (slow fentanyl
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -178,3 +181,194 @@ def calculate(payload: Mapping[str, Any]) -> dict[str, Any]:
         "sources": list(sources),
         "notes": notes_text,
     }
+
+
+# --- The discharge bundle -------------------------------------------------------------------------
+
+ITEM_OPEN = "open"
+ITEM_DONE = "done"
+ITEM_DECLINED = "declined"
+ITEM_NOT_APPLICABLE = "not_applicable"
+ITEM_STATUSES = (ITEM_OPEN, ITEM_DONE, ITEM_DECLINED, ITEM_NOT_APPLICABLE)
+BUNDLE_CODES = (
+    "moud",
+    "naloxone",
+    "overdose_education",
+    "warm_handoff",
+    "referrals",
+    "crisis_numbers",
+)
+
+
+@dataclass(frozen=True)
+class BundleItemRule:
+    """One bundle item: offered to everyone (no "not applicable") unless ``allow_not_applicable``.
+
+    ``source`` is the source key of the item, or None where SPEC.md names none (``basis`` says why).
+    """
+
+    code: str
+    label: str
+    allow_not_applicable: bool
+    source: str | None
+    basis: str
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """How an item stands: one of ITEM_STATUSES and the reason given for it."""
+
+    status: str
+    reason: str = ""
+
+
+def _build_item(code: str, entry: Mapping[str, Any]) -> BundleItemRule:
+    source = entry.get("source")
+    return BundleItemRule(
+        code=code,
+        label=entry["label"],
+        allow_not_applicable=bool(entry["allow_not_applicable"]),
+        source=source,
+        basis=entry.get("basis", "spec_default" if source else ""),
+    )
+
+
+@cache
+def bundle_items() -> dict[str, BundleItemRule]:
+    """The bundle, in the order it is worked. Sources: asam-2020, nida-ed-2018 (SPEC.md s.13)."""
+    table = knowledge.load("aftercare").get("items", {})
+    return knowledge.build_each("aftercare", table, BUNDLE_CODES, _build_item)
+
+
+def item_problem(rule: BundleItemRule, state: ItemState) -> str | None:
+    """Why one item does not let the discharge be signed, or None when it is resolved.
+
+    Done resolves an item; declined and not applicable need a reason; not applicable is refused
+    for an item offered to everyone (naloxone, overdose education, crisis numbers: asam-2020,
+    nida-ed-2018), so even a discharge against medical advice records the offer.
+    """
+    if state.status not in ITEM_STATUSES:
+        return f"Must be one of {', '.join(ITEM_STATUSES)}."
+    if state.status == ITEM_OPEN:
+        return "Not yet done, declined or marked not applicable."
+    if state.status == ITEM_NOT_APPLICABLE and not rule.allow_not_applicable:
+        return "Offered to every patient: record it as done or declined (with the reason)."
+    if state.status in (ITEM_DECLINED, ITEM_NOT_APPLICABLE) and not state.reason.strip():
+        return "Give the reason."
+    return None
+
+
+def bundle_problems(states: Mapping[str, ItemState]) -> dict[str, str]:
+    """Each bundle item that keeps the discharge from being signed, with the reason.
+
+    An item missing from ``states`` counts as open. Empty when the discharge may be signed.
+    Sources: asam-2020, nida-ed-2018 (the checklist in SPEC.md's implementation notes).
+    """
+    problems: dict[str, str] = {}
+    for code, rule in bundle_items().items():
+        problem = item_problem(rule, states.get(code, ItemState(ITEM_OPEN)))
+        if problem is not None:
+            problems[code] = problem
+    return problems
+
+
+# --- Warm hand-off --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """A length of time from a knowledge file and the source it rests on."""
+
+    length: timedelta
+    source: str
+    confidence: str
+
+
+@cache
+def warm_handoff_window() -> Window:
+    """How soon after discharge the warm hand-off appointment should be. Source: nida-ed-2018."""
+    try:
+        entry = knowledge.load("aftercare")["warm_handoff"]
+        hours = entry["hours"]
+        if entry["unit"] != "h" or type(hours) is not int or hours <= 0:
+            raise KnowledgeError("aftercare.toml [warm_handoff]: hours must be whole hours above 0")
+        return Window(timedelta(hours=hours), entry["source"], entry["confidence"])
+    except (KeyError, TypeError) as exc:
+        raise KnowledgeError(f"aftercare.toml [warm_handoff]: missing or malformed {exc}") from exc
+
+
+def handoff_in_time(discharged_at: datetime, appointment_at: datetime) -> bool:
+    """True when the appointment falls within the warm hand-off window after discharge.
+
+    Advisory only (a later appointment needs an acknowledgement). Source: nida-ed-2018.
+    """
+    return appointment_at <= discharged_at + warm_handoff_window().length
+
+
+# --- Follow-ups -----------------------------------------------------------------------------------
+
+FOLLOW_UP_UPCOMING = "upcoming"
+FOLLOW_UP_DUE = "due"
+FOLLOW_UP_OVERDUE = "overdue"
+FOLLOW_UP_DONE = "done"
+
+
+@dataclass(frozen=True)
+class FollowUpState:
+    """Where a follow-up stands on a day; ``days_overdue`` is 0 unless overdue."""
+
+    status: str
+    days_overdue: int
+
+
+@cache
+def default_follow_up_days() -> tuple[int, ...]:
+    """The shipped follow-up days after discharge (issue 6; SPEC.md gives none).
+
+    A program may set its own through its aftercare settings.
+    """
+    try:
+        days = tuple(knowledge.load("aftercare")["follow_up"]["days"])
+    except (KeyError, TypeError) as exc:
+        raise KnowledgeError(f"aftercare.toml [follow_up]: missing or malformed {exc}") from exc
+    if follow_up_days_problem(days) is not None:
+        raise KnowledgeError(f"aftercare.toml [follow_up]: {follow_up_days_problem(days)}")
+    return days
+
+
+def follow_up_days_problem(days: object) -> str | None:
+    """Why ``days`` is not a usable schedule (whole days above 0, rising, no repeats), or None."""
+    if not isinstance(days, list | tuple) or not days:
+        return "Give at least one day."
+    if not all(type(day) is int and day > 0 for day in days):
+        return "Each must be a whole number of days above 0."
+    if list(days) != sorted(set(days)):
+        return "List the days in rising order, each once."
+    return None
+
+
+def follow_up_schedule(discharged_on: date, days: tuple[int, ...]) -> tuple[tuple[int, date], ...]:
+    """(day offset, due date) for each follow-up day after the calendar day of discharge."""
+    if (problem := follow_up_days_problem(days)) is not None:
+        raise InvalidInput(problem, {"follow_up_days": problem})
+    return tuple((day, discharged_on + timedelta(days=day)) for day in days)
+
+
+def follow_up_state(
+    due_on: date, today: date, *, recorded: bool, grace_days: int | None
+) -> FollowUpState:
+    """Where a follow-up stands on ``today``, derived at read time.
+
+    Upcoming before ``due_on``; due from ``due_on`` through ``grace_days`` days after it; overdue
+    after that, counting the days since the grace ended. SPEC.md gives no grace window: it is a
+    program setting, and when unset (None) a follow-up is overdue from the day after it falls due.
+    A recorded follow-up is done.
+    """
+    if recorded:
+        return FollowUpState(FOLLOW_UP_DONE, 0)
+    if today < due_on:
+        return FollowUpState(FOLLOW_UP_UPCOMING, 0)
+    last_due_day = due_on + timedelta(days=grace_days or 0)
+    if today <= last_due_day:
+        return FollowUpState(FOLLOW_UP_DUE, 0)
+    return FollowUpState(FOLLOW_UP_OVERDUE, (today - last_due_day).days)
