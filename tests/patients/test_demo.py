@@ -19,9 +19,12 @@ def test_it_loads_a_program_with_two_facilities_accounts_and_patients(capsys):
     inpatient = Facility.objects.get(kind="inpatient")
     assert Bed.objects.filter(facility=inpatient).count() == 16
     assert Facility.objects.filter(kind="outpatient").count() == 1
-    roles = set(User.objects.values_list("memberships__role", flat=True))
-    assert roles == set(Role.values)
+    staff = User.objects.filter(memberships__isnull=False)
+    assert set(staff.values_list("memberships__role", flat=True)) == set(Role.values)
     assert authenticate(username="nurse", password=DEMO_PASSWORD) is not None
+    patient = authenticate(username="patient", password=DEMO_PASSWORD)
+    assert patient is not None and not patient.memberships.exists()
+    assert patient.portal_account.patient.episodes.filter(status="active").exists()
     episodes = Episode.objects.filter(status="active")
     assert 10 <= episodes.count() <= 14
     days = {e.day_of_stay(e.admitted_at.__class__.now(e.admitted_at.tzinfo)) for e in episodes}

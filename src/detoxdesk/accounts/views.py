@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from detoxdesk.accounts import actions
 from detoxdesk.accounts.forms import SignInForm
+from detoxdesk.portal.access import is_patient
 
 
 @sensitive_post_parameters("password")
@@ -23,6 +24,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password"],
         )
         if result.user is not None:
+            if is_patient(result.user) and not _wanted(request):
+                return redirect("portal:home")
             return redirect(_next_url(request))
         error = result.error
     status = 400 if error else 200
@@ -34,8 +37,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _wanted(request: HttpRequest) -> str:
+    return request.POST.get("next") or request.GET.get("next") or ""
+
+
 def _next_url(request: HttpRequest) -> str:
-    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    wanted = _wanted(request)
     if wanted and url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

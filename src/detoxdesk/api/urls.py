@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from detoxdesk.api import calc
+from detoxdesk.portal.api import router as portal_router
 
 api = NinjaAPI(
     title="Detox Desk API",
@@ -16,3 +17,4 @@ api = NinjaAPI(
     docs_url=None,  # the interactive docs load scripts from elsewhere; the schema is enough
 )
 api.add_router("/calc/", calc.router)
+api.add_router("/portal/", portal_router)

@@ -17,6 +17,7 @@ from detoxdesk.monitoring import board, trends
 from detoxdesk.patients import access, actions
 from detoxdesk.patients.forms import EpisodeIntervalForm, ProgramSettingsForm, sows_bands_text
 from detoxdesk.patients.models import Episode, Facility, Program
+from detoxdesk.portal.access import is_patient
 
 
 @login_required
@@ -140,8 +141,10 @@ def _settings_initial(program: Program) -> dict[str, object]:
 
 @login_required
 def staff_home(request: HttpRequest) -> HttpResponse:
-    """Send each role to its own starting page."""
+    """Send each role to its own starting page (a patient account to the portal)."""
     user = staff_user(request)
+    if is_patient(user):
+        return redirect("portal:home")
     if permissions.can(user, permissions.CENSUS_VIEW):
         return redirect("patients:census")
     if permissions.can(user, permissions.AUDIT_VIEW):

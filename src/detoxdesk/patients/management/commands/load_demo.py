@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from detoxdesk.accounts.validators import DEMO_PASSWORD
 from detoxdesk.patients import demo
+from detoxdesk.portal import demo as portal_demo
 
 
 class Command(BaseCommand):
@@ -34,3 +35,4 @@ class Command(BaseCommand):
         )
         for username, _first, _last, role, where in demo.ACCOUNTS:
             self.stdout.write(f"  {username:<12} {role.label} ({', '.join(where)})")
+        self.stdout.write(f"  {portal_demo.USERNAME:<12} Patient (the patient portal, /my/)")
