@@ -17,6 +17,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.clinical.numbers import format_number
+from detoxdesk.intake import queries as intake_queries
 from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.medications import actions, ordersets, schedule
@@ -384,6 +385,22 @@ def _facts_initial(facts: PatientFacts | None) -> dict[str, Any]:
     return {key: getattr(facts, key) for key in actions.FACT_FIELDS}
 
 
+def _suggest_last_use(form: FactsForm, facts: PatientFacts | None, episode: Episode) -> None:
+    """Offer the signed evaluation's last opioid use while the facts record none.
+
+    Only a starting value: nothing is saved until the clinician saves the form. The class and
+    time are offered together, so a recorded one is never paired with the other's suggestion.
+    """
+    if facts is not None and (facts.opioid_class or facts.last_opioid_use_at):
+        return
+    found = intake_queries.last_opioid_use(episode.patient)
+    if found is None:
+        return
+    form.initial.update(opioid_class=found.opioid_class, last_opioid_use_at=found.at)
+    for name in ("opioid_class", "last_opioid_use_at"):
+        form.fields[name].help_text = f"Suggested from the {found.source}: check before saving."
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_facts(request: HttpRequest, episode_uuid: str) -> HttpResponse:
@@ -393,6 +410,7 @@ def edit_facts(request: HttpRequest, episode_uuid: str) -> HttpResponse:
     )
     facts = PatientFacts.objects.filter(episode=episode).first()
     form = FactsForm(request.POST or None, initial=_facts_initial(facts))
+    _suggest_last_use(form, facts, episode)
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_update_facts(episode, acting_user=user, **form.cleaned_data)
