@@ -6,6 +6,11 @@ from django.test import Client
 from factories import Unit
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(settings) -> None:
+    settings.PASSWORD_HASHERS = ["fast_hashers.CheapArgon2PasswordHasher"]
+
+
 @pytest.fixture
 def unit(db: None) -> Unit:
     return Unit()

@@ -14,8 +14,8 @@ def _documented() -> dict[str, set[str]]:
     header = [cell.strip() for cell in lines[0].strip("|").split("|")][1:]
     table = {}
     for line in lines[2:]:
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
-        table[cells[0].strip("`")] = {role for role, mark in zip(header, cells[1:]) if mark}
+        name, *marks = [cell.strip() for cell in line.strip("|").split("|")]
+        table[name.strip("`")] = {role for role, mark in zip(header, marks, strict=True) if mark}
     return table
 
 

@@ -76,3 +76,16 @@ def test_a_counselor_cannot_change_the_episode_interval(unit, as_user):
     assert (
         as_user(unit.counselor).post(url, {"assessment_interval_minutes": "60"}).status_code == 403
     )
+
+
+def test_it_links_every_app_settings_page_and_each_opens_for_the_director(unit, as_user):
+    client = as_user(unit.director)
+    page = client.get(URL).content.decode()
+    for name in (
+        "intake:settings",
+        "medications:settings",
+        "tapers:settings",
+        "aftercare:settings",
+    ):
+        assert f'href="{reverse(name)}"' in page
+        assert client.get(reverse(name)).status_code == 200

@@ -239,4 +239,12 @@ LOGGING = {
 # Record-keeping (not clinical parameters): an entry more than this long after the event
 # is shown as a late entry with both times; a time this far ahead of the clock is refused.
 LATE_ENTRY_MINUTES = env_int("LATE_ENTRY_MINUTES", 15, minimum=1)
+
+# Operational limits (not clinical): public forms, public search and portal invitations.
+INQUIRY_RATE_LIMIT = env_int("INQUIRY_RATE_LIMIT", 5, minimum=1)
+INQUIRY_RATE_WINDOW_SECONDS = env_int("INQUIRY_RATE_WINDOW_SECONDS", 3600, minimum=1)
+DIRECTORY_PUBLIC_SEARCHES_PER_MINUTE = env_int(
+    "DIRECTORY_PUBLIC_SEARCHES_PER_MINUTE", 30, minimum=1
+)
+PORTAL_INVITATION_HOURS = env_int("PORTAL_INVITATION_HOURS", 72, minimum=1)
 FUTURE_TOLERANCE_SECONDS = env_int("FUTURE_TOLERANCE_SECONDS", 120)

@@ -10,11 +10,9 @@ from django.http import HttpRequest
 
 from detoxdesk.lib.http import client_ip
 
-DEFAULT_PER_MINUTE = 30
-
 
 def per_minute() -> int:
-    return int(getattr(settings, "DIRECTORY_PUBLIC_SEARCHES_PER_MINUTE", DEFAULT_PER_MINUTE))
+    return settings.DIRECTORY_PUBLIC_SEARCHES_PER_MINUTE
 
 
 def allow(request: HttpRequest, scope: str = "find-help") -> bool:

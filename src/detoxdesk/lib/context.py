@@ -29,6 +29,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
             nav.append(("patients:census", "Census"))
         if permissions.can(user, permissions.INQUIRY_MANAGE):
             nav.append(("intake:queue", "Intake"))
+        if permissions.can(user, permissions.EVALUATION_RECORD):
+            nav.append(("intake:worklist", "Evaluations"))
         if permissions.can(user, permissions.FOLLOW_UP_RECORD):
             nav.append(("aftercare:follow_ups", "Follow-ups"))
         if permissions.can(user, permissions.DIRECTORY_VIEW):
