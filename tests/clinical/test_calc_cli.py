@@ -75,6 +75,46 @@ def calc_items(code: str) -> list[str]:
     return [item.key for item in scales.get_scale(code).items]
 
 
+PLACEMENT = {"substances": [{"name": "heroin", "daily_use": True}]}
+PLACEMENT_KEYS = {
+    "recommended_level",
+    "level_name",
+    "dimensions",
+    "flags",
+    "rationale",
+    "not_assessed",
+    "rules_fired",
+    "floors_reached",
+    "sources",
+}
+DIMENSION_KEYS = {"dimension", "name", "rating", "rating_label", "reasons"}
+RULE_FIRED_KEYS = {
+    "id",
+    "dimension",
+    "assumed_worst_case",
+    "sources",
+    "spec_sections",
+    "confidence",
+}
+
+
+@pytest.mark.parametrize(
+    "readiness",
+    [None, {"rating": None}, {"rating": 0}, {"rating": 4}],
+    ids=["left out", "not rated", "rated 0", "rated 4"],
+)
+def test_the_placement_output_keeps_its_keys_with_or_without_readiness(
+    readiness: dict[str, object] | None,
+) -> None:
+    payload = PLACEMENT if readiness is None else {**PLACEMENT, "readiness": readiness}
+    status, output, stderr = run_calc("placement", payload)
+    assert (status, stderr) == (0, "")
+    assert set(output) == PLACEMENT_KEYS
+    assert [set(dimension) for dimension in output["dimensions"]] == [DIMENSION_KEYS] * 6
+    assert all(set(rule) == RULE_FIRED_KEYS for rule in output["rules_fired"])
+    assert [d["dimension"] for d in output["dimensions"]] == [1, 2, 3, 4, 5, 6]
+
+
 def test_it_exits_2_naming_a_cows_item_of_3() -> None:
     status, output, stderr = run_calc("cows", {**COWS_21, "resting_pulse_rate": 3})
     assert (status, stderr) == (2, "")

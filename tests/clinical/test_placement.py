@@ -144,6 +144,11 @@ RULE_CASES: list[tuple[str, dict[str, Any], int | None, int | None, str, str | N
     ("d3-suicidal-ideation-passive", payload(psychiatric={"suicidal_ideation": "passive"}),
      3, 2, "2-WM", None),
     ("d3-psychosis", payload(psychiatric={"psychosis": True}), 3, 3, "3.7-WM", "psychosis"),
+    ("d4-clinician-rated-none", payload(readiness={"rating": 0}), 4, 0, "1-WM", None),
+    ("d4-clinician-rated-mild", payload(readiness={"rating": 1}), 4, 1, "1-WM", None),
+    ("d4-clinician-rated-moderate", payload(readiness={"rating": 2}), 4, 2, "1-WM", None),
+    ("d4-clinician-rated-significant", payload(readiness={"rating": 3}), 4, 3, "1-WM", None),
+    ("d4-clinician-rated-severe", payload(readiness={"rating": 4}), 4, 4, "1-WM", None),
     ("d4-not-assessed", payload(), 4, 4, "1-WM", None),
     ("d5-opioid-use", payload(), 5, 2, "1-WM", None),
     ("d5-overdose-past-year", payload(history={"overdose_past_year": True}),
@@ -540,6 +545,7 @@ COMPLETE = st.fixed_dictionaries(
         "current_cows": st.one_of(st.none(), st.integers(0, 48)),
         "current_ciwa_ar": st.one_of(st.none(), st.integers(0, 67)),
         **{section: section_strategy(section) for section in SECTIONS},
+        "readiness": st.fixed_dictionaries({"rating": st.sampled_from([None, 0, 1, 2, 3, 4])}),
         "requested_setting": st.sampled_from([None, *placement_input.REQUESTED_SETTINGS]),
     }
 )
@@ -556,6 +562,7 @@ def test_unknown_is_never_more_reassuring_than_a_complete_answer(
     assert_not_reassuring({**data, section: {**data[section], item: None}}, data)
     unknown_daily = [{**s, "daily_use": None} for s in data["substances"]]
     assert_not_reassuring({**data, "substances": unknown_daily}, data)
+    assert_not_reassuring({k: v for k, v in data.items() if k != "readiness"}, data)
 
 
 @settings(max_examples=200, deadline=None)
@@ -568,6 +575,104 @@ def test_every_result_is_well_formed(data: dict[str, Any]) -> None:
     assert result["not_assessed"] == []
     assert result["rationale"][-1].startswith("Decision support")
     assert all(knowledge.source(key) for key in result["sources"])
+
+
+# --- Readiness to change: the clinician's rating --------------------------------------------------
+
+READINESS_LABELS = ["no risk found", "mild", "moderate", "significant", "severe"]
+
+
+@pytest.mark.parametrize("rating", [0, 1, 2, 3, 4])
+def test_the_clinicians_readiness_rating_is_dimension_4(rating: int) -> None:
+    result = calc(payload(readiness={"rating": rating}))
+    dimension = result["dimensions"][3]
+    assert dimension["rating"] == rating
+    assert dimension["reasons"] == [
+        f"Rated {rating} ({READINESS_LABELS[rating]}) by the clinician: readiness shapes how care "
+        "is offered; it asks for no level here."
+    ]
+    assert "d4-not-assessed" not in fired(result)
+    assert result["not_assessed"] == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        REASSURING,
+        payload(readiness=None),
+        payload(readiness={}),
+        payload(readiness={"rating": None}),
+    ],
+    ids=["left out", "null", "empty", "rating null"],
+)
+def test_readiness_not_rated_is_not_assessed_and_counts_as_4(data: dict[str, Any]) -> None:
+    result = calc(data)
+    assert result["dimensions"][3] == calc(REASSURING)["dimensions"][3]
+    assert result["dimensions"][3]["rating"] == 4
+    assert result["dimensions"][3]["reasons"] == [
+        "Readiness to change was not rated by the clinician. Until it is, it counts as the highest "
+        "rating; it asks for no level here."
+    ]
+    assert fired(result) == {"d4-not-assessed", "d5-opioid-use"}
+    assert result["recommended_level"] == "1-WM"
+
+
+@pytest.mark.parametrize("rating", [None, 0, 1, 2, 3, 4])
+@pytest.mark.parametrize("context", CONTEXTS, ids=list(CONTEXTS))
+def test_readiness_changes_no_level_and_no_other_dimension(
+    context: str, rating: int | None
+) -> None:
+    base = calc(CONTEXTS[context])
+    rated = calc({**CONTEXTS[context], "readiness": {"rating": rating}})
+    assert rated["recommended_level"] == base["recommended_level"]
+    assert rated["floors_reached"] == base["floors_reached"]
+    assert rated["flags"] == base["flags"]
+    assert ratings(rated)[:3] + ratings(rated)[4:] == ratings(base)[:3] + ratings(base)[4:]
+    assert ratings(rated)[3] <= ratings(base)[3]  # not rating it is never more reassuring
+
+
+READINESS_RATING = "Must be a whole number from 0 to 4 (a clinician's ASAM risk rating), or null."
+READINESS_REFUSALS: list[tuple[str, object, dict[str, str]]] = [
+    ("above 4", {"rating": 5}, {"readiness.rating": READINESS_RATING}),
+    ("below 0", {"rating": -1}, {"readiness.rating": READINESS_RATING}),
+    ("text", {"rating": "x"}, {"readiness.rating": READINESS_RATING}),
+    ("a number as text", {"rating": "2"}, {"readiness.rating": READINESS_RATING}),
+    ("true", {"rating": True}, {"readiness.rating": READINESS_RATING}),
+    ("false", {"rating": False}, {"readiness.rating": READINESS_RATING}),
+    ("a fraction", {"rating": 2.5}, {"readiness.rating": READINESS_RATING}),
+    ("a list", {"rating": [2]}, {"readiness.rating": READINESS_RATING}),
+    ("not an object", 2, {"readiness": "Must be an object, or left out if not assessed."}),
+    ("unknown key", {"stage": "action"}, {"readiness.stage": "Not a field of this section."}),
+]
+
+
+@pytest.mark.parametrize(
+    ("readiness", "fields"),
+    [case[1:] for case in READINESS_REFUSALS],
+    ids=[case[0] for case in READINESS_REFUSALS],
+)
+def test_it_refuses_a_bad_readiness_rating_naming_the_field(
+    readiness: object, fields: dict[str, str]
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        calc(payload(readiness=readiness))
+    assert caught.value.fields == fields
+
+
+@pytest.mark.parametrize("rating", [5, -1, "x", True], ids=["5", "-1", "x", "true"])
+def test_a_bad_readiness_rating_exits_2_from_the_command_line(rating: object) -> None:
+    status, output, stderr = run_calc("placement", payload(readiness={"rating": rating}))
+    assert (status, stderr) == (2, "")
+    assert set(output) == {"error", "fields"}
+    assert output["fields"] == {"readiness.rating": READINESS_RATING}
+
+
+@pytest.mark.parametrize("rating", [0, 3])
+def test_a_readiness_rating_is_used_from_the_command_line(rating: int) -> None:
+    status, output, stderr = run_calc("placement", payload(readiness={"rating": rating}))
+    assert (status, stderr) == (0, "")
+    assert output["dimensions"][3]["rating"] == rating
+    assert output["dimensions"][3]["reasons"][0].startswith(f"Rated {rating} (")
 
 
 # --- The rationale --------------------------------------------------------------------------------

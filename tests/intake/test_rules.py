@@ -107,5 +107,38 @@ def test_it_counts_fentanyl_exposure_as_fentanyl_for_placement():
 
 def test_it_maps_calculator_fields_to_form_fields():
     assert evaluation_data.form_fields(
-        {"substances[1].hours_since_last_use": "x", "medical.qtc_ms": "y", "current_cows": "z"}
-    ) == {"substance_2_last_use": "x", "qtc_ms": "y", "current_cows": "z"}
+        {
+            "substances[1].hours_since_last_use": "x",
+            "medical.qtc_ms": "y",
+            "current_cows": "z",
+            "readiness.rating": "r",
+        }
+    ) == {"substance_2_last_use": "x", "qtc_ms": "y", "current_cows": "z", "readiness_rating": "r"}
+
+
+@pytest.mark.parametrize(
+    ("stored", "sent"),
+    [
+        ({}, None),
+        ({"readiness_rating": None}, None),
+        ({"readiness_rating": 0}, 0),
+        ({"readiness_rating": 3}, 3),
+    ],
+)
+def test_it_sends_the_clinicians_readiness_rating_to_placement(stored, sent):
+    payload = evaluation_data.placement_payload({"substances": [{"name": "heroin"}], **stored}, NOW)
+    assert payload["readiness"] == {"rating": sent}
+
+
+def test_it_sends_the_exposure_fentanyl_last_as_before():
+    answers = {"substances": [{"name": "heroin"}, {"name": "alcohol"}], "fentanyl_exposure": True}
+    assert evaluation_data.sent_substance_rows(answers) == [
+        {"name": "heroin"},
+        {"name": "alcohol"},
+        None,
+    ]
+    assert evaluation_data.placement_payload(answers, NOW)["substances"][2] == {
+        "name": "fentanyl",
+        "route": None,
+        "daily_use": None,
+    }

@@ -25,8 +25,9 @@ out, an answer missing or null, a substance's daily use not given) counts as its
 those answers, so completing an evaluation can only lower the recommendation or leave it as it is.
 Flags are raised only from what is known. By design, two things are not worst-cased: a withdrawal
 score left null means "not scored" (withdrawal may not have begun; dimension 1 then rests on the
-substances and history), and dimension 4 (readiness to change) is not part of this input, so it is
-always "not assessed", rated 4, and asks for no level.
+substances and history), and dimension 4 (readiness to change) is not derived from answers: it is
+the clinician's own 0-4 rating (``readiness.rating``) when given, and otherwise "not assessed",
+rated 4. Either way it asks for no level: readiness shapes how care is offered, not where.
 
 Decision support only: the clinician accepts the level or chooses another with a reason.
 """
@@ -36,7 +37,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import IntEnum
 from functools import cache
 from typing import Any
 
@@ -44,21 +44,11 @@ from detoxdesk.clinical import knowledge, scales
 from detoxdesk.clinical.errors import KnowledgeError
 from detoxdesk.clinical.placement_input import SECTIONS
 
-# Re-exported: the input of :func:`recommend`, and how the calculator reads it.
+# Re-exported: the input of :func:`recommend`, how the calculator reads it, and the 0-4 rating.
 from detoxdesk.clinical.placement_input import Evaluation as Evaluation
+from detoxdesk.clinical.placement_input import Risk as Risk
 from detoxdesk.clinical.placement_input import Substance as Substance
 from detoxdesk.clinical.placement_input import parse_evaluation as parse_evaluation
-
-
-class Risk(IntEnum):
-    """The 0-4 risk rating of an ASAM dimension (asam-criteria-3); the words are ours."""
-
-    NONE = 0
-    MILD = 1
-    MODERATE = 2
-    SIGNIFICANT = 3
-    SEVERE = 4
-
 
 OPIOIDS = frozenset({"heroin", "fentanyl", "methadone", "buprenorphine", "prescription_opioid"})
 SEDATIVES = frozenset({"alcohol", "benzodiazepine"})  # withdrawal can cause seizures (SPEC 8)
@@ -318,8 +308,18 @@ def psychosis(evaluation: Evaluation) -> bool:
     return evaluation.psychosis is True
 
 
-def always(evaluation: Evaluation) -> bool:
-    return True
+def readiness_not_rated(evaluation: Evaluation) -> bool:
+    return evaluation.readiness_rating is None
+
+
+def readiness_rated(risk: Risk) -> Predicate:
+    """A predicate: the clinician rated readiness to change ``risk``."""
+
+    def predicate(evaluation: Evaluation) -> bool:
+        return evaluation.readiness_rating == risk
+
+    predicate.__name__ = f"readiness_rated_{risk.name.lower()}"
+    return predicate
 
 
 def overdose_past_year(evaluation: Evaluation) -> bool:
@@ -345,7 +345,8 @@ def rapid_detox_requested(evaluation: Evaluation) -> bool:
 class Rule:
     """One placement rule; see the module docstring for the table it belongs to.
 
-    ``reason`` may name {cows}, {cows_band}, {ciwa_ar}, {ciwa_band} and {qtc_ms}. ``spec_sections``
+    ``reason`` may name {cows}, {cows_band}, {ciwa_ar}, {ciwa_band}, {qtc_ms}, {readiness} and
+    {readiness_label} (the clinician's rating and its label, lower case). ``spec_sections``
     names the SPEC.md sections behind the rule. ``confidence`` is that of its least confirmed part
     (U for a Detox Desk mapping).
     """
@@ -379,6 +380,10 @@ class Floor:
 R = Risk
 ALCOHOL = ("asam-alcohol-2020",)
 ASAM = ("asam-criteria-3",)
+CLINICIAN_RATED = (
+    "Rated {readiness} ({readiness_label}) by the clinician: readiness shapes how care is offered; "
+    "it asks for no level here."
+)
 # fmt: off
 RULES: tuple[Rule, ...] = (
     # Dimension 1: acute intoxication and/or withdrawal potential
@@ -454,10 +459,20 @@ RULES: tuple[Rule, ...] = (
     Rule("d3-psychosis", 3, psychosis,
          "Psychosis: psychiatric assessment and monitoring around the clock.",
          ASAM, "12.1", rating=R.SIGNIFICANT, flag="psychosis"),
-    # Dimension 4: readiness to change (not part of this calculator's input)
-    Rule("d4-not-assessed", 4, always,
-         "Readiness to change is not part of this calculator's input: the clinician rates it. "
-         "Until then it counts as the highest rating; it asks for no level here.",
+    # Dimension 4: readiness to change, rated by the clinician (no answer here is turned into it)
+    Rule("d4-clinician-rated-none", 4, readiness_rated(R.NONE), CLINICIAN_RATED,
+         ASAM, "12.1", rating=R.NONE),
+    Rule("d4-clinician-rated-mild", 4, readiness_rated(R.MILD), CLINICIAN_RATED,
+         ASAM, "12.1", rating=R.MILD),
+    Rule("d4-clinician-rated-moderate", 4, readiness_rated(R.MODERATE), CLINICIAN_RATED,
+         ASAM, "12.1", rating=R.MODERATE),
+    Rule("d4-clinician-rated-significant", 4, readiness_rated(R.SIGNIFICANT), CLINICIAN_RATED,
+         ASAM, "12.1", rating=R.SIGNIFICANT),
+    Rule("d4-clinician-rated-severe", 4, readiness_rated(R.SEVERE), CLINICIAN_RATED,
+         ASAM, "12.1", rating=R.SEVERE),
+    Rule("d4-not-assessed", 4, readiness_not_rated,
+         "Readiness to change was not rated by the clinician. Until it is, it counts as the "
+         "highest rating; it asks for no level here.",
          ASAM, "12.1", rating=R.SEVERE),
     # Dimension 5: relapse, continued use, or continued problem potential
     Rule("d5-opioid-use", 5, opioid_used,
@@ -510,7 +525,7 @@ LEVEL_FLOORS: tuple[Floor, ...] = (
     Floor("floor-d3-severe", 3, R.SEVERE, "4-WM",
           "Emotional, behavioral or cognitive conditions rated severe: medically managed "
           "(hospital) care."),
-    # Dimension 4 asks for no level: readiness shapes how care is offered, and it is not assessed.
+    # Dimension 4 asks for no level, rated or not: readiness shapes how care is offered.
     Floor("floor-d5-significant", 5, R.SIGNIFICANT, "3.2-WM",
           "Relapse potential rated significant or higher: a 24-hour supportive setting to "
           "complete withdrawal management."),
@@ -594,12 +609,15 @@ def fire(evaluation: Evaluation) -> tuple[Firing, ...]:
 
 
 def _reason_values(evaluation: Evaluation) -> dict[str, object]:
+    rating = evaluation.readiness_rating
     return {
         "cows": evaluation.current_cows,
         "cows_band": (_band("cows", evaluation.current_cows) or "").replace("_", " "),
         "ciwa_ar": evaluation.current_ciwa_ar,
         "ciwa_band": (_band("ciwa_ar", evaluation.current_ciwa_ar) or "").replace("_", " "),
         "qtc_ms": evaluation.qtc_ms,
+        "readiness": None if rating is None else int(rating),
+        "readiness_label": "" if rating is None else risk_labels()[rating].lower(),
     }
 
 

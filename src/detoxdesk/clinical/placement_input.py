@@ -1,8 +1,9 @@
 """The placement evaluation: what the calculator asks about a person, and how its input is read.
 
-Sources: wesson-ling-2003 and sullivan-1989 (score ranges). Everything but ``substances`` may be
-left out or null, meaning not assessed; :mod:`detoxdesk.clinical.placement` decides what an item
-not assessed counts as.
+Sources: wesson-ling-2003 and sullivan-1989 (score ranges), asam-criteria-3 (the 0-4 risk rating
+a clinician gives readiness to change). Everything but ``substances`` may be left out or null,
+meaning not assessed; :mod:`detoxdesk.clinical.placement` decides what an item not assessed counts
+as.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 from functools import cache
 from typing import Any
 
@@ -40,7 +42,27 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "environment": ("stable_housing", "supportive_person_at_home"),
 }
 SUBSTANCE_KEYS = ("name", "route", "daily_use", "hours_since_last_use")
-INPUT_KEYS = ("substances", "current_cows", "current_ciwa_ar", *SECTIONS, "requested_setting")
+# Readiness to change is rated by the clinician, not derived from answers, so it is not one of
+# SECTIONS (whose items the rules read and count as their worst answer when not assessed).
+READINESS_KEYS = ("rating",)
+INPUT_KEYS = (
+    "substances",
+    "current_cows",
+    "current_ciwa_ar",
+    *SECTIONS,
+    "readiness",
+    "requested_setting",
+)
+
+
+class Risk(IntEnum):
+    """The 0-4 risk rating of an ASAM dimension (asam-criteria-3); the words are ours."""
+
+    NONE = 0
+    MILD = 1
+    MODERATE = 2
+    SIGNIFICANT = 3
+    SEVERE = 4
 
 
 # --- The evaluation -------------------------------------------------------------------------------
@@ -77,6 +99,7 @@ class Evaluation:
     psychosis: bool | None = None
     stable_housing: bool | None = None
     supportive_person_at_home: bool | None = None
+    readiness_rating: Risk | None = None
     requested_setting: str | None = None
 
 
@@ -140,19 +163,27 @@ def _item_readers() -> dict[str, Reader]:
     }
 
 
-def _read_section(name: str, value: object, problems: dict[str, str]) -> dict[str, Any]:
+def _section_object(
+    name: str, value: object, items: Sequence[str], problems: dict[str, str]
+) -> Mapping[str, Any]:
+    """Section ``name`` as given (empty if left out or not an object); bad keys are noted."""
     if value is None:
         return {}
     if not isinstance(value, Mapping):
         problems[name] = "Must be an object, or left out if not assessed."
         return {}
-    items = SECTIONS[name]
     problems.update(
         {f"{name}.{key}": "Not a field of this section." for key in value if key not in items}
     )
+    return value
+
+
+def _read_section(name: str, value: object, problems: dict[str, str]) -> dict[str, Any]:
+    items = SECTIONS[name]
+    given = _section_object(name, value, items, problems)
     answers: dict[str, Any] = {}
     for key in items:
-        answer, error = _item_readers()[key](value.get(key))
+        answer, error = _item_readers()[key](given.get(key))
         if error is not None:
             problems[f"{name}.{key}"] = error
         else:
@@ -207,12 +238,24 @@ def _read_score(
     return score
 
 
+def _read_readiness(value: object, problems: dict[str, str]) -> Risk | None:
+    """The clinician's rating of readiness to change; None if not given. Source: asam-criteria-3."""
+    section = _section_object("readiness", value, READINESS_KEYS, problems)
+    rating, error = _optional_whole(min(Risk), max(Risk), "a clinician's ASAM risk rating")(
+        section.get("rating")
+    )
+    if error is not None:
+        problems["readiness.rating"] = error
+    return Risk(rating) if isinstance(rating, int) else None
+
+
 def parse_evaluation(payload: Mapping[str, Any]) -> Evaluation:
     """The calculator input as an :class:`Evaluation`; InvalidInput naming every bad field.
 
-    Sources: wesson-ling-2003 and sullivan-1989 (score ranges). ``substances`` needs at least one
-    entry with a known ``name``; everything else may be left out or null, meaning not assessed.
-    Unknown keys are refused so that a typo is not read as "not assessed".
+    Sources: wesson-ling-2003 and sullivan-1989 (score ranges), asam-criteria-3 (the 0-4 rating).
+    ``substances`` needs at least one entry with a known ``name``; everything else may be left out
+    or null, meaning not assessed. ``readiness.rating`` is the clinician's 0-4 rating of readiness
+    to change. Unknown keys are refused so that a typo is not read as "not assessed".
     """
     problems = {key: "Not a field of this calculator." for key in payload if key not in INPUT_KEYS}
     substances = _read_substances(payload.get("substances"), problems)
@@ -221,6 +264,7 @@ def parse_evaluation(payload: Mapping[str, Any]) -> Evaluation:
         answers.update(_read_section(section, payload.get(section), problems))
     answers["current_cows"] = _read_score("current_cows", "cows", payload, problems)
     answers["current_ciwa_ar"] = _read_score("current_ciwa_ar", "ciwa_ar", payload, problems)
+    answers["readiness_rating"] = _read_readiness(payload.get("readiness"), problems)
     answers["requested_setting"], error = _optional_choice(REQUESTED_SETTINGS)(
         payload.get("requested_setting")
     )

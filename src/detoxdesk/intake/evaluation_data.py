@@ -1,7 +1,8 @@
 """The evaluation's stored answers, and how they become the clinical core's inputs.
 
 Answers are a JSON object of plain values (datetimes as ISO-8601 strings). Tri-state questions
-hold true, false or null (not assessed); the placement engine treats null as not reassuring.
+hold true, false or null (not assessed); the placement engine treats null as not reassuring. The
+clinician's ratings hold a whole number on the engine's risk scale, or null (not assessed).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ TEXT = (
 )
 NUMBERS = ("current_cows", "current_ciwa_ar", "qtc_ms")
 CHOICES = ("suicidal_ideation", "requested_setting", "course_opioid_class")
+RATINGS = ("readiness_rating",)
 
 
 def substance_rows(answers: dict[str, Any]) -> list[dict[str, Any]]:
@@ -61,11 +63,27 @@ def when(value: object) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
+def sent_substance_rows(answers: dict[str, Any]) -> list[dict[str, Any] | None]:
+    """The substance rows sent to the placement engine, in its order (its ``substances[i]``).
+
+    None stands for the fentanyl added for "fentanyl exposure: yes" when no row names fentanyl:
+    exposure through a contaminated supply counts as fentanyl use for the rules.
+    """
+    rows: list[dict[str, Any] | None] = list(substance_rows(answers))
+    named = {row["name"] for row in substance_rows(answers)}
+    if answers.get("fentanyl_exposure") is True and "fentanyl" not in named:
+        rows.append(None)
+    return rows
+
+
 def _payload_substances(answers: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
-    rows = []
-    for row in substance_rows(answers):
+    sent: list[dict[str, Any]] = []
+    for row in sent_substance_rows(answers):
+        if row is None:
+            sent.append({"name": "fentanyl", "route": None, "daily_use": None})
+            continue
         last = when(row.get("last_use"))
-        rows.append(
+        sent.append(
             {
                 "name": row["name"],
                 "route": row.get("route") or None,
@@ -75,11 +93,7 @@ def _payload_substances(answers: dict[str, Any], now: datetime) -> list[dict[str
                 else max((now - last) / timedelta(hours=1), 0.0),
             }
         )
-    names = {row["name"] for row in rows}
-    if answers.get("fentanyl_exposure") is True and "fentanyl" not in names:
-        # Exposure through a contaminated supply counts as fentanyl use for the rules.
-        rows.append({"name": "fentanyl", "route": None, "daily_use": None})
-    return rows
+    return sent
 
 
 def placement_payload(answers: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -93,6 +107,7 @@ def placement_payload(answers: dict[str, Any], now: datetime) -> dict[str, Any]:
     for section, items in placement_input.SECTIONS.items():
         payload[section] = {item: answers.get(item) for item in items}
     payload["psychiatric"]["suicidal_ideation"] = answers.get("suicidal_ideation") or None
+    payload["readiness"] = {"rating": answers.get("readiness_rating")}
     return payload
 
 
@@ -103,15 +118,19 @@ def completeness_problems(answers: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
-_ROW = re.compile(r"^substances\[(\d+)\]\.(\w+)$")
+SUBSTANCE_PATH = re.compile(r"^substances\[(\d+)\]\.(\w+)$")
+# Calculator paths whose last part is not the form field's name.
+FORM_FIELD_OF_PATH = {"readiness.rating": "readiness_rating"}
 
 
 def form_fields(problems: dict[str, str]) -> dict[str, str]:
     """The calculator's field paths as the evaluation form's field names."""
     named: dict[str, str] = {}
     for path, message in problems.items():
-        row = _ROW.match(path)
-        if row:
+        row = SUBSTANCE_PATH.match(path)
+        if path in FORM_FIELD_OF_PATH:
+            named[FORM_FIELD_OF_PATH[path]] = message
+        elif row:
             key = row.group(2) if row.group(2) != "hours_since_last_use" else "last_use"
             named[f"substance_{int(row.group(1)) + 1}_{key}"] = message
         else:

@@ -291,6 +291,31 @@ def _text(label: str) -> forms.CharField:
     return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+def _readiness_rating() -> forms.TypedChoiceField:
+    """The clinician's rating of readiness to change (ASAM dimension 4), or not assessed.
+
+    The steps and their words are the placement engine's risk scale, read from the clinical
+    knowledge, so this form holds no clinical number of its own.
+    """
+    labels = placement.risk_labels()
+    low, high = min(labels), max(labels)
+    return forms.TypedChoiceField(
+        label=f"Readiness to change (clinician's rating {low:d}–{high:d})",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[
+            ("", "Not assessed"),
+            *((int(rating), f"{rating:d} — {label}") for rating, label in labels.items()),
+        ],
+        help_text=(
+            f"ASAM's {low:d}–{high:d} risk scale: {low:d} {labels[low].lower()} … {high:d} "
+            f"{labels[high].lower()}. It shapes how care is offered, not the recommended level; "
+            f"not assessed counts as {high:d}."
+        ),
+    )
+
+
 class EvaluationForm(forms.Form):
     """The structured evaluation. Every answer may be left unassessed in a draft."""
 
@@ -311,6 +336,7 @@ class EvaluationForm(forms.Form):
             ),
         ),
         ("Psychiatric and suicide risk", ("psychiatric_history", "suicidal_ideation", "psychosis")),
+        ("Readiness to change", ("readiness_rating",)),
         (
             "Home, support and transport",
             ("stable_housing", "supportive_person_at_home", "transport"),
@@ -371,6 +397,7 @@ class EvaluationForm(forms.Form):
             "Suicide-risk screen: suicidal thoughts", SUICIDAL_LABELS
         )
         self.fields["psychosis"] = _tri("Psychosis")
+        self.fields["readiness_rating"] = _readiness_rating()
         self.fields["stable_housing"] = _tri("Stable housing")
         self.fields["supportive_person_at_home"] = _tri("A supportive person at home")
         self.fields["transport"] = _text("Transport")
@@ -401,7 +428,12 @@ class EvaluationForm(forms.Form):
                 initial[f"substance_{n}_{key}"] = value
         for key in evaluation_data.TRI_STATE:
             initial[key] = _tri_initial(answers.get(key))
-        for key in (*evaluation_data.TEXT, *evaluation_data.NUMBERS, *evaluation_data.CHOICES):
+        for key in (
+            *evaluation_data.TEXT,
+            *evaluation_data.NUMBERS,
+            *evaluation_data.CHOICES,
+            *evaluation_data.RATINGS,
+        ):
             initial[key] = answers.get(key)
         return initial
 
@@ -450,7 +482,7 @@ class EvaluationForm(forms.Form):
             answers[key] = _yes(data.get(key))
         for key in evaluation_data.TEXT:
             answers[key] = data.get(key, "")
-        for key in (*evaluation_data.NUMBERS, *evaluation_data.CHOICES):
+        for key in (*evaluation_data.NUMBERS, *evaluation_data.CHOICES, *evaluation_data.RATINGS):
             answers[key] = data.get(key) if data.get(key) not in ("",) else None
         return answers
 

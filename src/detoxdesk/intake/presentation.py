@@ -34,12 +34,60 @@ def _source_title(key: str) -> str:
         return key
 
 
-def placement_view(result: dict[str, Any]) -> dict[str, Any] | None:
-    """The stored placement output with its sources named, or None before completion."""
+def _lower_first(text: str) -> str:
+    # Keep abbreviations such as "QTc" as they are.
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
+def _not_assessed_words(path: str, answers: dict[str, Any], labels: dict[str, str]) -> str:
+    """One of the engine's ``not_assessed`` input paths in the evaluation form's words."""
+    row = evaluation_data.SUBSTANCE_PATH.match(path)
+    if row is None:
+        item = path.rsplit(".", 1)[-1]
+        return _lower_first(labels.get(item, item.replace("_", " ")))
+    index, key = int(row.group(1)), row.group(2).replace("_", " ")
+    sent = evaluation_data.sent_substance_rows(answers)
+    if index >= len(sent):
+        return f"substance {index + 1}: {key}"
+    found = sent[index]
+    if found is None:
+        return f"fentanyl exposure (counted as fentanyl use): {key}"
+    return f"substance {index + 1} ({found['name'].replace('_', ' ')}): {key}"
+
+
+def not_assessed_words(result: dict[str, Any], answers: dict[str, Any]) -> list[str]:
+    """The items the placement counted as not assessed, in plain words, in the engine's order."""
+    from detoxdesk.intake.forms import EvaluationForm
+
+    labels = {name: str(field.label) for name, field in EvaluationForm().fields.items()}
+    return [_not_assessed_words(path, answers, labels) for path in result.get("not_assessed", [])]
+
+
+def _plain_rationale(result: dict[str, Any], words: list[str]) -> list[str]:
+    """The rationale with the engine's "Not assessed: <input paths>." opening in plain words.
+
+    The stored output keeps the engine's paths (its JSON contract); only what is shown changes.
+    """
+    paths = result.get("not_assessed", [])
+    lines = list(result.get("rationale", []))
+    if not paths:
+        return lines
+    engine = f"Not assessed: {', '.join(paths)}."
+    plain = f"Not assessed: {'; '.join(words)}."
+    return [plain + line[len(engine) :] if line.startswith(engine) else line for line in lines]
+
+
+def placement_view(result: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored placement output as shown, or None before completion.
+
+    Its sources are named, and what was not assessed is said in the form's words rather than as
+    the calculator's input paths.
+    """
     if not result:
         return None
     return {
         **result,
+        "rationale": _plain_rationale(result, not_assessed_words(result, answers)),
         "source_titles": [(key, _source_title(key)) for key in result.get("sources", [])],
     }
 
@@ -122,6 +170,8 @@ def answers_view(answers: dict[str, Any]) -> list[tuple[str, str]]:
             value = answers.get(name)
             if name in evaluation_data.TRI_STATE:
                 text = TRI_WORDS.get(value, "Not assessed")
+            elif name in evaluation_data.RATINGS and value is None:
+                text = "Not assessed"
             elif value in (None, ""):
                 text = "—"
             else:

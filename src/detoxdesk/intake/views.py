@@ -348,7 +348,7 @@ def _evaluation_context(
     return {
         "evaluation": evaluation,
         "patient": evaluation.patient,
-        "result": presentation.placement_view(evaluation.placement),
+        "result": presentation.placement_view(evaluation.placement, evaluation.answers),
         "course": presentation.course_view(evaluation.answers, now),
         "answers": presentation.answers_view(evaluation.answers),
         "substances": presentation.substances_view(evaluation.answers),
