@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from detoxdesk.audit.models import AuditEvent
-from detoxdesk.intake import actions
+from detoxdesk.intake import actions, presentation
 from detoxdesk.intake.models import Evaluation
 from factories_intake import evaluation_answers, make_evaluation
 
@@ -240,3 +241,154 @@ def test_it_lists_registered_patients_awaiting_evaluation(
         response = client.get(reverse("intake:worklist"))
     assert set(response.context["page"].object_list) == set(waiting)  # not the admitted one
     assert as_user(unit.coordinator).get(reverse("intake:worklist")).status_code == 403
+
+
+# --- Readiness to change: the clinician's rating --------------------------------------------------
+
+NOT_RATED = (
+    "Readiness to change was not rated by the clinician. Until it is, it counts as the highest "
+    "rating; it asks for no level here."
+)
+
+
+def _page(client, evaluation):
+    return html.unescape(client.get(_url(evaluation)).content.decode())
+
+
+def _answer(response, label):
+    return dict(response.context["answers"])[label]
+
+
+READINESS_LABEL = "Readiness to change (clinician's rating 0–4)"
+
+
+@pytest.mark.parametrize(
+    ("posted", "stored", "rating", "reason", "shown"),
+    [
+        ("2", 2, 2, "Rated 2 (moderate) by the clinician", "2 — Moderate"),
+        ("0", 0, 0, "Rated 0 (no risk found) by the clinician", "0 — No risk found"),
+        ("", None, 4, NOT_RATED, "Not assessed"),
+    ],
+    ids=["rated 2", "rated 0", "not assessed"],
+)
+def test_the_recommendation_uses_the_clinicians_readiness_rating(
+    unit, as_user, posted, stored, rating, reason, shown
+):
+    evaluation = make_evaluation(unit.patient, unit.ward, unit.nurse)
+    client = as_user(unit.prescriber)
+    response = client.post(
+        _url(evaluation, "intake:evaluation_edit"),
+        _form_data(complete="1", readiness_rating=posted),
+    )
+    assert response.status_code == 302
+    evaluation.refresh_from_db()
+    assert evaluation.answers["readiness_rating"] == stored
+    dimension = evaluation.placement["dimensions"][3]
+    assert (dimension["dimension"], dimension["rating"]) == (4, rating)
+    assert dimension["reasons"][0].startswith(reason)
+    response = client.get(_url(evaluation))
+    page = html.unescape(response.content.decode())
+    assert reason in page
+    assert f'rating-{rating}">{rating}</span>' in page
+    assert _answer(response, READINESS_LABEL) == shown
+
+
+@pytest.mark.parametrize("rating", [None, 0, 2, 4])
+def test_the_readiness_rating_changes_no_level(unit, rating):
+    base = make_evaluation(unit.patient, unit.ward, unit.nurse, complete=True)
+    rated = make_evaluation(
+        unit.patient, unit.ward, unit.nurse, complete=True, readiness_rating=rating
+    )
+    assert rated.recommended_level == base.recommended_level
+    assert rated.placement["not_assessed"] == base.placement["not_assessed"]
+
+
+def test_the_edit_form_offers_the_readiness_rating_with_its_scale(unit, as_user):
+    evaluation = make_evaluation(unit.patient, unit.ward, unit.nurse, readiness_rating=3)
+    response = as_user(unit.nurse).get(_url(evaluation, "intake:evaluation_edit"))
+    page = html.unescape(response.content.decode())
+    assert READINESS_LABEL in page
+    assert "ASAM's 0–4 risk scale: 0 no risk found … 4 severe." in page
+    assert '<option value="">Not assessed</option>' in page
+    assert '<option value="3" selected>3 — Significant</option>' in page
+
+
+def test_an_evaluation_saved_before_readiness_was_asked_is_not_assessed(unit, as_user):
+    evaluation = make_evaluation(unit.patient, unit.ward, unit.nurse, complete=True)
+    assert "readiness_rating" not in evaluation.answers
+    response = as_user(unit.nurse).get(_url(evaluation))
+    assert _answer(response, READINESS_LABEL) == "Not assessed"
+    assert NOT_RATED in html.unescape(response.content.decode())
+
+
+# --- What was not assessed, in plain words --------------------------------------------------------
+
+
+def test_the_page_names_what_was_not_assessed_in_plain_words(unit, as_user):
+    substances = [
+        {"name": "heroin", "route": "smoked", "daily_use": True, "last_use": None},
+        {"name": "fentanyl", "route": "smoked", "daily_use": None, "last_use": None},
+    ]
+    evaluation = make_evaluation(
+        unit.patient, unit.ward, unit.nurse, complete=True, substances=substances, pregnant=None
+    )
+    # The stored output keeps the calculator's contract: input paths.
+    assert evaluation.placement["not_assessed"] == ["medical.pregnant", "substances[1].daily_use"]
+    page = _page(as_user(unit.nurse), evaluation)
+    assert "Not assessed: pregnant; substance 2 (fentanyl): daily use. Each counts" in page
+    assert "substances[1]" not in page and "medical.pregnant" not in page
+
+
+@pytest.mark.parametrize(
+    ("paths", "answers", "words"),
+    [
+        (
+            ["history.withdrawal_seizures", "environment.supportive_person_at_home"],
+            {},
+            ["withdrawal seizures ever", "a supportive person at home"],
+        ),
+        (
+            ["psychiatric.suicidal_ideation"],
+            {},
+            ["suicide-risk screen: suicidal thoughts"],
+        ),
+        (
+            ["substances[0].daily_use"],
+            {"substances": [{"name": "prescription_opioid"}]},
+            ["substance 1 (prescription opioid): daily use"],
+        ),
+        (
+            ["substances[1].daily_use"],
+            {"substances": [{"name": "heroin"}], "fentanyl_exposure": True},
+            ["fentanyl exposure (counted as fentanyl use): daily use"],
+        ),
+        (
+            ["substances[3].daily_use"],
+            {"substances": [{"name": "heroin"}]},
+            ["substance 4: daily use"],
+        ),
+    ],
+    ids=["history and environment", "a choice", "a substance", "fentanyl exposure", "no such row"],
+)
+def test_it_says_each_not_assessed_path_in_plain_words(paths, answers, words):
+    assert presentation.not_assessed_words({"not_assessed": paths}, answers) == words
+
+
+def test_a_rationale_with_nothing_unassessed_is_shown_as_it_is():
+    result = {"rationale": ["Recommended level 1-WM: x.", "Decision support: y."], "sources": []}
+    assert presentation.placement_view(result, {})["rationale"] == result["rationale"]
+
+
+def test_saving_a_completed_evaluation_as_a_draft_drops_its_recommendation(unit):
+    evaluation = make_evaluation(unit.patient, unit.ward, unit.nurse, complete=True)
+    actions.do_decide_level(evaluation, acting_user=unit.nurse, level=evaluation.recommended_level)
+    changed = evaluation_answers(pregnant=True)
+    actions.do_save_evaluation(evaluation, acting_user=unit.nurse, answers=changed)
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.DRAFT
+    assert (evaluation.placement, evaluation.recommended_level, evaluation.chosen_level) == (
+        {},
+        "",
+        "",
+    )
+    assert AuditEvent.objects.filter(event="evaluation.saved", changes={"reopened": True}).exists()

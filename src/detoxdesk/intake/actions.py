@@ -546,6 +546,8 @@ def do_save_evaluation(
     """Save the answers as a draft, or complete it: the placement is then worked out and stored.
 
     Completing again after a change works the placement out again and clears the level decision.
+    Saving a completed evaluation as a draft returns it to draft and drops its placement, so a
+    recommendation is never shown beside answers it was not worked out from.
     """
     _require_evaluator(evaluation, acting_user, permissions.EVALUATION_RECORD)
     _check_editable(evaluation)
@@ -553,18 +555,25 @@ def do_save_evaluation(
     result: dict[str, Any] = {}
     if complete:
         result = _placement_or_errors(answers, now)
+    reopened = not complete and evaluation.status == Evaluation.Status.COMPLETED
     with transaction.atomic():
         evaluation.answers = answers
         evaluation.updated_at = now
+        if reopened:
+            evaluation.status = Evaluation.Status.DRAFT
+            evaluation.completed_at = None
+            evaluation.placement = {}
+            evaluation.recommended_level = ""
+        if complete or reopened:
+            evaluation.chosen_level = ""
+            evaluation.level_reason = ""
+            evaluation.level_decided_by = None
+            evaluation.level_decided_at = None
         if complete:
             evaluation.status = Evaluation.Status.COMPLETED
             evaluation.completed_at = now
             evaluation.placement = result
             evaluation.recommended_level = result["recommended_level"]
-            evaluation.chosen_level = ""
-            evaluation.level_reason = ""
-            evaluation.level_decided_by = None
-            evaluation.level_decided_at = None
         evaluation.save()
         log.record(
             "evaluation.completed" if complete else "evaluation.saved",
@@ -572,7 +581,13 @@ def do_save_evaluation(
             patient=evaluation.patient,
             facility=evaluation.facility,
             target=evaluation,
-            changes={"recommended_level": evaluation.recommended_level} if complete else {},
+            changes=(
+                {"recommended_level": evaluation.recommended_level}
+                if complete
+                else {"reopened": True}
+                if reopened
+                else {}
+            ),
         )
     return evaluation
 
