@@ -56,19 +56,35 @@ def start() -> None:
     os.execv(str(PY), [str(PY), "manage.py", "runserver", "127.0.0.1:8000"])
 
 
-def ensure_chromium() -> None:
-    if CHROMIUM.exists():
+def can_apt() -> bool:
+    return bool(shutil.which("apt-get")) and hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def apt_install(*packages: str) -> None:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run("apt-get", "update", "-qq", env=env)
+    run("apt-get", "install", "-y", "-qq", *packages, env=env)
+
+
+def ensure_test_packages() -> None:
+    """Chromium for the browser tests, faketime for the run with the clock moved ahead."""
+    missing = [
+        package
+        for package, present in (("chromium", CHROMIUM.exists()), ("faketime", has_faketime()))
+        if not present
+    ]
+    if not missing:
         return
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        run("apt-get", "update", "-qq", env=env)
-        run("apt-get", "install", "-y", "-qq", "chromium", env=env)
+    if can_apt():
+        apt_install(*missing)
     elif os.environ.get("CI") == "true":
-        sys.exit("Chromium is missing and cannot be installed: browser tests must run in CI.")
+        sys.exit(f"{', '.join(missing)} missing and cannot be installed: CI needs them.")
     else:
-        print(
-            "Chromium is not installed (apt-get install chromium); browser tests will be skipped."
-        )
+        print(f"Not installed ({', '.join(missing)}): the tests that need them will be skipped.")
+
+
+def has_faketime() -> bool:
+    return shutil.which("faketime") is not None
 
 
 def postgres_answers() -> bool:
@@ -81,13 +97,21 @@ def postgres_answers() -> bool:
 
 def test(extra: list[str]) -> None:
     install()
-    ensure_chromium()
+    ensure_test_packages()
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
     run(BIN / "mypy", "src")
     base_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     print("\n== Test suite on SQLite ==", flush=True)
     run(PY, "-m", "pytest", *extra, env=base_env)
+    if has_faketime():
+        # No test may depend on the calendar: the same suite, with the system clock 400 days on.
+        print("\n== Test suite on SQLite, system clock 400 days ahead ==", flush=True)
+        run(
+            "faketime", "-f", "+400d", PY, "-m", "pytest", "-m", "not browser", *extra, env=base_env
+        )
+    elif os.environ.get("CI") == "true":
+        sys.exit("faketime is missing: CI must run the suite with the clock moved ahead.")
     if postgres_answers():
         print("\n== Test suite on PostgreSQL ==", flush=True)
         run(PY, "-m", "pytest", *extra, env={**base_env, "DATABASE_URL": PG_URL})

@@ -1,9 +1,33 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.test import Client
 
 from factories import Unit
+
+# Every test that is not a browser test runs on this clock unless it asks for another instant with
+# ``@pytest.mark.now(instant, tick=False)``. Fixtures and factories are built after the clock is
+# set, so a patient admitted by a fixture and a dose recorded by the test share one timeline, and
+# nothing depends on the date the suite happens to run (CI also runs it with the system clock
+# 400 days ahead to prove that). The instant is a Monday, mid-morning in the program's time zone.
+DEFAULT_NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def clock(request: pytest.FixtureRequest):
+    """The test's one clock: a ``time_machine`` traveller that ticks from DEFAULT_NOW."""
+    if request.node.get_closest_marker("browser"):
+        # A real browser keeps real cookies: its clock and the server's must agree.
+        yield None
+        return
+    marker = request.node.get_closest_marker("now")
+    instant = marker.args[0] if marker else DEFAULT_NOW
+    tick = marker.kwargs.get("tick", True) if marker else True
+    with time_machine.travel(instant, tick=tick) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)
@@ -12,7 +36,7 @@ def cheap_password_hashing(settings) -> None:
 
 
 @pytest.fixture
-def unit(db: None) -> Unit:
+def unit(db: None, clock) -> Unit:
     return Unit()
 
 

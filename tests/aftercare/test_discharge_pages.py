@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import time_machine
+import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -162,7 +162,7 @@ def test_the_summary_reads_a_fixed_number_of_queries(
         assert client.get(reverse("aftercare:summary", args=[discharge.uuid])).status_code == 200
 
 
-@time_machine.travel(datetime(2026, 3, 14, 15, 0, tzinfo=UTC), tick=False)
+@pytest.mark.now(datetime(2026, 3, 14, 15, 0, tzinfo=UTC), tick=False)
 def test_the_chart_shows_the_signed_discharge_and_its_follow_ups(as_user, unit: Unit) -> None:
     discharge = signed_discharge(unit, now=datetime(2026, 3, 10, 15, 0, tzinfo=UTC))
     page = as_user(unit.counselor).get(reverse("patients:chart", args=[unit.patient.uuid]))

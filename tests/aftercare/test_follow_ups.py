@@ -19,6 +19,9 @@ from factories_aftercare import signed_discharge
 DISCHARGED = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # follow-ups due 13 Mar, 17 Mar, ...
 WORKLIST = reverse("aftercare:follow_ups")
 
+# Fixtures admit the patient on the test clock: let that clock start on the day of discharge.
+pytestmark = pytest.mark.now(DISCHARGED)
+
 
 def follow_up(day: int) -> FollowUp:
     return FollowUp.objects.get(day_offset=day)
@@ -44,9 +47,9 @@ def test_it_refuses_roles_that_do_not_follow_up(as_user, discharged: Unit) -> No
 
 
 def test_it_hides_other_facilities_follow_ups(as_user, discharged: Unit) -> None:
-    client = as_user(discharged.outsider)
     url = reverse("aftercare:record_follow_up", args=[follow_up(3).uuid])
     with time_machine.travel(datetime(2026, 6, 1, 12, tzinfo=UTC)):
+        client = as_user(discharged.outsider)
         assert discharged.patient.family_name not in client.get(WORKLIST).content.decode()
         assert client.get(url).status_code == 404
 
@@ -62,8 +65,8 @@ def test_it_hides_other_facilities_follow_ups(as_user, discharged: Unit) -> None
 def test_it_lists_a_follow_up_once_due_and_marks_it_overdue(
     as_user, discharged: Unit, today: datetime, listed: bool, state: str
 ) -> None:
-    client = as_user(discharged.counselor)
     with time_machine.travel(today, tick=False):
+        client = as_user(discharged.counselor)
         page = client.get(WORKLIST).content.decode()
     assert ("Day 3" in page) is listed
     assert state in page
@@ -77,12 +80,10 @@ def test_it_orders_the_worklist_by_how_overdue(
         unit.episode = make_episode(unit.ward)
         unit.patient = unit.episode.patient
         signed_discharge(unit, now=DISCHARGED.replace(day=1 + n))
-    client = as_user(unit.counselor)
-    with (
-        time_machine.travel(datetime(2026, 4, 20, 14, tzinfo=UTC), tick=False),
-        django_assert_max_num_queries(13),
-    ):
-        response = client.get(WORKLIST)
+    with time_machine.travel(datetime(2026, 4, 20, 14, tzinfo=UTC), tick=False):
+        client = as_user(unit.counselor)
+        with django_assert_max_num_queries(13):
+            response = client.get(WORKLIST)
     rows = response.context["rows"]
     assert len(rows) == 15  # days 3, 7 and 30 of each of the five discharges
     overdue = [row.state.days_overdue for row in rows]
@@ -94,17 +95,17 @@ def test_it_pages_a_long_worklist(as_user, unit: Unit) -> None:
         unit.episode = make_episode(unit.ward)
         unit.patient = unit.episode.patient
         signed_discharge(unit, now=DISCHARGED)
-    client = as_user(unit.nurse)
     with time_machine.travel(datetime(2026, 5, 1, 14, tzinfo=UTC), tick=False):
+        client = as_user(unit.nurse)
         first = client.get(WORKLIST)
         second = client.get(WORKLIST, {"page": 2})
     assert len(first.context["rows"]) == 25 and len(second.context["rows"]) == 2
 
 
 def test_needs_help_now_puts_an_inquiry_in_the_intake_queue(as_user, discharged: Unit) -> None:
-    client = as_user(discharged.counselor)
     url = reverse("aftercare:record_follow_up", args=[follow_up(3).uuid])
     with time_machine.travel(datetime(2026, 3, 13, 14, tzinfo=UTC)):
+        client = as_user(discharged.counselor)
         response = client.post(
             url,
             {"reached": "yes", "opioid_use": "yes", "needs_help_now": "on", "note": "Using again"},

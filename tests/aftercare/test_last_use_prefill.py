@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from detoxdesk.aftercare import integrations
@@ -26,7 +25,7 @@ def _moud_initial(unit: Unit, as_user) -> dict:
     return page.context["form"].initial
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.now(NOW, tick=False)
 def test_it_prefills_from_the_evaluation_when_nothing_else_is_known(unit: Unit, as_user) -> None:
     make_signed_evaluation(unit.patient, unit.ward, unit.prescriber, hours_ago=20)
     initial = _moud_initial(unit, as_user)
@@ -36,7 +35,7 @@ def test_it_prefills_from_the_evaluation_when_nothing_else_is_known(unit: Unit, 
     )
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.now(NOW, tick=False)
 def test_it_keeps_a_more_recent_dose_given_here(unit: Unit, as_user) -> None:
     make_signed_evaluation(unit.patient, unit.ward, unit.prescriber, hours_ago=20)
     order = sign_prn(unit.episode, unit.prescriber, "methadone", "20", "opioid withdrawal")
@@ -48,7 +47,7 @@ def test_it_keeps_a_more_recent_dose_given_here(unit: Unit, as_user) -> None:
     assert (initial["opioid_class"], initial["last_opioid_use"]) == ("methadone", given_at)
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.now(NOW, tick=False)
 def test_it_keeps_more_recent_medication_facts(unit: Unit) -> None:
     make_signed_evaluation(unit.patient, unit.ward, unit.prescriber, hours_ago=20)
     recorded = NOW - timedelta(hours=5)
@@ -56,7 +55,7 @@ def test_it_keeps_more_recent_medication_facts(unit: Unit) -> None:
     assert integrations.last_opioid_use(unit.episode) == ("methadone", recorded)
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.now(NOW, tick=False)
 def test_it_prefers_a_later_evaluation_use_to_older_facts(unit: Unit) -> None:
     make_facts(
         unit.episode,
@@ -71,7 +70,7 @@ def test_it_prefers_a_later_evaluation_use_to_older_facts(unit: Unit) -> None:
     )
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.now(NOW, tick=False)
 def test_it_gives_the_medication_record_the_tie(unit: Unit) -> None:
     same = NOW - timedelta(hours=20)
     make_facts(unit.episode, unit.prescriber, opioid_class="methadone", last_opioid_use_at=same)
@@ -79,6 +78,6 @@ def test_it_gives_the_medication_record_the_tie(unit: Unit) -> None:
     assert integrations.last_opioid_use(unit.episode) == ("methadone", same)
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.now(NOW, tick=False)
 def test_it_offers_nothing_when_nothing_is_known(unit: Unit) -> None:
     assert integrations.last_opioid_use(unit.episode) is None

@@ -38,18 +38,18 @@ def test_it_reads_the_latest_signed_evaluation(unit) -> None:
         found.at = NOW  # type: ignore[misc]
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.now(NOW, tick=False)
 def test_it_ignores_evaluations_not_yet_signed(unit) -> None:
     make_evaluation(unit.patient, unit.ward, unit.prescriber, complete=True)
     assert queries.last_opioid_use(unit.patient) is None
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.now(NOW, tick=False)
 def test_it_is_none_for_a_patient_of_whom_nothing_is_known(unit) -> None:
     assert queries.last_opioid_use(unit.patient) is None
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.now(NOW, tick=False)
 @pytest.mark.parametrize(
     ("rows", "extra", "expected"),
     [
@@ -80,7 +80,7 @@ def test_it_takes_time_and_class_as_the_evaluation_course_does(unit, rows, extra
         assert (found.opioid_class, found.at) == (expected[0], NOW - timedelta(hours=expected[1]))
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.now(NOW, tick=False)
 def test_it_answers_in_few_queries(unit, django_assert_max_num_queries) -> None:
     make_signed_evaluation(unit.patient, unit.ward, unit.prescriber)
     with django_assert_max_num_queries(1):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from detoxdesk.medications.models import PatientFacts
@@ -21,7 +20,7 @@ def _facts_page(unit, as_user):
     return as_user(unit.nurse).get(reverse("medications:facts", args=[unit.episode.uuid]))
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.now(NOW, tick=False)
 def test_it_offers_the_evaluation_last_use_when_no_facts_are_recorded(unit, as_user) -> None:
     make_signed_evaluation(
         unit.patient,
@@ -38,7 +37,7 @@ def test_it_offers_the_evaluation_last_use_when_no_facts_are_recorded(unit, as_u
     assert not PatientFacts.objects.filter(episode=unit.episode).exists()
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.now(NOW, tick=False)
 def test_it_offers_it_when_the_facts_exist_without_a_last_use(unit, as_user) -> None:
     make_signed_evaluation(unit.patient, unit.ward, unit.prescriber, hours_ago=6)
     make_facts(unit.episode, unit.prescriber, opioid_class="", pregnant=True)
@@ -48,7 +47,7 @@ def test_it_offers_it_when_the_facts_exist_without_a_last_use(unit, as_user) -> 
     assert form.initial["pregnant"] is True
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.now(NOW, tick=False)
 def test_it_keeps_what_the_facts_already_record(unit, as_user) -> None:
     make_signed_evaluation(unit.patient, unit.ward, unit.prescriber, hours_ago=6)
     recorded = NOW - timedelta(hours=30)
@@ -62,13 +61,13 @@ def test_it_keeps_what_the_facts_already_record(unit, as_user) -> None:
     assert "Suggested from the evaluation" not in response.content.decode()
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.now(NOW, tick=False)
 def test_it_offers_nothing_without_a_signed_evaluation(unit, as_user) -> None:
     form = _facts_page(unit, as_user).context["form"]
     assert "opioid_class" not in form.initial and "last_opioid_use_at" not in form.initial
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.now(NOW, tick=False)
 def test_it_saves_what_the_clinician_changed_not_the_suggestion(unit, as_user) -> None:
     make_signed_evaluation(unit.patient, unit.ward, unit.prescriber, hours_ago=6)
     response = as_user(unit.nurse).post(
