@@ -81,7 +81,16 @@ def start(request: HttpRequest, episode_uuid: str) -> HttpResponse:
 @login_required
 def bundle(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
     user = staff_user(request)
-    discharge = get_discharge_for_user(user, discharge_uuid)
+    return _bundle_page(request, user, get_discharge_for_user(user, discharge_uuid))
+
+
+def _bundle_page(
+    request: HttpRequest,
+    user: User,
+    discharge: Discharge,
+    refused: list[tuple[str, str, str]] | None = None,
+) -> HttpResponse:
+    """The bundle; ``refused`` (item code, label, problem) lists why signing was just refused."""
     _viewed(user, discharge)
     facility = discharge.episode.facility
     loaded = queries.summary_queryset().get(pk=discharge.pk)
@@ -98,8 +107,21 @@ def bundle(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
             "resolved": len(rows) - len(problems),
             "can_prepare": permissions.can(user, PREPARE, facility) and not discharge.is_signed,
             "can_sign": permissions.can(user, permissions.DISCHARGE_SIGN, facility),
+            "refused": refused,
         },
+        status=400 if refused else 200,
     )
+
+
+def _refusal_rows(exc: ValidationError) -> list[tuple[str, str, str]]:
+    """(item code, label, problem) for each reason a signature was refused, in bundle order."""
+    if not hasattr(exc, "error_dict"):
+        return [("", "", message) for message in exc.messages]
+    items = rules.bundle_items()
+    return [
+        (code, items[code].label if code in items else "", " ".join(ValidationError(e).messages))
+        for code, e in exc.error_dict.items()
+    ]
 
 
 @login_required
@@ -295,9 +317,8 @@ def sign(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
     try:
         actions.do_sign_discharge(discharge, acting_user=user)
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return _to_bundle(discharge)
+        # One error listing everything unresolved, on the bundle itself, not a banner per item.
+        return _bundle_page(request, user, discharge, refused=_refusal_rows(exc))
     messages.success(request, "Discharge signed. The follow-ups are scheduled.")
     return redirect("aftercare:summary", discharge_uuid=discharge.uuid)
 
