@@ -30,6 +30,7 @@ from detoxdesk.aftercare.forms import (
 from detoxdesk.aftercare.models import Discharge, DischargeKind, FollowUp
 from detoxdesk.audit import log
 from detoxdesk.clinical import aftercare as rules
+from detoxdesk.clinical import products
 from detoxdesk.directory.models import Resource
 from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
@@ -149,7 +150,12 @@ def ama(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
     if request.method == "GET":
         _viewed(user, discharge)
     can_sign = permissions.can(user, permissions.DISCHARGE_SIGN, discharge.episode.facility)
-    context = {"discharge": discharge, "form": form, "can_sign": can_sign}
+    context = {
+        "discharge": discharge,
+        "form": form,
+        "can_sign": can_sign,
+        "opioid_use_disorder": integrations.opioid_use_disorder(discharge.episode),
+    }
     return render(request, "aftercare/ama.html", context)
 
 
@@ -175,7 +181,12 @@ def item(request: HttpRequest, discharge_uuid: str, code: str) -> HttpResponse:
         raise Http404("No such bundle item.")
     if discharge.is_signed:
         return _to_bundle(discharge)
-    form = ItemForm(rule, request.POST or None, initial=_item_initial(discharge, code))
+    form = ItemForm(
+        rule,
+        request.POST or None,
+        initial=_item_initial(discharge, code),
+        opioid_use_disorder=integrations.opioid_use_disorder(discharge.episode),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_record_item(
@@ -305,7 +316,8 @@ def edit_summary(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
             return _to_bundle(discharge)
     if request.method == "GET":
         _viewed(user, discharge)
-    context = {"discharge": discharge, "form": form}
+    inpatient_only = sorted(products.ingredient_label(c) for c in rules.inpatient_only_drugs())
+    context = {"discharge": discharge, "form": form, "inpatient_only": inpatient_only}
     return render(request, "aftercare/summary_form.html", context)
 
 
