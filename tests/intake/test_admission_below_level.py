@@ -95,7 +95,8 @@ def test_an_acknowledged_admission_keeps_and_audits_the_reason(
         below_level_acknowledged="on",
         below_level_reason="Declines hospital admission; daily clinic review agreed",
     )
-    assert response.status_code == 302
+    # The coordinator admits but reads no charts: the census, not a page that would be a 404.
+    assert response["Location"] == reverse("patients:census")
     episode = Episode.objects.get(patient=decided_4wm.patient)
     assert episode.facility == unit.other
     event = AuditEvent.objects.get(event="episode.admitted", patient=decided_4wm.patient)

@@ -808,7 +808,7 @@ def do_admit_from_evaluation(
     warning = below_level_warning(evaluation, facility)
     reason = below_level_reason.strip() if warning else ""
     if warning:
-        _check_below_level(warning, below_level_acknowledged, reason)
+        _check_below_level(below_level_acknowledged, reason)
     audit = {"below_level": {"warning": warning, "reason": reason}} if warning else {}
     with transaction.atomic():
         episode = patient_actions.do_admit(
@@ -830,10 +830,12 @@ def do_admit_from_evaluation(
     return episode
 
 
-def _check_below_level(warning: str, acknowledged: bool, reason: str) -> None:
+def _check_below_level(acknowledged: bool, reason: str) -> None:
     problems = {}
     if not acknowledged:
-        problems["below_level_acknowledged"] = f"{warning} Tick to acknowledge it."
+        problems["below_level_acknowledged"] = (
+            "This admission is below the decided level of care: tick to acknowledge it."
+        )
     if not reason:
         problems["below_level_reason"] = "Say why the patient is admitted below the decided level."
     if problems:

@@ -523,7 +523,10 @@ def admit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
             apply_errors(form, exc)
         else:
             messages.success(request, f"{found.patient.full_name} admitted.")
-            return redirect("patients:chart", patient_uuid=found.patient.uuid)
+            # An intake coordinator admits but does not read charts: the census shows the patient.
+            if permissions.can(user, permissions.CHART_VIEW, form.cleaned_data["facility"]):
+                return redirect("patients:chart", patient_uuid=found.patient.uuid)
+            return redirect("patients:census")
     return render(
         request,
         "intake/admit.html",
