@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -129,7 +130,16 @@ def test_signing_refuses_an_unresolved_bundle_and_says_why(as_user, unit: Unit) 
     discharge = start_discharge(unit)
     client = as_user(unit.nurse)
     response = client.post(reverse("aftercare:sign", args=[discharge.uuid]), follow=True)
-    assert "Not yet done, declined or marked not applicable." in response.content.decode()
+    assert response.status_code == 400
+    page = response.content.decode()
+    # One error, announced to screen readers, listing every unresolved item; no green banners.
+    [refusal] = re.findall(r'<div class="error-summary" role="alert".*?</div>', page, re.S)
+    assert "Error: the discharge was not signed." in refusal
+    assert "6 things are unresolved" in refusal
+    assert refusal.count("<li>") == 6
+    assert refusal.count("Not yet done, declined or marked not applicable.") == 6
+    assert '<a href="#item-moud">MOUD offered or continued</a>' in refusal
+    assert 'class="message' not in page
     discharge.refresh_from_db()
     assert not discharge.is_signed
 

@@ -210,3 +210,58 @@ def test_it_exits_2_with_fields_from_the_command_line() -> None:
     assert (status, stderr) == (2, "")
     assert set(output) == {"error", "fields"}
     assert output["fields"] == {"last_opioid_use": OFFSET, "opioid_class": CLASSES}
+
+
+# --- MOUD when opioid use disorder is recorded; medicines left off the summary --------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "oud", "resolved"),
+    [
+        ("not_applicable", "Alcohol withdrawal only", False, True),
+        ("not_applicable", "Left against medical advice", True, False),
+        ("declined", "Wants to try without medication", True, True),
+        ("declined", "", True, False),
+        ("done", "", True, True),
+        ("open", "", True, False),
+    ],
+)
+def test_moud_is_never_not_applicable_with_opioid_use_disorder(
+    status: str, reason: str, oud: bool, resolved: bool
+) -> None:
+    rule = aftercare.bundle_items()["moud"]
+    problem = aftercare.item_problem(
+        rule, aftercare.ItemState(status, reason), opioid_use_disorder=oud
+    )
+    assert (problem is None) is resolved
+    if status == "not_applicable" and oud:
+        assert problem is not None and "Opioid use disorder is recorded" in problem
+
+
+def test_the_other_items_keep_their_own_not_applicable_rule_with_oud() -> None:
+    states = {code: aftercare.ItemState("not_applicable", "n/a") for code in aftercare.BUNDLE_CODES}
+    problems = aftercare.bundle_problems(states, opioid_use_disorder=True)
+    assert set(problems) == {"moud", "naloxone", "overdose_education", "crisis_numbers"}
+    assert set(aftercare.bundle_problems(states)) == {
+        "naloxone",
+        "overdose_education",
+        "crisis_numbers",
+    }
+
+
+@pytest.mark.parametrize(
+    ("ingredients", "inpatient_only"),
+    [
+        ({"lofexidine"}, True),
+        ({"loperamide"}, True),
+        ({"buprenorphine", "naloxone"}, False),
+        ({"methadone"}, False),
+        ({"clonidine"}, False),
+    ],
+)
+def test_it_knows_the_inpatient_only_medicines(ingredients: set[str], inpatient_only: bool):
+    assert aftercare.is_inpatient_only(frozenset(ingredients)) is inpatient_only
+
+
+def test_a_bridge_prescription_names_buprenorphine_products() -> None:
+    assert aftercare.bridge_drugs() == ("buprenorphine_naloxone", "buprenorphine")

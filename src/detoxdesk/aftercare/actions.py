@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -113,7 +114,7 @@ def do_record_item(
     if rule is None:
         raise ValidationError({"code": "No such bundle item."})
     reason = reason.strip()
-    _check_status(rule, status, reason)
+    _check_status(rule, status, reason, integrations.opioid_use_disorder(discharge.episode))
     clean = clean_details(code, details or {}, discharge, now) if status == rules.ITEM_DONE else {}
     if code == Code.REFERRALS and status == rules.ITEM_DONE and not discharge.referrals.exists():
         raise ValidationError({"status": "Add at least one referral before marking this done."})
@@ -138,13 +139,14 @@ def do_record_item(
     return item
 
 
-def _check_status(rule: rules.BundleItemRule, status: str, reason: str) -> None:
+def _check_status(rule: rules.BundleItemRule, status: str, reason: str, oud: bool) -> None:
     if status == rules.ITEM_OPEN:
         raise ValidationError({"status": "Choose how it was resolved."})
-    problem = rules.item_problem(rule, rules.ItemState(status, reason))
+    problem = rules.item_problem(rule, rules.ItemState(status, reason), opioid_use_disorder=oud)
     if problem is not None:
         refused_status = status not in rules.ITEM_STATUSES or (
-            status == rules.ITEM_NOT_APPLICABLE and not rule.allow_not_applicable
+            status == rules.ITEM_NOT_APPLICABLE
+            and not rule.not_applicable_allowed(opioid_use_disorder=oud)
         )
         raise ValidationError({"status" if refused_status else "reason": problem})
 
@@ -167,6 +169,9 @@ def _replace_handoff(discharge: Discharge, item: BundleItem) -> None:
         discharge.save(update_fields=["handoff_delay_acknowledged"])
 
 
+AMA_MOUD_CHOICES = ("bridge", "declined")
+
+
 def do_record_ama_bundle(
     discharge: Discharge,
     *,
@@ -175,12 +180,19 @@ def do_record_ama_bundle(
     overdose_warning_given: bool,
     crisis_numbers_given: bool,
     not_given_reason: str = "",
+    moud: str = "",
+    bridge_drug: str = "",
+    bridge_dose_mg: Decimal | None = None,
+    bridge_days: int | None = None,
     now: datetime | None = None,
 ) -> Discharge:
-    """The fast path for someone leaving now: naloxone, the overdose warning, crisis numbers.
+    """The fast path for someone leaving now: naloxone, the overdose warning, crisis numbers, MOUD.
 
     ``naloxone`` is "dispensed", "prescribed" or "declined" (then ``not_given_reason`` says why):
-    the offer is always recorded. Items still open are marked not applicable (left AMA).
+    the offer is always recorded. ``moud`` is "bridge" (a bridge prescription: ``bridge_drug``,
+    ``bridge_dose_mg`` a day, ``bridge_days``) or "declined" (``not_given_reason`` says why);
+    empty leaves the MOUD item as it is, which is refused while it is open and the record shows
+    opioid use disorder. Items still open are then marked not applicable (left AMA).
     """
     if discharge.kind != DischargeKind.AMA:
         raise ValidationError("The short form is only for a discharge against medical advice.")
@@ -189,10 +201,31 @@ def do_record_ama_bundle(
         raise ValidationError(
             {"naloxone": "Record whether naloxone was dispensed, prescribed or declined."}
         )
-    needs_reason = naloxone == "declined" or not overdose_warning_given or not crisis_numbers_given
+    _check_ama_moud(discharge, moud)
+    needs_reason = (
+        naloxone == "declined"
+        or moud == "declined"
+        or not overdose_warning_given
+        or not crisis_numbers_given
+    )
     if needs_reason and not reason:
         raise ValidationError({"not_given_reason": "Say why what was not given was declined."})
+    bridge = {
+        "bridge_drug": bridge_drug,
+        "bridge_dose_mg": bridge_dose_mg,
+        "bridge_days": bridge_days,
+    }
     with transaction.atomic():
+        if moud:
+            do_record_item(
+                discharge,
+                Code.MOUD,
+                acting_user=acting_user,
+                status="done" if moud == "bridge" else "declined",
+                reason="" if moud == "bridge" else reason,
+                details={"moud_option": "bridge", **bridge} if moud == "bridge" else None,
+                now=now,
+            )
         if naloxone == "declined":
             do_record_item(
                 discharge,
@@ -233,6 +266,20 @@ def do_record_ama_bundle(
                 now=now,
             )
     return discharge
+
+
+def _check_ama_moud(discharge: Discharge, moud: str) -> None:
+    if moud and moud not in AMA_MOUD_CHOICES:
+        raise ValidationError({"moud": "Choose a bridge prescription or offered and declined."})
+    if moud or not integrations.opioid_use_disorder(discharge.episode):
+        return
+    if discharge.items.filter(code=Code.MOUD, status=rules.ITEM_OPEN).exists():
+        raise ValidationError(
+            {
+                "moud": "Opioid use disorder is recorded: record the MOUD offer, a bridge "
+                "prescription or offered and declined (with the reason)."
+            }
+        )
 
 
 def do_add_referral(
@@ -331,7 +378,8 @@ def signing_problems(discharge: Discharge, now: datetime) -> dict[str, str]:
     """What keeps the discharge from being signed now, by bundle item (empty when it may be)."""
     items = list(discharge.items.all())
     states = {item.code: rules.ItemState(item.status, item.reason) for item in items}
-    problems = rules.bundle_problems(states)
+    oud = integrations.opioid_use_disorder(discharge.episode)
+    problems = rules.bundle_problems(states, opioid_use_disorder=oud)
     handoff = next((i for i in items if i.code == Code.WARM_HANDOFF), None)
     if handoff is not None and handoff.status == rules.ITEM_DONE and "warm_handoff" not in problems:
         when = datetime.fromisoformat(handoff.details["appointment_at"])

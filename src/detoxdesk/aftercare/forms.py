@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from detoxdesk.aftercare.items import MOUD_OPTIONS, NALOXONE_OPTIONS
+from detoxdesk.aftercare.items import MOUD_OPTIONS, NALOXONE_OPTIONS, bridge_drug_choices
 from detoxdesk.aftercare.models import DischargeKind
 from detoxdesk.clinical import aftercare as rules
 
@@ -51,6 +51,25 @@ class StartDischargeForm(forms.Form):
     )
 
 
+def _bridge_fields() -> dict[str, forms.Field]:
+    return {
+        "bridge_drug": forms.ChoiceField(
+            label="Bridge prescription: medicine",
+            required=False,
+            choices=[("", "Choose"), *bridge_drug_choices()],
+        ),
+        "bridge_dose_mg": forms.DecimalField(
+            label="Bridge prescription: dose (mg a day)",
+            required=False,
+            max_digits=6,
+            decimal_places=2,
+        ),
+        "bridge_days": forms.IntegerField(
+            label="Bridge prescription: days", required=False, min_value=1
+        ),
+    }
+
+
 def _moud_fields() -> dict[str, forms.Field]:
     return {
         "moud_option": forms.ChoiceField(
@@ -68,6 +87,7 @@ def _moud_fields() -> dict[str, forms.Field]:
             decimal_places=2,
         ),
         "last_dose_at": when_field("Time of that dose", required=False),
+        **_bridge_fields(),
         "last_opioid_use": when_field(
             "Last opioid use", required=False, help_text="For the naltrexone start date."
         ),
@@ -112,11 +132,18 @@ DETAIL_FIELDS = {
 class ItemForm(forms.Form):
     """How one bundle item was resolved, with the details of "done" for that item."""
 
-    def __init__(self, rule: rules.BundleItemRule, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        rule: rules.BundleItemRule,
+        *args: Any,
+        opioid_use_disorder: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.rule = rule
+        self.opioid_use_disorder = opioid_use_disorder
         statuses = [rules.ITEM_DONE, rules.ITEM_DECLINED]
-        if rule.allow_not_applicable:
+        if rule.not_applicable_allowed(opioid_use_disorder=opioid_use_disorder):
             statuses.append(rules.ITEM_NOT_APPLICABLE)
         self.fields["status"] = forms.ChoiceField(
             label="Outcome",
@@ -146,7 +173,24 @@ class AmaForm(forms.Form):
     crisis_numbers_given = forms.BooleanField(
         label="Crisis numbers given (988, SAMHSA National Helpline, 911)", required=False
     )
+    moud = forms.ChoiceField(
+        label="MOUD (medication for opioid use disorder)",
+        required=False,
+        choices=[
+            ("bridge", "Offered: bridge prescription given"),
+            ("declined", "Offered and declined"),
+        ],
+        widget=forms.RadioSelect,
+        help_text="Required when opioid use disorder is recorded: MOUD is always offered.",
+    )
     not_given_reason = _text("Why anything above was declined or not given", rows=2)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(_bridge_fields())
+
+    def bridge_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("bridge_drug", "bridge_dose_mg", "bridge_days")]
 
 
 class ReferralForm(forms.Form):

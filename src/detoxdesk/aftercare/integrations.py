@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from detoxdesk.clinical import aftercare as rules
+from detoxdesk.clinical import products
 from detoxdesk.clinical.aftercare import OPIOID_CLASSES
 from detoxdesk.intake import queries as intake_queries
 from detoxdesk.intake.actions import do_open_inquiry_for_patient
@@ -29,8 +31,29 @@ BUPRENORPHINE = "buprenorphine"
 
 
 def current_medications_text(episode: Episode) -> str:
-    """The episode's current orders, one plain-language line each, to prefill the summary."""
-    return "\n".join(order.summary for order in medications.current_orders(episode))
+    """The episode's current orders, one plain-language line each, to prefill the summary.
+
+    Orders of inpatient-only medicines (aftercare.toml [inpatient_only]: lofexidine,
+    loperamide) are left out: the patient does not take them home.
+    """
+    return "\n".join(
+        order.summary
+        for order in medications.current_orders(episode)
+        if not rules.is_inpatient_only(products.ingredients_of(order.drug))
+    )
+
+
+def opioid_use_disorder(episode: Episode) -> bool:
+    """True when the record shows opioid use disorder, so MOUD must be offered at discharge.
+
+    Any of: the latest signed evaluation records opioid use (``intake.queries``), the medication
+    facts of this episode name the opioid last used, or buprenorphine or methadone was given here.
+    """
+    if intake_queries.opioid_use_recorded(episode.patient):
+        return True
+    if PatientFacts.objects.filter(episode=episode).exclude(opioid_class="").exists():
+        return True
+    return any(medications.last_given(episode, drug) for drug in (METHADONE, BUPRENORPHINE))
 
 
 def last_methadone_dose(episode: Episode) -> tuple[Decimal, datetime] | None:

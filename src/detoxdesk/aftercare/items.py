@@ -14,12 +14,14 @@ from django.core.exceptions import ValidationError
 
 from detoxdesk.aftercare.models import Discharge
 from detoxdesk.clinical import aftercare as rules
+from detoxdesk.clinical import products
 from detoxdesk.clinical.errors import InvalidInput
 
 MOUD_OPTIONS = {
     "buprenorphine": "Buprenorphine prescription",
     "methadone": "Methadone program referral",
     "naltrexone": "Extended-release naltrexone",
+    "bridge": "Bridge prescription until the next prescriber (drug, dose, days)",
 }
 NALOXONE_OPTIONS = {"dispensed": "Dispensed", "prescribed": "Prescribed"}
 
@@ -49,7 +51,46 @@ def _moud(details: Mapping[str, Any], now: datetime) -> Details:
         return {"moud_option": option, "buprenorphine_prescription": text}
     if option == "methadone":
         return _methadone(details, now)
+    if option == "bridge":
+        return _bridge(details)
     return _naltrexone(details, now)
+
+
+def bridge_drug_choices() -> list[tuple[str, str]]:
+    """(code, label) of each medicine a bridge prescription may name (aftercare.toml)."""
+    catalogue = products.catalogue()
+    return [
+        (
+            code,
+            found.label
+            if (found := catalogue.products.get(code))
+            else products.ingredient_label(code),
+        )
+        for code in rules.bridge_drugs()
+    ]
+
+
+def _bridge(details: Mapping[str, Any]) -> Details:
+    """A bridge prescription: the drug, the dose in mg a day and the days it covers.
+
+    SPEC.md gives no bridge dose or length: the prescriber writes them; only their form is checked.
+    """
+    drug = details.get("bridge_drug")
+    if drug not in rules.bridge_drugs():
+        raise ValidationError({"bridge_drug": "Choose the medicine prescribed."})
+    dose = details.get("bridge_dose_mg")
+    if not isinstance(dose, Decimal) or dose <= 0:
+        raise ValidationError({"bridge_dose_mg": "Give the dose prescribed, in mg a day."})
+    days = details.get("bridge_days")
+    if type(days) is not int or days <= 0:
+        raise ValidationError({"bridge_days": "Give the number of days the prescription covers."})
+    return {
+        "moud_option": "bridge",
+        "bridge_drug": drug,
+        "bridge_drug_label": dict(bridge_drug_choices())[drug],
+        "bridge_dose_mg": str(dose),
+        "bridge_days": days,
+    }
 
 
 def _methadone(details: Mapping[str, Any], now: datetime) -> Details:

@@ -30,6 +30,7 @@ from detoxdesk.aftercare.forms import (
 from detoxdesk.aftercare.models import Discharge, DischargeKind, FollowUp
 from detoxdesk.audit import log
 from detoxdesk.clinical import aftercare as rules
+from detoxdesk.clinical import products
 from detoxdesk.directory.models import Resource
 from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
@@ -81,7 +82,16 @@ def start(request: HttpRequest, episode_uuid: str) -> HttpResponse:
 @login_required
 def bundle(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
     user = staff_user(request)
-    discharge = get_discharge_for_user(user, discharge_uuid)
+    return _bundle_page(request, user, get_discharge_for_user(user, discharge_uuid))
+
+
+def _bundle_page(
+    request: HttpRequest,
+    user: User,
+    discharge: Discharge,
+    refused: list[tuple[str, str, str]] | None = None,
+) -> HttpResponse:
+    """The bundle; ``refused`` (item code, label, problem) lists why signing was just refused."""
     _viewed(user, discharge)
     facility = discharge.episode.facility
     loaded = queries.summary_queryset().get(pk=discharge.pk)
@@ -98,8 +108,21 @@ def bundle(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
             "resolved": len(rows) - len(problems),
             "can_prepare": permissions.can(user, PREPARE, facility) and not discharge.is_signed,
             "can_sign": permissions.can(user, permissions.DISCHARGE_SIGN, facility),
+            "refused": refused,
         },
+        status=400 if refused else 200,
     )
+
+
+def _refusal_rows(exc: ValidationError) -> list[tuple[str, str, str]]:
+    """(item code, label, problem) for each reason a signature was refused, in bundle order."""
+    if not hasattr(exc, "error_dict"):
+        return [("", "", message) for message in exc.messages]
+    items = rules.bundle_items()
+    return [
+        (code, items[code].label if code in items else "", " ".join(ValidationError(e).messages))
+        for code, e in exc.error_dict.items()
+    ]
 
 
 @login_required
@@ -127,7 +150,12 @@ def ama(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
     if request.method == "GET":
         _viewed(user, discharge)
     can_sign = permissions.can(user, permissions.DISCHARGE_SIGN, discharge.episode.facility)
-    context = {"discharge": discharge, "form": form, "can_sign": can_sign}
+    context = {
+        "discharge": discharge,
+        "form": form,
+        "can_sign": can_sign,
+        "opioid_use_disorder": integrations.opioid_use_disorder(discharge.episode),
+    }
     return render(request, "aftercare/ama.html", context)
 
 
@@ -153,7 +181,12 @@ def item(request: HttpRequest, discharge_uuid: str, code: str) -> HttpResponse:
         raise Http404("No such bundle item.")
     if discharge.is_signed:
         return _to_bundle(discharge)
-    form = ItemForm(rule, request.POST or None, initial=_item_initial(discharge, code))
+    form = ItemForm(
+        rule,
+        request.POST or None,
+        initial=_item_initial(discharge, code),
+        opioid_use_disorder=integrations.opioid_use_disorder(discharge.episode),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_record_item(
@@ -283,7 +316,8 @@ def edit_summary(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
             return _to_bundle(discharge)
     if request.method == "GET":
         _viewed(user, discharge)
-    context = {"discharge": discharge, "form": form}
+    inpatient_only = sorted(products.ingredient_label(c) for c in rules.inpatient_only_drugs())
+    context = {"discharge": discharge, "form": form, "inpatient_only": inpatient_only}
     return render(request, "aftercare/summary_form.html", context)
 
 
@@ -295,9 +329,8 @@ def sign(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
     try:
         actions.do_sign_discharge(discharge, acting_user=user)
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return _to_bundle(discharge)
+        # One error listing everything unresolved, on the bundle itself, not a banner per item.
+        return _bundle_page(request, user, discharge, refused=_refusal_rows(exc))
     messages.success(request, "Discharge signed. The follow-ups are scheduled.")
     return redirect("aftercare:summary", discharge_uuid=discharge.uuid)
 

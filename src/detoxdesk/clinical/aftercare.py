@@ -204,7 +204,9 @@ BUNDLE_CODES = (
 class BundleItemRule:
     """One bundle item: offered to everyone (no "not applicable") unless ``allow_not_applicable``.
 
-    ``source`` is the source key of the item, or None where SPEC.md names none (``basis`` says why).
+    ``allow_not_applicable_with_oud`` False means the item may be not applicable only when the
+    record shows no opioid use disorder (MOUD). ``source`` is the source key of the item, or None
+    where SPEC.md names none (``basis`` says why).
     """
 
     code: str
@@ -212,6 +214,13 @@ class BundleItemRule:
     allow_not_applicable: bool
     source: str | None
     basis: str
+    allow_not_applicable_with_oud: bool = True
+
+    def not_applicable_allowed(self, *, opioid_use_disorder: bool) -> bool:
+        """Whether "not applicable" resolves this item for a patient with or without OUD."""
+        if opioid_use_disorder and not self.allow_not_applicable_with_oud:
+            return False
+        return self.allow_not_applicable
 
 
 @dataclass(frozen=True)
@@ -230,6 +239,7 @@ def _build_item(code: str, entry: Mapping[str, Any]) -> BundleItemRule:
         allow_not_applicable=bool(entry["allow_not_applicable"]),
         source=source,
         basis=entry.get("basis", "spec_default" if source else ""),
+        allow_not_applicable_with_oud=bool(entry.get("allow_not_applicable_with_oud", True)),
     )
 
 
@@ -240,25 +250,37 @@ def bundle_items() -> dict[str, BundleItemRule]:
     return knowledge.build_each("aftercare", table, BUNDLE_CODES, _build_item)
 
 
-def item_problem(rule: BundleItemRule, state: ItemState) -> str | None:
+def item_problem(
+    rule: BundleItemRule, state: ItemState, *, opioid_use_disorder: bool = False
+) -> str | None:
     """Why one item does not let the discharge be signed, or None when it is resolved.
 
     Done resolves an item; declined and not applicable need a reason; not applicable is refused
     for an item offered to everyone (naloxone, overdose education, crisis numbers: asam-2020,
-    nida-ed-2018), so even a discharge against medical advice records the offer.
+    nida-ed-2018), so even a discharge against medical advice records the offer, and for MOUD
+    when ``opioid_use_disorder`` (asam-2020): it is offered, then accepted or declined.
     """
     if state.status not in ITEM_STATUSES:
         return f"Must be one of {', '.join(ITEM_STATUSES)}."
     if state.status == ITEM_OPEN:
         return "Not yet done, declined or marked not applicable."
-    if state.status == ITEM_NOT_APPLICABLE and not rule.allow_not_applicable:
+    if state.status == ITEM_NOT_APPLICABLE and not rule.not_applicable_allowed(
+        opioid_use_disorder=opioid_use_disorder
+    ):
+        if rule.allow_not_applicable:
+            return (
+                "Opioid use disorder is recorded: offer it, and record it as accepted (done) "
+                "or declined (with the reason), never as not applicable."
+            )
         return "Offered to every patient: record it as done or declined (with the reason)."
     if state.status in (ITEM_DECLINED, ITEM_NOT_APPLICABLE) and not state.reason.strip():
         return "Give the reason."
     return None
 
 
-def bundle_problems(states: Mapping[str, ItemState]) -> dict[str, str]:
+def bundle_problems(
+    states: Mapping[str, ItemState], *, opioid_use_disorder: bool = False
+) -> dict[str, str]:
     """Each bundle item that keeps the discharge from being signed, with the reason.
 
     An item missing from ``states`` counts as open. Empty when the discharge may be signed.
@@ -266,10 +288,44 @@ def bundle_problems(states: Mapping[str, ItemState]) -> dict[str, str]:
     """
     problems: dict[str, str] = {}
     for code, rule in bundle_items().items():
-        problem = item_problem(rule, states.get(code, ItemState(ITEM_OPEN)))
+        state = states.get(code, ItemState(ITEM_OPEN))
+        problem = item_problem(rule, state, opioid_use_disorder=opioid_use_disorder)
         if problem is not None:
             problems[code] = problem
     return problems
+
+
+# --- Medicines on the discharge summary -----------------------------------------------------------
+
+
+def _codes(section: str) -> tuple[str, ...]:
+    try:
+        codes = knowledge.load("aftercare")[section]["drugs"]
+    except (KeyError, TypeError) as exc:
+        raise KnowledgeError(f"aftercare.toml [{section}]: missing or malformed {exc}") from exc
+    if not isinstance(codes, list) or not all(isinstance(c, str) and c for c in codes):
+        raise KnowledgeError(f"aftercare.toml [{section}]: drugs must be a list of codes")
+    return tuple(codes)
+
+
+@cache
+def inpatient_only_drugs() -> frozenset[str]:
+    """Ingredient codes of the medicines used only on the unit (aftercare.toml [inpatient_only]).
+
+    A product requirement (issue 10); see also lofexidine-label and fda-loperamide-2016.
+    """
+    return frozenset(_codes("inpatient_only"))
+
+
+def is_inpatient_only(ingredients: frozenset[str]) -> bool:
+    """True when a product with these ingredient codes is not carried to "Your medicines"."""
+    return bool(ingredients & inpatient_only_drugs())
+
+
+@cache
+def bridge_drugs() -> tuple[str, ...]:
+    """The product codes a MOUD bridge prescription may name (aftercare.toml [moud_bridge])."""
+    return _codes("moud_bridge")
 
 
 # --- Warm hand-off --------------------------------------------------------------------------------

@@ -268,6 +268,16 @@ def _pulse_anchors() -> tuple[tuple[int | None, int | None, int], ...]:
     return table
 
 
+def cows_pulse_table() -> tuple[dict[str, int | None], ...]:
+    """The heart-rate ranges of the COWS resting-pulse item, as plain values for a page script.
+
+    Each entry is ``{"min", "max", "value"}`` with inclusive limits in beats per minute (None =
+    open-ended). It is the very table :func:`cows_pulse_item` scores with, so the live total on
+    the form and the total the server saves cannot disagree. Source: wesson-ling-2003.
+    """
+    return tuple({"min": low, "max": high, "value": value} for low, high, value in _pulse_anchors())
+
+
 def cows_pulse_item(heart_rate: int) -> int:
     """The COWS resting-pulse item value for a heart rate in beats per minute.
 

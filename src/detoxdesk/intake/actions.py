@@ -18,7 +18,7 @@ from django.utils import timezone
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
-from detoxdesk.clinical import placement
+from detoxdesk.clinical import admission, placement
 from detoxdesk.clinical.errors import InvalidInput
 from detoxdesk.intake import drafting, evaluation_data
 from detoxdesk.intake.models import (
@@ -758,6 +758,21 @@ def do_sign_plan(
 # --- Admission -----------------------------------------------------------------------------------
 
 
+def below_level_warning(evaluation: Evaluation, facility: Facility) -> str | None:
+    """The warning for admitting to ``facility`` below the evaluation's decided level, or None.
+
+    Which levels a facility kind provides is configuration (clinical/knowledge/admission.toml).
+    """
+    below = admission.below_decided_level(evaluation.chosen_level, facility.kind)
+    if below is None:
+        return None
+    return (
+        f"The level of care decided at evaluation is {below.decided.code} "
+        f"({below.decided.name}); {facility.name} ({facility.get_kind_display().lower()}) "
+        f"provides {below.provided_codes}. This admission is below the decided level."
+    )
+
+
 def do_admit_from_evaluation(
     evaluation: Evaluation,
     facility: Facility,
@@ -765,8 +780,16 @@ def do_admit_from_evaluation(
     acting_user: User,
     admitted_at: datetime,
     bed: Bed | None = None,
+    below_level_acknowledged: bool = False,
+    below_level_reason: str = "",
 ) -> Episode:
-    """Admit the evaluated patient to a bed (inpatient) or the outpatient clinic."""
+    """Admit the evaluated patient to a bed (inpatient) or the outpatient clinic.
+
+    A facility that provides only levels below the one decided (:func:`below_level_warning`) is a
+    warning: refused (ValidationError on ``below_level_acknowledged`` or ``below_level_reason``)
+    until it is acknowledged with a reason, which the evaluation keeps and ``episode.admitted``
+    records.
+    """
     _require(
         acting_user, permissions.EPISODE_ADMIT, facility, "Your role cannot admit patients here."
     )
@@ -782,10 +805,38 @@ def do_admit_from_evaluation(
         raise ValidationError({"bed": "That bed is taken."})
     if evaluation.patient.episodes.filter(status=Episode.Status.ACTIVE).exists():
         raise ValidationError("This patient already has an active episode.")
+    warning = below_level_warning(evaluation, facility)
+    reason = below_level_reason.strip() if warning else ""
+    if warning:
+        _check_below_level(below_level_acknowledged, reason)
+    audit = {"below_level": {"warning": warning, "reason": reason}} if warning else {}
     with transaction.atomic():
         episode = patient_actions.do_admit(
-            evaluation.patient, facility, acting_user=acting_user, admitted_at=admitted_at, bed=bed
+            evaluation.patient,
+            facility,
+            acting_user=acting_user,
+            admitted_at=admitted_at,
+            bed=bed,
+            audit_changes=audit,
         )
         evaluation.episode = episode
-        evaluation.save(update_fields=["episode"])
+        evaluation.admission_level_warning, evaluation.admission_level_reason = (
+            warning or "",
+            reason,
+        )
+        evaluation.save(
+            update_fields=["episode", "admission_level_warning", "admission_level_reason"]
+        )
     return episode
+
+
+def _check_below_level(acknowledged: bool, reason: str) -> None:
+    problems = {}
+    if not acknowledged:
+        problems["below_level_acknowledged"] = (
+            "This admission is below the decided level of care: tick to acknowledge it."
+        )
+    if not reason:
+        problems["below_level_reason"] = "Say why the patient is admitted below the decided level."
+    if problems:
+        raise ValidationError(problems)

@@ -519,13 +519,41 @@ class AdmitForm(forms.Form):
         empty_label="No bed (outpatient clinic)",
     )
     admitted_at = when_field("Admitted at")
+    below_level_acknowledged = forms.BooleanField(
+        label="I acknowledge that this admission is below the level of care decided",
+        required=False,
+    )
+    below_level_reason = forms.CharField(
+        label="Reason for admitting below the decided level",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: the patient declines inpatient care; no bed at that level.",
+    )
 
-    def __init__(self, facilities: Any, free_beds: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        facilities: Any,
+        free_beds: Any,
+        *args: Any,
+        below: dict[int, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``below`` maps the id of each facility below the decided level to its warning."""
         kwargs.setdefault("initial", {"admitted_at": local_now()})
         super().__init__(*args, **kwargs)
+        self.below = below or {}
         self.fields["facility"].queryset = facilities  # type: ignore[attr-defined]
+        self.fields["facility"].label_from_instance = self._facility_label  # type: ignore[attr-defined]
         self.fields["bed"].queryset = free_beds  # type: ignore[attr-defined]
         self.fields["bed"].label_from_instance = lambda bed: f"{bed.facility.name} {bed.label}"  # type: ignore[attr-defined]
+
+    def _facility_label(self, facility: Facility) -> str:
+        if facility.pk in self.below:
+            return f"{facility.name} (below the decided level of care)"
+        return facility.name
+
+    def main_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("facility", "bed", "admitted_at")]
 
 
 class IntakeSettingsForm(forms.Form):

@@ -201,6 +201,12 @@ class Evaluation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     signed_at = models.DateTimeField(null=True, blank=True)
+    admission_level_warning = models.TextField(
+        blank=True, help_text="The warning acknowledged on admission below the decided level."
+    )
+    admission_level_reason = models.TextField(
+        blank=True, help_text="Why the patient was admitted below the decided level."
+    )
 
     class Meta:
         ordering = ["-created_at"]

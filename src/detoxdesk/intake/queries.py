@@ -59,3 +59,23 @@ def last_opioid_use(patient: Patient) -> LastUse | None:
         opioid_class=str(opioid_class),
         source=f"evaluation signed {signed.day} {signed:%b}",
     )
+
+
+def opioid_use_recorded(patient: Patient) -> bool:
+    """True when the patient's latest signed evaluation records opioid use.
+
+    The evaluation records no diagnosis code: an opioid named in its substance history, or
+    fentanyl exposure answered yes, is what the record knows of opioid use disorder. The discharge
+    reads it to refuse "not applicable" for the MOUD offer (SPEC.md section 13).
+    """
+    evaluation = (
+        Evaluation.objects.filter(patient=patient, status=Evaluation.Status.SIGNED)
+        .order_by("-signed_at", "-pk")
+        .only("answers")
+        .first()
+    )
+    if evaluation is None:
+        return False
+    answers = evaluation.answers
+    named = {row["name"] for row in evaluation_data.substance_rows(answers)}
+    return bool(named & placement.OPIOIDS) or answers.get("fentanyl_exposure") is True

@@ -494,7 +494,12 @@ def _admit_form(user: User, evaluation: Evaluation, data: Any = None) -> AdmitFo
         .exclude(episodes__status=Episode.Status.ACTIVE)
         .select_related("facility")
     )
-    return AdmitForm(facilities, free_beds, data)
+    below = {
+        facility.pk: warning
+        for facility in facilities
+        if (warning := actions.below_level_warning(evaluation, facility)) is not None
+    }
+    return AdmitForm(facilities, free_beds, data, below=below)
 
 
 @login_required
@@ -511,12 +516,17 @@ def admit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
                 acting_user=user,
                 admitted_at=form.cleaned_data["admitted_at"],
                 bed=form.cleaned_data["bed"],
+                below_level_acknowledged=form.cleaned_data["below_level_acknowledged"],
+                below_level_reason=form.cleaned_data["below_level_reason"],
             )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, f"{found.patient.full_name} admitted.")
-            return redirect("patients:chart", patient_uuid=found.patient.uuid)
+            # An intake coordinator admits but does not read charts: the census shows the patient.
+            if permissions.can(user, permissions.CHART_VIEW, form.cleaned_data["facility"]):
+                return redirect("patients:chart", patient_uuid=found.patient.uuid)
+            return redirect("patients:census")
     return render(
         request,
         "intake/admit.html",

@@ -70,6 +70,7 @@ def record_assessment(request: HttpRequest, episode_uuid: str, scale_slug: str) 
             "form": form,
             "band_data": {
                 "items": len(scale.items),
+                "pulse_item": scales.cows_pulse_table() if scale.code == Scale.COWS else None,
                 "bands": [
                     {"label": b.label, "low": b.low, "high": b.high}
                     for b in (scale.bands if bands is None else bands)

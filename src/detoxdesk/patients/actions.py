@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -87,8 +88,12 @@ def do_admit(
     acting_user: User | None,
     admitted_at: datetime,
     bed: Bed | None = None,
+    audit_changes: Mapping[str, Any] | None = None,
 ) -> Episode:
-    """Open an episode at ``facility``, in ``bed`` when given; None acting user means the system."""
+    """Open an episode at ``facility``, in ``bed`` when given; None acting user means the system.
+
+    ``audit_changes`` adds the caller's facts to the ``episode.admitted`` event (e.g. the reason
+    for admitting below the level decided at evaluation)."""
     if acting_user is not None and not permissions.can(
         acting_user, permissions.EPISODE_ADMIT, facility
     ):
@@ -105,6 +110,6 @@ def do_admit(
             patient=patient,
             facility=facility,
             target=episode,
-            changes={"bed": bed.label if bed else None},
+            changes={"bed": bed.label if bed else None, **(audit_changes or {})},
         )
     return episode

@@ -1,4 +1,6 @@
 // Running total and band while a withdrawal scale is filled in. The server scores again on save.
+// The COWS pulse item follows a measured heart rate exactly as the server does: the table comes
+// from the page (band-data, rendered from the knowledge the server scores with), never from here.
 (function () {
   "use strict";
   var form = document.querySelector("form.flowsheet");
@@ -8,6 +10,9 @@
   var totalNode = document.getElementById("running-total");
   var bandNode = document.getElementById("running-band");
   var countNode = document.getElementById("running-count");
+  var pulseNode = document.getElementById("running-pulse");
+  var heartRate = form.querySelector("input[name=measured_heart_rate]");
+  var PULSE_ITEM = "resting_pulse_rate";
 
   function bandFor(total) {
     for (var i = 0; i < data.bands.length; i++) {
@@ -17,18 +22,55 @@
     return "";
   }
 
+  // The pulse item value for the heart rate typed in, or null when none (or not a whole number).
+  function derivedPulse() {
+    if (!heartRate || !data.pulse_item) { return null; }
+    var text = heartRate.value.trim();
+    if (!/^\d+$/.test(text)) { return null; }
+    var rate = parseInt(text, 10);
+    for (var i = 0; i < data.pulse_item.length; i++) {
+      var row = data.pulse_item[i];
+      if ((row.min === null || row.min <= rate) && (row.max === null || rate <= row.max)) {
+        return row.value;
+      }
+    }
+    return null;
+  }
+
+  function pulseNote(derived, chosen) {
+    if (derived === null) { return ""; }
+    if (chosen === null) { return "Pulse item from the measured heart rate: " + derived + "."; }
+    if (chosen !== derived) {
+      return "The measured heart rate scores " + derived + " on the pulse item, not " + chosen + ".";
+    }
+    return "";
+  }
+
   function update() {
     var checked = form.querySelectorAll("fieldset.item input[type=radio]:checked");
     var total = 0;
-    checked.forEach(function (input) { total += parseInt(input.value, 10); });
-    var complete = checked.length === data.items;
-    totalNode.textContent = checked.length ? String(total) : "–";
+    var answered = checked.length;
+    var chosenPulse = null;
+    checked.forEach(function (input) {
+      total += parseInt(input.value, 10);
+      if (input.name === PULSE_ITEM) { chosenPulse = parseInt(input.value, 10); }
+    });
+    var derived = derivedPulse();
+    // As the server does: an unanswered pulse item takes the value of the measured heart rate.
+    if (derived !== null && chosenPulse === null) {
+      total += derived;
+      answered += 1;
+    }
+    var complete = answered === data.items;
+    totalNode.textContent = answered ? String(total) : "–";
     bandNode.textContent = complete ? bandFor(total) : "";
     countNode.textContent = complete
       ? "All " + data.items + " items answered."
-      : checked.length + " of " + data.items + " items answered; the band appears when every item is answered.";
+      : answered + " of " + data.items + " items answered; the band appears when every item is answered.";
+    if (pulseNode) { pulseNode.textContent = pulseNote(derived, chosenPulse); }
   }
 
   form.addEventListener("change", update);
+  form.addEventListener("input", update);
   update();
 })();
