@@ -5,8 +5,16 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from factories import Unit
+
+# Property tests check rules, not speed: a busy CI machine must not fail them on a deadline.
+hypothesis_settings.register_profile(
+    "detoxdesk", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("detoxdesk")
 
 # Every test that is not a browser test runs on this clock unless it asks for another instant with
 # ``@pytest.mark.now(instant, tick=False)``. Fixtures and factories are built after the clock is
