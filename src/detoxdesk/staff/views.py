@@ -95,11 +95,16 @@ def _filter_people(people: QuerySet[User], data: dict[str, Any]) -> QuerySet[Use
 def person(request: HttpRequest, staff_uuid: str) -> HttpResponse:
     user = staff_user(request)
     target = access.get_staff_for_user(user, staff_uuid)
-    return _person_page(request, user, target, AssignRoleForm(facilities=_assignable(user)))
+    form = AssignRoleForm(facilities=_assignable(user, target))
+    return _person_page(request, user, target, form)
 
 
-def _assignable(user: User) -> Any:
-    return access.managed_facilities(user, permissions.STAFF_MANAGE)
+def _assignable(user: User, target: User | None = None) -> Any:
+    """Facilities ``user`` administers, less those where ``target`` already holds a role."""
+    facilities = access.managed_facilities(user, permissions.STAFF_MANAGE).order_by("name")
+    if target is not None:
+        facilities = facilities.exclude(memberships__user=target)
+    return facilities
 
 
 def _person_page(
@@ -122,7 +127,7 @@ def _person_page(
 def assign_role(request: HttpRequest, staff_uuid: str) -> HttpResponse:
     user = staff_user(request)
     target = access.get_staff_for_user(user, staff_uuid)
-    form = AssignRoleForm(request.POST, facilities=_assignable(user))
+    form = AssignRoleForm(request.POST, facilities=_assignable(user, target))
     if form.is_valid():
         try:
             actions.do_assign_role(
