@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from detoxdesk.audit.models import AuditEvent
 from detoxdesk.staff.models import EmergencyGrant
-from factories import make_episode, make_facility, make_program
+from factories import make_episode, make_facility, make_patient, make_program
 from factories_staff import REASON, grant
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +155,13 @@ def test_a_director_sees_only_openings_of_their_facilities_patients(unit, as_use
 @pytest.mark.parametrize("persona", ["nurse", "prescriber", "admin", "coordinator"])
 def test_the_review_page_is_for_directors_and_auditors(unit, as_user, persona):
     assert as_user(getattr(unit, persona)).get(reverse("staff:emergency_review")).status_code == 403
+
+
+def test_the_banner_names_only_the_patient_on_the_page(unit, as_user, elsewhere):
+    # A patient registered at the ward with no episode makes the access helper look at grants.
+    registered = make_patient(unit.program, registered_at=unit.ward)
+    grant(unit.nurse, elsewhere.patient)
+    client = as_user(unit.nurse)
+    page = client.get(reverse("patients:chart", args=[registered.uuid]))
+    assert page.status_code == 200
+    assert b"Emergency access." not in page.content

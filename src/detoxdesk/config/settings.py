@@ -142,7 +142,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "detoxdesk.lib.context.site",
-                "detoxdesk.staff.context.emergency_banner",
             ],
         },
     },
