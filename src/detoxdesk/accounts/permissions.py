@@ -43,6 +43,11 @@ FOLLOW_UP_RECORD = "follow_up.record"
 DIRECTORY_VIEW = "directory.view"
 DIRECTORY_MANAGE = "directory.manage"
 PORTAL_INVITE = "portal.invite"
+# Staff administration and emergency access
+STAFF_MANAGE = "staff.manage"  # invite, roles, deactivate, unlock, reset MFA
+FACILITY_MANAGE = "facility.manage"  # facilities, units and beds
+EMERGENCY_ACCESS = "chart.emergency_access"  # "break the glass" into another facility's chart
+EMERGENCY_REVIEW = "emergency.review"  # the list of emergency openings
 
 _CLINICAL_READ = {CENSUS_VIEW, CHART_VIEW, DIRECTORY_VIEW}
 _BEDSIDE = _CLINICAL_READ | {ASSESSMENT_RECORD, VITALS_RECORD, DOSE_RECORD}
@@ -59,7 +64,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _EVALUATE
         | _DISCHARGE
         | {EPISODE_CONFIGURE, EPISODE_ADMIT, INQUIRY_MANAGE}
-        | {FOLLOW_UP_RECORD}
+        | {FOLLOW_UP_RECORD, EMERGENCY_ACCESS}
     ),
     Role.PRESCRIBER: frozenset(
         _BEDSIDE
@@ -67,15 +72,18 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _DISCHARGE
         | {EPISODE_CONFIGURE, EPISODE_ADMIT}
         | {TREATMENT_PLAN_SIGN, ORDER_SIGN, SAFETY_OVERRIDE, TAPER_PLAN}
+        | {EMERGENCY_ACCESS}
     ),
     Role.COUNSELOR: frozenset(
         _CLINICAL_READ
         | {TREATMENT_PLAN_EDIT, DISCHARGE_PREPARE, PORTAL_INVITE, FOLLOW_UP_RECORD}
         | {DIRECTORY_MANAGE}
     ),
-    Role.DIRECTOR: frozenset(_CLINICAL_READ | {AUDIT_VIEW, PROGRAM_CONFIGURE, INQUIRY_MANAGE}),
-    Role.AUDITOR: frozenset({AUDIT_VIEW}),
-    Role.ADMINISTRATOR: frozenset(),
+    Role.DIRECTOR: frozenset(
+        _CLINICAL_READ | {AUDIT_VIEW, PROGRAM_CONFIGURE, INQUIRY_MANAGE, EMERGENCY_REVIEW}
+    ),
+    Role.AUDITOR: frozenset({AUDIT_VIEW, EMERGENCY_REVIEW}),
+    Role.ADMINISTRATOR: frozenset({STAFF_MANAGE, FACILITY_MANAGE}),
 }
 
 

@@ -7,6 +7,7 @@ from detoxdesk.directory.events import EVENTS as DIRECTORY_EVENTS
 from detoxdesk.intake.events import EVENTS as INTAKE_EVENTS
 from detoxdesk.medications.events import EVENTS as MEDICATION_EVENTS
 from detoxdesk.portal.events import EVENTS as PORTAL_EVENTS
+from detoxdesk.staff.events import EVENTS as STAFF_EVENTS
 from detoxdesk.tapers.events import EVENTS as TAPER_EVENTS
 
 CORE_EVENTS: dict[str, str] = {
@@ -35,6 +36,7 @@ EVENTS: dict[str, str] = {
     **AFTERCARE_EVENTS,
     **DIRECTORY_EVENTS,
     **PORTAL_EVENTS,
+    **STAFF_EVENTS,
 }
 
 

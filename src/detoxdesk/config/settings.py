@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "detoxdesk.aftercare",
     "detoxdesk.directory",
     "detoxdesk.portal",
+    "detoxdesk.staff",
     "detoxdesk.api",
 ]
 
@@ -247,4 +248,9 @@ DIRECTORY_PUBLIC_SEARCHES_PER_MINUTE = env_int(
     "DIRECTORY_PUBLIC_SEARCHES_PER_MINUTE", 30, minimum=1
 )
 PORTAL_INVITATION_HOURS = env_int("PORTAL_INVITATION_HOURS", 72, minimum=1)
+# Staff administration (not clinical): how long a staff invitation link works, and how long an
+# emergency ("break the glass") opening of a chart outside one's facilities lasts.
+STAFF_INVITATION_HOURS = env_int("STAFF_INVITATION_HOURS", 72, minimum=1)
+EMERGENCY_ACCESS_MINUTES = env_int("EMERGENCY_ACCESS_MINUTES", 60, minimum=1)
+EMERGENCY_REASON_MIN_LENGTH = env_int("EMERGENCY_REASON_MIN_LENGTH", 20, minimum=1)
 FUTURE_TOLERANCE_SECONDS = env_int("FUTURE_TOLERANCE_SECONDS", 120)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("detoxdesk.directory.urls")),
     path("", include("detoxdesk.portal.urls")),
     path("audit/", include("detoxdesk.audit.urls")),
+    path("staff/", include("detoxdesk.staff.urls")),
     path("api/v1/", api.urls),
 ]

@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from detoxdesk.accounts import permissions
+from detoxdesk.staff.nav import staff_nav
 
 CRISIS_LINES = (
     ("988", "Suicide & Crisis Lifeline — call or text", "tel:988"),
@@ -16,7 +17,7 @@ CRISIS_LINES = (
 # Each app's own styles, after the shared sheet.
 APP_STYLESHEETS = tuple(
     f"css/{app}.css"
-    for app in ("intake", "medications", "tapers", "aftercare", "directory", "portal")
+    for app in ("intake", "medications", "tapers", "aftercare", "directory", "portal", "staff")
 )
 
 
@@ -41,4 +42,5 @@ def site(request: HttpRequest) -> dict[str, Any]:
             nav.append(("audit:log", "Audit log"))
         if permissions.can(user, permissions.PROGRAM_CONFIGURE):
             nav.append(("patients:program_settings", "Program settings"))
+        nav.extend(staff_nav(user))
     return {"crisis_lines": CRISIS_LINES, "staff_nav": nav, "app_stylesheets": APP_STYLESHEETS}

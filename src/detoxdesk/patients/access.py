@@ -6,6 +6,7 @@ nothing; people who may see a record but not do the thing asked get 403.
 
 from __future__ import annotations
 
+from typing import TypeVar
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
@@ -15,6 +16,9 @@ from django.http import Http404
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.patients.models import Episode, Patient
+from detoxdesk.staff.emergency import granted_patient_ids
+
+_Record = TypeVar("_Record", Patient, Episode)
 
 
 def visible_patients(user: User) -> QuerySet[Patient]:
@@ -26,7 +30,12 @@ def visible_patients(user: User) -> QuerySet[Patient]:
 
 
 def get_patient_for_user(user: User, patient_uuid: UUID | str) -> Patient:
+    """The patient if visible to ``user``, or under the user's emergency grant (read-only)."""
     patient = visible_patients(user).filter(uuid=patient_uuid).select_related("program").first()
+    if patient is None:
+        patient = _under_emergency_grant(
+            user, Patient.objects.filter(uuid=patient_uuid).select_related("program")
+        )
     if patient is None:
         raise Http404("No such patient.")
     return patient
@@ -36,13 +45,18 @@ def current_episode_for_user(user: User, patient: Patient) -> Episode | None:
     """The patient's episode this user may see: the active one, else the latest.
 
     Only episodes at the user's own facilities count, so a patient known to two facilities never
-    shows one facility's stay to staff of the other.
+    shows one facility's stay to staff of the other; under an emergency grant (and only when the
+    user has no episode of the patient in their own facilities) every episode counts.
     """
     facility_ids = permissions.facility_ids_with(user, permissions.CHART_VIEW)
     episodes = patient.episodes.filter(facility_id__in=facility_ids).select_related(
         "facility__program", "bed"
     )
-    return episodes.filter(status=Episode.Status.ACTIVE).first() or episodes.first()
+    found = episodes.filter(status=Episode.Status.ACTIVE).first() or episodes.first()
+    if found is None and patient.pk in granted_patient_ids(user):
+        episodes = patient.episodes.select_related("facility__program", "bed")
+        found = episodes.filter(status=Episode.Status.ACTIVE).first() or episodes.first()
+    return found
 
 
 def get_episode_for_user(
@@ -50,13 +64,22 @@ def get_episode_for_user(
 ) -> Episode:
     """The episode if ``user`` may see its chart, checked for ``capability`` when given."""
     facility_ids = permissions.facility_ids_with(user, permissions.CHART_VIEW)
-    episode = (
-        Episode.objects.filter(uuid=episode_uuid, facility_id__in=facility_ids)
-        .select_related("patient", "facility__program", "bed")
-        .first()
+    episodes = Episode.objects.filter(uuid=episode_uuid).select_related(
+        "patient", "facility__program", "bed"
     )
+    episode = episodes.filter(facility_id__in=facility_ids).first()
+    if episode is None:
+        episode = _under_emergency_grant(user, episodes, field="patient_id")
     if episode is None:
         raise Http404("No such episode.")
     if capability and not permissions.can(user, capability, episode.facility):
         raise PermissionDenied("Your role cannot do this for this patient.")
     return episode
+
+
+def _under_emergency_grant(
+    user: User, candidates: QuerySet[_Record], *, field: str = "pk"
+) -> _Record | None:
+    """The fallback to emergency access (staff app): only records of patients under a grant."""
+    granted = granted_patient_ids(user)
+    return candidates.filter(**{f"{field}__in": granted}).first() if granted else None

@@ -149,4 +149,6 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         return redirect("patients:census")
     if permissions.can(user, permissions.AUDIT_VIEW):
         return redirect("audit:log")
+    if permissions.can(user, permissions.STAFF_MANAGE):
+        return redirect("staff:list")
     return render(request, "patients/no_access.html", status=403)
