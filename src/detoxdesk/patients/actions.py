@@ -25,7 +25,12 @@ from detoxdesk.patients.models import (
     Program,
 )
 
-PROGRAM_POLICY_FIELDS = ("assessment_interval_minutes", "vital_ranges", "sows_bands")
+PROGRAM_POLICY_FIELDS = (
+    "assessment_interval_minutes",
+    "vital_ranges",
+    "vital_hard_limits",
+    "sows_bands",
+)
 
 
 def do_change_program_settings(
@@ -41,7 +46,7 @@ def do_change_program_settings(
         locked = Program.objects.select_for_update().get(pk=program.pk)
         changes = {}
         for name in PROGRAM_POLICY_FIELDS:
-            old, new = getattr(locked, name), values[name]
+            old, new = getattr(locked, name), values.get(name, getattr(locked, name))
             if old != new:
                 changes[name] = [old, new]
                 setattr(locked, name, new)

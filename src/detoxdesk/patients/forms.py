@@ -49,8 +49,20 @@ class ProgramSettingsForm(forms.Form):
                     decimal_places=1,
                 )
 
+        for field in vitals.fields():
+            for end, word in (("low", "below"), ("high", "above")):
+                self.fields[f"{field.key}_hard_{end}"] = forms.DecimalField(
+                    required=False,
+                    label=f"{field.label} — refuse entries {word} ({field.unit})",
+                    min_value=0,
+                    decimal_places=1,
+                )
+
     def vital_field_pairs(self) -> list[tuple[Any, Any]]:
         return [(self[f"{f.key}_low"], self[f"{f.key}_high"]) for f in vitals.fields()]
+
+    def hard_limit_pairs(self) -> list[tuple[Any, Any]]:
+        return [(self[f"{f.key}_hard_low"], self[f"{f.key}_hard_high"]) for f in vitals.fields()]
 
     def clean_sows_bands(self) -> list[dict[str, Any]]:
         text = self.cleaned_data.get("sows_bands") or ""
@@ -69,13 +81,19 @@ class ProgramSettingsForm(forms.Form):
             low, high = data.get(f"{field.key}_low"), data.get(f"{field.key}_high")
             if low is not None and high is not None and low >= high:
                 self.add_error(f"{field.key}_high", "The high flag must be above the low flag.")
+            low, high = data.get(f"{field.key}_hard_low"), data.get(f"{field.key}_hard_high")
+            if low is not None and high is not None and low >= high:
+                self.add_error(
+                    f"{field.key}_hard_high", "The upper hard limit must be above the lower one."
+                )
         return data
 
-    def vital_ranges(self) -> dict[str, dict[str, float | None]]:
+    def vital_ranges(self, kind: str = "") -> dict[str, dict[str, float | None]]:
+        """Per vital sign, the low/high values entered: the flags, or ``kind="hard_"`` limits."""
         ranges = {}
         for field in vitals.fields():
-            low = self.cleaned_data.get(f"{field.key}_low")
-            high = self.cleaned_data.get(f"{field.key}_high")
+            low = self.cleaned_data.get(f"{field.key}_{kind}low")
+            high = self.cleaned_data.get(f"{field.key}_{kind}high")
             if low is not None or high is not None:
                 ranges[field.key] = {
                     "low": float(low) if low is not None else None,

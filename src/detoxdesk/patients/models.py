@@ -32,6 +32,12 @@ class Program(models.Model):
         blank=True,
         help_text="Per vital sign, the low and high values beyond which the board flags a reading.",
     )
+    vital_hard_limits = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per vital sign, the low and high values outside which an entry is refused as "
+        "impossible. Unset as shipped: no authoritative table exists (SPEC A5.2).",
+    )
     sows_bands = models.JSONField(
         default=list,
         blank=True,

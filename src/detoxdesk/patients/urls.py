@@ -18,4 +18,5 @@ urlpatterns = [
     path("patients/<uuid:patient_uuid>/demographics/", views.demographics, name="demographics"),
     path("episodes/<uuid:episode_uuid>/interval/", views.episode_interval, name="episode_interval"),
     path("settings/program/", views.program_settings, name="program_settings"),
+    path("settings/go-live/", views.go_live, name="go_live"),
 ]

@@ -19,7 +19,7 @@ from detoxdesk.audit import log
 from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.monitoring import board, trends
-from detoxdesk.patients import access, actions, allergies
+from detoxdesk.patients import access, actions, allergies, golive
 from detoxdesk.patients.forms import (
     AllergyForm,
     DemographicsForm,
@@ -138,6 +138,7 @@ def program_settings(request: HttpRequest) -> HttpResponse:
             values={
                 "assessment_interval_minutes": form.cleaned_data["assessment_interval_minutes"],
                 "vital_ranges": form.vital_ranges(),
+                "vital_hard_limits": form.vital_ranges("hard_"),
                 "sows_bands": form.cleaned_data["sows_bands"],
             },
         )
@@ -151,9 +152,10 @@ def _settings_initial(program: Program) -> dict[str, object]:
         "assessment_interval_minutes": program.assessment_interval_minutes,
         "sows_bands": sows_bands_text(program.sows_bands or []),
     }
-    for key, limits in (program.vital_ranges or {}).items():
-        initial[f"{key}_low"] = limits.get("low")
-        initial[f"{key}_high"] = limits.get("high")
+    for prefix, table in (("", program.vital_ranges), ("hard_", program.vital_hard_limits)):
+        for key, limits in (table or {}).items():
+            initial[f"{key}_{prefix}low"] = limits.get("low")
+            initial[f"{key}_{prefix}high"] = limits.get("high")
     return initial
 
 
@@ -323,3 +325,20 @@ def demographics(request: HttpRequest, patient_uuid: str) -> HttpResponse:
 
 def _current_contact(patient: Patient) -> Contact | None:
     return patient.contacts.filter(kind=Contact.Kind.EMERGENCY).first()
+
+
+# --- Before go-live ------------------------------------------------------------------------------
+
+
+@login_required
+def go_live(request: HttpRequest) -> HttpResponse:
+    """The director's list of every clinical parameter still unset, with where to set it."""
+    user = staff_user(request)
+    facilities = permissions.facilities_with(user, permissions.PROGRAM_CONFIGURE)
+    program = Program.objects.filter(facilities__in=facilities).distinct().first()
+    if program is None:
+        raise PermissionDenied("Only a program director can see this list.")
+    items = golive.unset_parameters(program)
+    with transaction.atomic():
+        log.record("golive.viewed", actor=user, changes={"unset": len(items)})
+    return render(request, "patients/go_live.html", {"program": program, "items": items})
