@@ -41,20 +41,26 @@ def test_it_records_vitals_with_an_audit_event(unit, as_user):
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
+    ("field", "value", "message"),
     [
-        ("heart_rate", "400"),
-        ("systolic", "20"),
-        ("spo2", "101"),
-        ("temperature_c", "45.0"),
-        ("respiratory_rate", "0"),
+        ("heart_rate", "-1", "Must not be negative."),
+        ("spo2", "101", "Must be at most 100 %."),
     ],
 )
-def test_it_refuses_impossible_values_and_saves_nothing(unit, as_user, field, value):
+def test_it_refuses_impossible_values_and_saves_nothing(unit, as_user, field, value, message):
     response = post(as_user(unit.nurse), unit, {**GOOD, field: value})
     assert response.status_code == 200
-    assert "Must be between" in response.context["form"].errors[field][0]
+    assert response.context["form"].errors[field] == [message]
     assert VitalSigns.objects.count() == 0
+
+
+def test_it_records_the_critical_values_of_an_overdose(unit, as_user):
+    # SPEC A5.2: critical but real values are recorded (and flagged), never refused.
+    overdose = {"systolic": "45", "diastolic": "30", "respiratory_rate": "4", "spo2": "45"}
+    response = post(as_user(unit.nurse), unit, {**GOOD, **overdose})
+    assert response.status_code == 302
+    row = VitalSigns.objects.get()
+    assert (row.systolic, row.respiratory_rate, row.spo2) == (45, 4, 45)
 
 
 def test_it_refuses_diastolic_above_systolic(unit, as_user):
