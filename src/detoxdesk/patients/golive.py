@@ -83,8 +83,8 @@ def _vitals_hard_limits(program: Program) -> Iterator[Unset]:
     chosen = program.vital_hard_limits or {}
     url = reverse("patients:program_settings") + "#vital-hard-limits"
     for field in vitals.fields():
-        shipped = getattr(field, "hard_low", None), getattr(field, "hard_high", None)
-        if _has_limit(chosen.get(field.key)) or any(v is not None for v in shipped):
+        shipped = field.hard_low is not None or field.hard_high is not None
+        if shipped or _has_limit(chosen.get(field.key)):
             continue
         yield Unset(
             "Vital signs",
