@@ -154,9 +154,20 @@ def test_no_two_apps_register_the_same_event_name() -> None:
     from detoxdesk.directory.events import EVENTS as directory
     from detoxdesk.intake.events import EVENTS as intake
     from detoxdesk.medications.events import EVENTS as medications
+    from detoxdesk.patients.events import EVENTS as patients
     from detoxdesk.portal.events import EVENTS as portal
     from detoxdesk.staff.events import EVENTS as staff
     from detoxdesk.tapers.events import EVENTS as tapers
 
-    parts = (CORE_EVENTS, intake, medications, tapers, aftercare, directory, portal, staff)
+    parts = (
+        CORE_EVENTS,
+        intake,
+        medications,
+        tapers,
+        aftercare,
+        directory,
+        portal,
+        patients,
+        staff,
+    )
     assert len(EVENTS) == sum(len(part) for part in parts)

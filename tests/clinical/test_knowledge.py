@@ -48,6 +48,8 @@ SPEC_KEYS = [
     "oakley-2021",
     "hillhouse-2010",
     "uptodate-adjunct",
+    # SPEC's December 2026 additions.
+    "rcp-news2-2017",
 ]
 
 TOML_FILES = sorted(knowledge.KNOWLEDGE_DIR.glob("*.toml"))

@@ -41,6 +41,12 @@ def test_a_director_sets_the_interval_vital_flags_and_sows_bands(unit, as_user):
         ({"sows_bands": "nonsense"}, "sows_bands", "should look like"),
         ({"systolic_low": "120", "systolic_high": "100"}, "systolic_high", "above the low flag"),
         ({"heart_rate_high": "400"}, "heart_rate_high", "less than or equal to"),
+        (
+            {"heart_rate_hard_low": "300", "heart_rate_hard_high": "250"},
+            "heart_rate_hard_high",
+            "above the lower one",
+        ),
+        ({"spo2_hard_low": "-1"}, "spo2_hard_low", "greater than or equal to 0"),
     ],
 )
 def test_it_refuses_bad_settings_and_saves_nothing(unit, as_user, data, field, message):
@@ -49,6 +55,7 @@ def test_it_refuses_bad_settings_and_saves_nothing(unit, as_user, data, field, m
     assert message in " ".join(response.context["form"].errors[field])
     unit.program.refresh_from_db()
     assert unit.program.assessment_interval_minutes == 240
+    assert unit.program.vital_hard_limits == {}
     assert not AuditEvent.objects.filter(event="program.settings_changed").exists()
 
 
@@ -89,3 +96,14 @@ def test_it_links_every_app_settings_page_and_each_opens_for_the_director(unit, 
     ):
         assert f'href="{reverse(name)}"' in page
         assert client.get(reverse(name)).status_code == 200
+
+
+def test_a_director_sets_vital_sign_hard_limits(unit, as_user):
+    data = {"assessment_interval_minutes": "240", "temperature_c_hard_high": "45.0"}
+    assert as_user(unit.director).post(URL, data).status_code == 302
+    unit.program.refresh_from_db()
+    assert unit.program.vital_hard_limits == {"temperature_c": {"low": None, "high": 45.0}}
+    event = AuditEvent.objects.get(event="program.settings_changed")
+    assert event.changes["vital_hard_limits"] == [{}, unit.program.vital_hard_limits]
+    body = as_user(unit.director).get(URL).content.decode()
+    assert 'name="temperature_c_hard_high" value="45.0"' in body

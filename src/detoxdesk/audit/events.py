@@ -6,6 +6,7 @@ from detoxdesk.aftercare.events import EVENTS as AFTERCARE_EVENTS
 from detoxdesk.directory.events import EVENTS as DIRECTORY_EVENTS
 from detoxdesk.intake.events import EVENTS as INTAKE_EVENTS
 from detoxdesk.medications.events import EVENTS as MEDICATION_EVENTS
+from detoxdesk.patients.events import EVENTS as PATIENT_EVENTS
 from detoxdesk.portal.events import EVENTS as PORTAL_EVENTS
 from detoxdesk.staff.events import EVENTS as STAFF_EVENTS
 from detoxdesk.tapers.events import EVENTS as TAPER_EVENTS
@@ -37,6 +38,7 @@ EVENTS: dict[str, str] = {
     **DIRECTORY_EVENTS,
     **PORTAL_EVENTS,
     **STAFF_EVENTS,
+    **PATIENT_EVENTS,
 }
 
 

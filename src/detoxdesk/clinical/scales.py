@@ -281,8 +281,9 @@ def cows_pulse_table() -> tuple[dict[str, int | None], ...]:
 def cows_pulse_item(heart_rate: int) -> int:
     """The COWS resting-pulse item value for a heart rate in beats per minute.
 
-    Source: wesson-ling-2003 (the heart-rate ranges printed on the form). The rate must pass the
-    entry limits (detoxdesk-entry-limits); otherwise InvalidInput with a ``heart_rate`` field.
+    Source: wesson-ling-2003 (the heart-rate ranges printed on the form). The rate must pass
+    :func:`vitals.validate_vitals` (a whole number, not negative, within any hard limit the
+    program sets); otherwise InvalidInput with a ``heart_rate`` field.
     """
     vitals.validate_vitals({"heart_rate": heart_rate})
     for low, high, value in _pulse_anchors():

@@ -443,8 +443,19 @@ PATIENT_FIELDS = (
 )
 
 
+def _is_callers_phone(inquiry: Inquiry, phone: str) -> bool:
+    """True when ``phone`` is the number of someone who asked for help on the patient's behalf."""
+    if inquiry.for_whom != Inquiry.ForWhom.OTHER or not _digits(inquiry.phone):
+        return False
+    return _digits(phone) == _digits(inquiry.phone)
+
+
 def do_convert_inquiry(inquiry: Inquiry, *, acting_user: User, values: dict[str, Any]) -> Patient:
-    """Make the inquiry a patient registered at its facility (or link the one it already names)."""
+    """Make the inquiry a patient registered at its facility (or link the one it already names).
+
+    The inquiry's phone is the caller's. When someone asked on the patient's behalf, that number is
+    kept with the caller as the patient's contact, never stored as the patient's own phone.
+    """
     _require_open(inquiry, acting_user)
     _require(
         acting_user,
@@ -456,6 +467,8 @@ def do_convert_inquiry(inquiry: Inquiry, *, acting_user: User, values: dict[str,
         return _mark_converted(inquiry, inquiry.patient, acting_user)
     program = inquiry.facility.program
     fields = {key: values[key] for key in PATIENT_FIELDS if values.get(key) not in (None, "")}
+    if _is_callers_phone(inquiry, str(fields.get("phone", ""))):
+        del fields["phone"]
     fields["record_number"] = fields.get("record_number") or next_record_number(program)
     missing = {
         key: "This is needed to register the patient."
@@ -470,6 +483,14 @@ def do_convert_inquiry(inquiry: Inquiry, *, acting_user: User, values: dict[str,
         patient = patient_actions.do_create_patient(
             program, acting_user=acting_user, registered_at=inquiry.facility, **fields
         )
+        if inquiry.for_whom == Inquiry.ForWhom.OTHER and (inquiry.caller_name or inquiry.phone):
+            patient_actions.do_add_caller_contact(
+                patient,
+                acting_user=acting_user,
+                name=inquiry.caller_name,
+                relationship=inquiry.caller_relationship,
+                phone=inquiry.phone,
+            )
         return _mark_converted(inquiry, patient, acting_user)
 
 

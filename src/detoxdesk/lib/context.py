@@ -17,7 +17,16 @@ CRISIS_LINES = (
 # Each app's own styles, after the shared sheet.
 APP_STYLESHEETS = tuple(
     f"css/{app}.css"
-    for app in ("intake", "medications", "tapers", "aftercare", "directory", "portal", "staff")
+    for app in (
+        "patients",
+        "intake",
+        "medications",
+        "tapers",
+        "aftercare",
+        "directory",
+        "portal",
+        "staff",
+    )
 )
 
 

@@ -16,7 +16,7 @@ from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.clinical import errors, scales, vitals
 from detoxdesk.monitoring.models import Assessment, Scale, VitalSigns
-from detoxdesk.monitoring.policy import scale_bands
+from detoxdesk.monitoring.policy import hard_limits, scale_bands
 from detoxdesk.patients.models import Episode
 
 
@@ -116,39 +116,64 @@ def _with_derived_pulse(
 VITAL_KEYS = ("heart_rate", "systolic", "diastolic", "respiratory_rate", "temperature_c", "spo2")
 
 
+class VitalsNeedConfirmation(ValidationError):
+    """Values outside the typo-check range: nothing is saved until the recorder confirms them.
+
+    ``warnings`` maps each field to its message. It is a validation error, so a caller that does
+    not offer confirmation still shows a clear message per field; the web form offers it.
+    """
+
+    def __init__(self, warnings: dict[str, str]) -> None:
+        super().__init__(dict(warnings))
+        self.warnings = warnings
+
+
 def do_record_vitals(
     episode: Episode,
     values: Mapping[str, Any],
     *,
     acting_user: User,
     measured_at: datetime,
+    confirmed: bool = False,
     now: datetime | None = None,
 ) -> VitalSigns:
-    """Validate against the plausible ranges in the knowledge files and store one set of vitals."""
+    """Store one set of vitals; every value a body can have is accepted.
+
+    The clinical core refuses only definitional impossibilities (and the program's own hard
+    limits, unset as shipped). A value outside the typo-check range raises
+    :class:`VitalsNeedConfirmation` unless ``confirmed``; the confirmed fields are kept.
+    """
     _require(acting_user, permissions.VITALS_RECORD, episode)
     now = now or timezone.now()
     _check_time("measured_at", measured_at, episode, now)
     try:
-        clean = vitals.validate_vitals(values)
+        clean = vitals.validate_vitals(values, hard_limits=hard_limits(episode.facility.program))
     except errors.InvalidInput as exc:
         raise _invalid(exc) from None
+    warnings = vitals.plausibility_warnings(clean)
+    if warnings and not confirmed:
+        raise VitalsNeedConfirmation(warnings)
     with transaction.atomic():
         row = VitalSigns.objects.create(
             episode=episode,
             measured_at=measured_at,
             recorded_at=now,
             recorded_by=acting_user,
+            confirmed_unusual=sorted(warnings),
             **{key: clean.get(key) for key in VITAL_KEYS},
         )
+        changes: dict[str, object] = {
+            key: _json(clean.get(key)) for key in VITAL_KEYS if clean.get(key) is not None
+        }
+        if warnings:
+            changes["confirmed_unusual"] = sorted(warnings)
         log.record(
             "vitals.recorded",
             actor=acting_user,
             patient=episode.patient,
             facility=episode.facility,
             target=row,
-            changes={
-                key: _json(clean.get(key)) for key in VITAL_KEYS if clean.get(key) is not None
-            },
+            changes=changes,
         )
     return row
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from detoxdesk.clinical import vitals
-from detoxdesk.clinical.vitals import VitalFlag
+from detoxdesk.clinical.vitals import CriticalFlag, VitalFlag
 from detoxdesk.monitoring.models import Assessment, Scale, VitalSigns
 from detoxdesk.monitoring.policy import vital_ranges
 from detoxdesk.patients.models import Episode, Program
@@ -40,6 +40,23 @@ class BoardRow:
     vitals: VitalSigns | None
     vital_flags: Sequence[VitalFlag]
     due: Due
+    critical: Sequence[Critical] = ()
+
+
+@dataclass(frozen=True)
+class Critical:
+    """A vital sign in a NEWS2 band that scores 3, as staff read it on the board and the chart.
+
+    ``text`` is the short form ("Critical: Respiratory rate 4 /min"); ``flag`` is the engine's
+    finding, whose message names the band and its source.
+    """
+
+    flag: CriticalFlag
+    text: str
+
+    @property
+    def key(self) -> str:
+        return self.flag.field
 
 
 def next_due(
@@ -106,6 +123,7 @@ def _row(
         ciwa_ar=assessments.get(_annotated(episode, "latest_ciwa_id") or 0),
         vitals=latest_vitals,
         vital_flags=flags_for(latest_vitals, program),
+        critical=critical_for(latest_vitals),
         due=next_due(
             episode.assessment_interval(program),
             scheduled.performed_at if scheduled else None,
@@ -115,10 +133,8 @@ def _row(
     )
 
 
-def flags_for(row: VitalSigns | None, program: Program) -> list[VitalFlag]:
-    if row is None:
-        return []
-    values = {
+def _values(row: VitalSigns) -> dict[str, int | float | None]:
+    return {
         "heart_rate": row.heart_rate,
         "systolic": row.systolic,
         "diastolic": row.diastolic,
@@ -126,4 +142,23 @@ def flags_for(row: VitalSigns | None, program: Program) -> list[VitalFlag]:
         "temperature_c": float(row.temperature_c) if row.temperature_c is not None else None,
         "spo2": row.spo2,
     }
-    return vitals.flag_vitals(values, vital_ranges(program))
+
+
+def flags_for(row: VitalSigns | None, program: Program) -> list[VitalFlag]:
+    """The program's own flag ranges crossed by ``row`` (none unless the program set some)."""
+    if row is None:
+        return []
+    return vitals.flag_vitals(_values(row), vital_ranges(program))
+
+
+def critical_for(row: VitalSigns | None) -> tuple[Critical, ...]:
+    """The signs of ``row`` in a NEWS2 band scoring 3 (rcp-news2-2017), in field order."""
+    if row is None:
+        return ()
+    labels = {field.key: field for field in vitals.fields()}
+    found = []
+    for flag in vitals.critical_flags(_values(row)):
+        field = labels[flag.field]
+        value = f"{flag.value:.1f}" if field.decimal else f"{flag.value:.0f}"
+        found.append(Critical(flag, f"Critical: {field.label} {value} {field.unit}"))
+    return tuple(found)

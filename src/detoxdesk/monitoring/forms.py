@@ -69,6 +69,12 @@ class AssessmentForm(forms.Form):
 
 
 class VitalsForm(forms.Form):
+    """The vital signs, plus the confirmation a value outside the typo-check range needs.
+
+    ``confirm_token`` names the values the nurse confirmed, so changing one after confirming asks
+    again. Only the clinical core decides what is refused or unusual.
+    """
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"measured_at": _local_now()})
         super().__init__(*args, **kwargs)
@@ -81,6 +87,23 @@ class VitalsForm(forms.Form):
                 if field.decimal
                 else forms.IntegerField(required=False, label=f"{field.label} ({field.unit})")
             )
+        self.fields["confirm"] = forms.BooleanField(
+            required=False, label="I confirm these values were measured as entered"
+        )
+        self.fields["confirm_token"] = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def measurement_fields(self) -> list[forms.BoundField]:
+        return [self["measured_at"], *(self[f.key] for f in vitals.fields())]
 
     def values(self) -> dict[str, object]:
         return {f.key: self.cleaned_data.get(f.key) for f in vitals.fields()}
+
+    def token(self, fields: Any) -> str:
+        """The values of ``fields`` as entered, in one string the confirmation carries."""
+        values = self.values()
+        return ";".join(f"{key}={values.get(key)}" for key in sorted(fields))
+
+    def confirmed(self, fields: Any) -> bool:
+        """True when the box is ticked for exactly these values of ``fields``."""
+        data = self.cleaned_data
+        return bool(data.get("confirm")) and data.get("confirm_token") == self.token(fields)

@@ -71,6 +71,11 @@ class VitalSigns(models.Model):
     respiratory_rate = models.PositiveSmallIntegerField(null=True, blank=True)
     temperature_c = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     spo2 = models.PositiveSmallIntegerField(null=True, blank=True)
+    confirmed_unusual = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Fields outside the typo-check range that the recorder confirmed as measured.",
+    )
 
     class Meta:
         verbose_name_plural = "vital signs"

@@ -28,10 +28,22 @@ def scale_bands(program: Program, scale: scales.Scale) -> Sequence[scales.Band] 
 
 def vital_ranges(program: Program) -> list[vitals.VitalRange]:
     """The ranges outside which the program wants a vital sign flagged (none unless set)."""
+    return _ranges(program.vital_ranges or {})
+
+
+def hard_limits(program: Program) -> list[vitals.VitalRange] | None:
+    """The program's numeric hard limits for entries, or None for the knowledge file's own.
+
+    SPEC A5.2 marks numeric hard limits [U]: they ship unset, and a program may set them.
+    """
+    ranges = _ranges(program.vital_hard_limits or {})
+    return ranges or None
+
+
+def _ranges(table: dict[str, dict[str, float | None]]) -> list[vitals.VitalRange]:
     ranges = []
-    for key, limits in (program.vital_ranges or {}).items():
+    for key, limits in table.items():
         low, high = limits.get("low"), limits.get("high")
-        if low is None and high is None:
-            continue
-        ranges.append(vitals.VitalRange(key=key, low=low, high=high, source=PROGRAM_SOURCE))
+        if low is not None or high is not None:
+            ranges.append(vitals.VitalRange(key=key, low=low, high=high, source=PROGRAM_SOURCE))
     return ranges

@@ -37,4 +37,5 @@ def chart_context(episode: Episode, now: datetime, params: Mapping[str, str]) ->
         "history": Paginator(history, HISTORY_PAGE_SIZE).get_page(params.get("history_page")),
         "vitals_page": vitals_page,
         "vitals_flags": {row.pk: board.flags_for(row, program) for row in vitals_page},
+        "vitals_critical": {row.pk: board.critical_for(row) for row in vitals_page},
     }

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from detoxdesk.accounts import permissions
 from detoxdesk.audit import log
-from detoxdesk.clinical import scales
+from detoxdesk.clinical import errors, scales, vitals
 from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.monitoring import actions
@@ -83,20 +83,41 @@ def record_assessment(request: HttpRequest, episode_uuid: str, scale_slug: str) 
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_vitals(request: HttpRequest, episode_uuid: str) -> HttpResponse:
+    """Record vitals; a value outside the typo-check range is shown back for confirmation."""
     user = staff_user(request)
     episode = access.get_episode_for_user(user, episode_uuid, capability=permissions.VITALS_RECORD)
     form = VitalsForm(request.POST or None)
+    warnings: dict[str, str] = {}
     if request.method == "POST" and form.is_valid():
+        unusual = vitals.plausibility_warnings(_plain(form.values()))
         try:
             actions.do_record_vitals(
                 episode,
                 form.values(),
                 acting_user=user,
                 measured_at=form.cleaned_data["measured_at"],
+                confirmed=form.confirmed(unusual),
             )
+        except actions.VitalsNeedConfirmation as exc:
+            warnings = exc.warnings
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, "Vital signs recorded.")
             return redirect("patients:chart", patient_uuid=episode.patient.uuid)
-    return render(request, "monitoring/vitals_form.html", {"episode": episode, "form": form})
+    context = {
+        "episode": episode,
+        "form": form,
+        "warnings": [(form[key], message) for key, message in warnings.items()],
+        "confirm_token": form.token(warnings) if warnings else "",
+    }
+    status = 400 if form.errors or warnings else 200
+    return render(request, "monitoring/vitals_form.html", context, status=status)
+
+
+def _plain(values: dict[str, object]) -> dict[str, int | float | None]:
+    """The entered values as numbers, for the typo check (the engine validates them first)."""
+    try:
+        return vitals.validate_vitals(values)
+    except errors.InvalidInput:
+        return {}

@@ -15,10 +15,16 @@ from django.http import Http404
 
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
-from detoxdesk.patients.models import Episode, Patient
+from detoxdesk.patients.models import Allergy, Episode, Patient
 from detoxdesk.staff.emergency import granted_patient_ids
 
 _Record = TypeVar("_Record", Patient, Episode)
+
+# Allergies are part of the clinical history taken by those who evaluate patients (nurses,
+# prescribers); demographics and contacts by those who register them (intake too). The other roles
+# that see the chart read them only.
+ALLERGY_RECORD = permissions.EVALUATION_RECORD
+DEMOGRAPHICS_EDIT = permissions.EPISODE_ADMIT
 
 
 def visible_patients(user: User) -> QuerySet[Patient]:
@@ -29,8 +35,13 @@ def visible_patients(user: User) -> QuerySet[Patient]:
     ).distinct()
 
 
-def get_patient_for_user(user: User, patient_uuid: UUID | str) -> Patient:
-    """The patient if visible to ``user``, or under the user's emergency grant (read-only)."""
+def get_patient_for_user(
+    user: User, patient_uuid: UUID | str, *, capability: str | None = None
+) -> Patient:
+    """The patient if ``user`` may see the record, checked for ``capability`` when given.
+
+    Under the user's emergency grant the record is visible read-only: no capability holds there.
+    """
     patient = visible_patients(user).filter(uuid=patient_uuid).select_related("program").first()
     if patient is None:
         patient = _under_emergency_grant(
@@ -38,7 +49,22 @@ def get_patient_for_user(user: User, patient_uuid: UUID | str) -> Patient:
         )
     if patient is None:
         raise Http404("No such patient.")
+    if capability and not may(user, capability, patient):
+        raise PermissionDenied("Your role cannot do this for this patient.")
     return patient
+
+
+def patient_facility_ids(patient: Patient) -> set[int]:
+    """The facilities that know the patient: where an episode was, and where registered."""
+    ids = set(patient.episodes.values_list("facility_id", flat=True))
+    if patient.registered_at_id is not None:
+        ids.add(patient.registered_at_id)
+    return ids
+
+
+def may(user: User, capability: str, patient: Patient) -> bool:
+    """True when ``user`` holds ``capability`` at a facility that knows ``patient``."""
+    return bool(permissions.facility_ids_with(user, capability) & patient_facility_ids(patient))
 
 
 def current_episode_for_user(user: User, patient: Patient) -> Episode | None:
@@ -83,3 +109,17 @@ def _under_emergency_grant(
     """The fallback to emergency access (staff app): only records of patients under a grant."""
     granted = granted_patient_ids(user)
     return candidates.filter(**{f"{field}__in": granted}).first() if granted else None
+
+
+def get_allergy_for_user(user: User, allergy_uuid: UUID | str, *, capability: str) -> Allergy:
+    """The allergy entry if ``user`` may see its patient (404) and do ``capability`` (403)."""
+    allergy = (
+        Allergy.objects.filter(uuid=allergy_uuid, patient__in=visible_patients(user))
+        .select_related("patient")
+        .first()
+    )
+    if allergy is None:
+        raise Http404("No such allergy entry.")
+    if not may(user, capability, allergy.patient):
+        raise PermissionDenied("Your role cannot do this for this patient.")
+    return allergy

@@ -25,7 +25,7 @@ from detoxdesk.intake import demo as intake_demo
 from detoxdesk.medications import demo as medications_demo
 from detoxdesk.monitoring import actions as monitoring
 from detoxdesk.patients import actions
-from detoxdesk.patients.models import Bed, Episode, Facility, Program
+from detoxdesk.patients.models import Bed, Episode, Facility, Patient, Program
 from detoxdesk.portal import demo as portal_demo
 from detoxdesk.tapers import demo as tapers_demo
 
@@ -53,13 +53,21 @@ class DemoPatient:
     peak_cows: int  # the worst COWS of the stay, reached on day 2
     alcohol: bool = False  # also scored with CIWA-Ar
     blood_pressure_shift: int = 0  # lowers this patient's demo blood pressure readings
-    allergies: str = ""
+    allergies: tuple[tuple[str, str, str], ...] = ()  # (ingredient code, other substance, reaction)
+    no_known_allergies: bool = False
 
 
 PATIENTS = (
-    DemoPatient("Jordan", "Reyes", date(1991, 3, 14), "male", "in", 5, 14),
+    DemoPatient("Jordan", "Reyes", date(1991, 3, 14), "male", "in", 5, 14, no_known_allergies=True),
     DemoPatient(
-        "Alicia", "Moreno", date(1987, 7, 2), "female", "in", 20, 22, allergies="Penicillin (rash)"
+        "Alicia",
+        "Moreno",
+        date(1987, 7, 2),
+        "female",
+        "in",
+        20,
+        22,
+        allergies=(("", "Penicillin", "rash"),),
     ),
     DemoPatient("Marcus", "Bell", date(1979, 11, 23), "male", "in", 30, 27, alcohol=True),
     DemoPatient("Tanya", "Kowalski", date(1995, 1, 9), "female", "in", 44, 18),
@@ -67,7 +75,14 @@ PATIENTS = (
     DemoPatient("Samira", "Haddad", date(1990, 9, 17), "female", "in", 70, 20, alcohol=True),
     DemoPatient("Kevin", "O'Neill", date(1975, 2, 4), "male", "in", 96, 16),
     DemoPatient(
-        "Rosa", "Delgado", date(1998, 12, 12), "female", "in", 120, 24, allergies="Sulfa drugs"
+        "Rosa",
+        "Delgado",
+        date(1998, 12, 12),
+        "female",
+        "in",
+        120,
+        24,
+        allergies=(("", "Sulfa drugs", ""), ("ondansetron", "", "hives")),
     ),
     DemoPatient("Luke", "Harrington", date(1986, 6, 21), "male", "in", 150, 15),
     DemoPatient(
@@ -157,6 +172,17 @@ def _accounts(facilities: dict[str, Facility]) -> dict[str, User]:
     return users
 
 
+def _allergies(patient: Patient, demo: DemoPatient, nurse: User, at: datetime) -> None:
+    """Some patients with allergies (one typed as "other"), one with none known, most not asked."""
+    if demo.no_known_allergies:
+        actions.do_state_no_known_allergies(patient, acting_user=nurse, now=at)
+    for code, other, reaction in demo.allergies:
+        values = {"substance": code, "other_substance": other, "reaction": reaction}
+        actions.do_record_allergy(
+            patient, acting_user=nurse, values={**values, "reported_by": "patient"}, now=at
+        )
+
+
 def _patient(
     program: Program,
     facility: Facility,
@@ -176,10 +202,10 @@ def _patient(
         family_name=demo.family,
         date_of_birth=demo.born,
         sex_at_birth=demo.sex,
-        allergies=demo.allergies,
     )
     episode = actions.do_admit(patient, facility, acting_user=None, admitted_at=admitted, bed=bed)
     recorder = users["nurse" if facility.kind == "inpatient" else "clinicnurse"]
+    _allergies(patient, demo, recorder, admitted + timedelta(minutes=10))
     step = timedelta(hours=4 if facility.kind == "inpatient" else 24)
     for at in _times(admitted + timedelta(minutes=20), now, step, rng):
         hours = (at - admitted).total_seconds() / 3600

@@ -3,9 +3,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from detoxdesk.clinical import products
 
 
 class Program(models.Model):
@@ -28,6 +31,12 @@ class Program(models.Model):
         default=dict,
         blank=True,
         help_text="Per vital sign, the low and high values beyond which the board flags a reading.",
+    )
+    vital_hard_limits = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per vital sign, the low and high values outside which an entry is refused as "
+        "impossible. Unset as shipped: no authoritative table exists (SPEC A5.2).",
     )
     sows_bands = models.JSONField(
         default=list,
@@ -101,7 +110,25 @@ class Patient(models.Model):
     sex_at_birth = models.CharField(max_length=16, choices=Sex.choices, default=Sex.UNKNOWN)
     phone = models.CharField(max_length=32, blank=True)
     allergies = models.TextField(
-        blank=True, help_text="Recorded allergies, or empty if none known."
+        blank=True,
+        help_text="Former free-text allergies, no longer edited: migration 0003 copied them into "
+        "allergy entries. Kept until every reader uses patients.allergies.",
+    )
+    no_known_allergies_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When staff recorded that the patient has no known allergies. Empty with no "
+        "allergy entry means nobody has asked.",
+    )
+    no_known_allergies_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(
+        default=1, help_text="Raised by every demographics change, so a stale edit is refused."
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -177,3 +204,110 @@ class Episode(models.Model):
     def assessment_interval(self, program: Program) -> timedelta | None:
         minutes = self.assessment_interval_minutes or program.assessment_interval_minutes
         return timedelta(minutes=minutes) if minutes else None
+
+
+class Allergy(models.Model):
+    """One recorded allergy or intolerance of a patient.
+
+    ``substance`` is an ingredient code of ``clinical.products`` and is what the safety check
+    matches products against. ``other_substance`` is free text for a substance not in that list; it
+    is shown to staff but matches no product. Exactly one of the two is filled in. An entry made in
+    error is removed (``removed_at``), never deleted, so the record of what was believed stays.
+    """
+
+    class Severity(models.TextChoices):
+        MILD = "mild", "Mild"
+        MODERATE = "moderate", "Moderate"
+        SEVERE = "severe", "Severe (anaphylaxis or life-threatening)"
+        UNKNOWN = "unknown", "Not known"
+
+    class Reporter(models.TextChoices):
+        PATIENT = "patient", "The patient"
+        FAMILY = "family", "Family or a carer"
+        RECORDS = "records", "Earlier medical records"
+        STAFF = "staff", "Staff observed a reaction"
+        OTHER = "other", "Other"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergy_entries")
+    substance = models.CharField(max_length=64, blank=True)
+    other_substance = models.CharField(max_length=200, blank=True)
+    reaction = models.CharField(max_length=200, blank=True)
+    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.UNKNOWN)
+    reported_by = models.CharField(max_length=16, choices=Reporter.choices, blank=True)
+    note = models.TextField(blank=True)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty for an entry copied from the former free-text field.",
+    )
+    version = models.PositiveIntegerField(default=1)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    removed_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(substance="") & ~Q(other_substance=""))
+                | (~Q(substance="") & Q(other_substance="")),
+                name="allergy_one_substance",
+            )
+        ]
+        indexes = [models.Index(fields=["patient", "removed_at"], name="allergy_patient_idx")]
+        verbose_name_plural = "allergies"
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_other(self) -> bool:
+        return not self.substance
+
+    @property
+    def label(self) -> str:
+        return products.ingredient_label(self.substance) if self.substance else self.other_substance
+
+
+class Contact(models.Model):
+    """Someone to reach about the patient: the emergency contact, or who called for them.
+
+    A relative who called on the patient's behalf is stored here with their own phone, never as
+    the patient's phone.
+    """
+
+    class Kind(models.TextChoices):
+        EMERGENCY = "emergency", "Emergency contact"
+        CALLER = "caller", "Called on the patient's behalf"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="contacts")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "recorded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(kind="emergency"),
+                name="contact_one_emergency_per_patient",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"

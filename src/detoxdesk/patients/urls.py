@@ -7,6 +7,16 @@ urlpatterns = [
     path("start/", views.staff_home, name="home"),
     path("census/", views.census, name="census"),
     path("patients/<uuid:patient_uuid>/", views.chart, name="chart"),
+    path("patients/<uuid:patient_uuid>/allergies/", views.allergies_page, name="allergies"),
+    path(
+        "patients/<uuid:patient_uuid>/allergies/none-known/",
+        views.no_known_allergies,
+        name="no_known_allergies",
+    ),
+    path("allergies/<uuid:allergy_uuid>/edit/", views.edit_allergy, name="edit_allergy"),
+    path("allergies/<uuid:allergy_uuid>/remove/", views.remove_allergy, name="remove_allergy"),
+    path("patients/<uuid:patient_uuid>/demographics/", views.demographics, name="demographics"),
     path("episodes/<uuid:episode_uuid>/interval/", views.episode_interval, name="episode_interval"),
     path("settings/program/", views.program_settings, name="program_settings"),
+    path("settings/go-live/", views.go_live, name="go_live"),
 ]

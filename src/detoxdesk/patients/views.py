@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import TypeVar
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -11,13 +14,24 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.lib.auth import staff_user
+from detoxdesk.lib.forms import apply_errors
 from detoxdesk.monitoring import board, trends
-from detoxdesk.patients import access, actions
-from detoxdesk.patients.forms import EpisodeIntervalForm, ProgramSettingsForm, sows_bands_text
-from detoxdesk.patients.models import Episode, Facility, Program
+from detoxdesk.patients import access, actions, allergies, golive
+from detoxdesk.patients.forms import (
+    AllergyForm,
+    DemographicsForm,
+    EpisodeIntervalForm,
+    ProgramSettingsForm,
+    RemoveAllergyForm,
+    sows_bands_text,
+)
+from detoxdesk.patients.models import Contact, Episode, Facility, Patient, Program
 from detoxdesk.portal.access import is_patient
+
+FormT = TypeVar("FormT", bound=forms.Form)
 
 
 @login_required
@@ -64,6 +78,10 @@ def chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
         "episode": episode,
         "now": now,
         "age": patient.age_on(now.date()),
+        "allergy_status": allergies.status(patient),
+        "emergency_contact": patient.contacts.filter(kind=Contact.Kind.EMERGENCY).first(),
+        "can_edit_allergies": access.may(user, access.ALLERGY_RECORD, patient),
+        "can_edit_demographics": access.may(user, access.DEMOGRAPHICS_EDIT, patient),
     }
     if episode is not None:
         context.update(trends.chart_context(episode, now, request.GET))
@@ -120,6 +138,7 @@ def program_settings(request: HttpRequest) -> HttpResponse:
             values={
                 "assessment_interval_minutes": form.cleaned_data["assessment_interval_minutes"],
                 "vital_ranges": form.vital_ranges(),
+                "vital_hard_limits": form.vital_ranges("hard_"),
                 "sows_bands": form.cleaned_data["sows_bands"],
             },
         )
@@ -133,9 +152,10 @@ def _settings_initial(program: Program) -> dict[str, object]:
         "assessment_interval_minutes": program.assessment_interval_minutes,
         "sows_bands": sows_bands_text(program.sows_bands or []),
     }
-    for key, limits in (program.vital_ranges or {}).items():
-        initial[f"{key}_low"] = limits.get("low")
-        initial[f"{key}_high"] = limits.get("high")
+    for prefix, table in (("", program.vital_ranges), ("hard_", program.vital_hard_limits)):
+        for key, limits in (table or {}).items():
+            initial[f"{key}_{prefix}low"] = limits.get("low")
+            initial[f"{key}_{prefix}high"] = limits.get("high")
     return initial
 
 
@@ -152,3 +172,175 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     if permissions.can(user, permissions.STAFF_MANAGE):
         return redirect("staff:list")
     return render(request, "patients/no_access.html", status=403)
+
+
+# --- Allergies -----------------------------------------------------------------------------------
+
+
+def _audit_view(event: str, user: User, patient: Patient) -> None:
+    with transaction.atomic():
+        log.record(event, actor=user, patient=patient, target=patient)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def allergies_page(request: HttpRequest, patient_uuid: str) -> HttpResponse:
+    """The patient's allergies: the list, a form to add one, and "no known allergies"."""
+    user = staff_user(request)
+    patient = access.get_patient_for_user(user, patient_uuid, capability=access.ALLERGY_RECORD)
+    form = AllergyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            allergy = actions.do_record_allergy(patient, acting_user=user, values=form.values())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Allergy to {allergy.label} recorded.")
+            return redirect("patients:allergies", patient_uuid=patient.uuid)
+    if request.method == "GET":
+        _audit_view("allergies.viewed", user, patient)
+    context = {"patient": patient, "form": form, "allergy_status": allergies.status(patient)}
+    return render(request, "patients/allergies.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["POST"])
+def no_known_allergies(request: HttpRequest, patient_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    patient = access.get_patient_for_user(user, patient_uuid, capability=access.ALLERGY_RECORD)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, "Tick the box to confirm the patient was asked about allergies.")
+        return redirect("patients:allergies", patient_uuid=patient.uuid)
+    actions.do_state_no_known_allergies(patient, acting_user=user)
+    messages.success(request, "Recorded: no known allergies.")
+    return redirect("patients:allergies", patient_uuid=patient.uuid)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_allergy(request: HttpRequest, allergy_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    allergy = access.get_allergy_for_user(user, allergy_uuid, capability=access.ALLERGY_RECORD)
+    form = AllergyForm.for_allergy(allergy, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_update_allergy(
+                allergy,
+                acting_user=user,
+                values=form.values(),
+                expected_version=_int(request.POST.get("version")),
+            )
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):  # overtaken: show the values saved meanwhile
+                allergy.refresh_from_db()
+                form = _bound(AllergyForm.for_allergy(allergy))
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Allergy to {allergy.label} saved.")
+            return redirect("patients:allergies", patient_uuid=allergy.patient.uuid)
+    if request.method == "GET":
+        _audit_view("allergies.viewed", user, allergy.patient)
+    context = {
+        "patient": allergy.patient,
+        "allergy": allergy,
+        "form": form,
+        "version": allergy.version,
+        "remove_form": RemoveAllergyForm(),
+    }
+    return render(
+        request, "patients/allergy_edit.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def remove_allergy(request: HttpRequest, allergy_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    allergy = access.get_allergy_for_user(user, allergy_uuid, capability=access.ALLERGY_RECORD)
+    form = RemoveAllergyForm(request.POST)
+    if form.is_valid():
+        actions.do_remove_allergy(allergy, acting_user=user, reason=form.cleaned_data["reason"])
+        messages.success(request, f"The entry for {allergy.label} was removed.")
+        return redirect("patients:allergies", patient_uuid=allergy.patient.uuid)
+    context = {
+        "patient": allergy.patient,
+        "allergy": allergy,
+        "form": AllergyForm.for_allergy(allergy),
+        "version": allergy.version,
+        "remove_form": form,
+    }
+    return render(request, "patients/allergy_edit.html", context, status=400)
+
+
+def _bound(form: FormT) -> FormT:
+    """``form`` bound to its own initial values, so errors can be added to a fresh copy."""
+    bound = type(form)(data={name: form[name].value() for name in form.fields})
+    bound.is_valid()
+    return bound
+
+
+def _int(text: str | None) -> int:
+    try:
+        return int(text or "")
+    except ValueError:
+        return 0
+
+
+# --- Demographics --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def demographics(request: HttpRequest, patient_uuid: str) -> HttpResponse:
+    """Name, date of birth, sex at birth, the patient's phone and the emergency contact."""
+    user = staff_user(request)
+    patient = access.get_patient_for_user(user, patient_uuid, capability=access.DEMOGRAPHICS_EDIT)
+    contacts = list(patient.contacts.all())
+    emergency = next((c for c in contacts if c.kind == Contact.Kind.EMERGENCY), None)
+    form = DemographicsForm.for_patient(patient, emergency, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_update_demographics(
+                patient,
+                acting_user=user,
+                values=form.patient_values(),
+                contact=form.contact_values(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            patient.refresh_from_db()
+            form = _bound(DemographicsForm.for_patient(patient, _current_contact(patient)))
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Demographics and contact saved.")
+            return redirect("patients:chart", patient_uuid=patient.uuid)
+    if request.method == "GET":
+        _audit_view("patient.demographics_viewed", user, patient)
+    context = {
+        "patient": patient,
+        "form": form,
+        "callers": [c for c in contacts if c.kind == Contact.Kind.CALLER],
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "patients/demographics.html", context, status=status)
+
+
+def _current_contact(patient: Patient) -> Contact | None:
+    return patient.contacts.filter(kind=Contact.Kind.EMERGENCY).first()
+
+
+# --- Before go-live ------------------------------------------------------------------------------
+
+
+@login_required
+def go_live(request: HttpRequest) -> HttpResponse:
+    """The director's list of every clinical parameter still unset, with where to set it."""
+    user = staff_user(request)
+    facilities = permissions.facilities_with(user, permissions.PROGRAM_CONFIGURE)
+    program = Program.objects.filter(facilities__in=facilities).distinct().first()
+    if program is None:
+        raise PermissionDenied("Only a program director can see this list.")
+    items = golive.unset_parameters(program)
+    with transaction.atomic():
+        log.record("golive.viewed", actor=user, changes={"unset": len(items)})
+    return render(request, "patients/go_live.html", {"program": program, "items": items})

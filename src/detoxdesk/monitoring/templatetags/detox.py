@@ -34,12 +34,13 @@ def ago(value: datetime | None) -> str:
 @register.filter
 def flagged(flags: list[object], key: str) -> object | None:
     """The flag for one vital sign, if any."""
-    return next((f for f in flags if getattr(f, "key", None) == key), None)
+    return next((f for f in flags or () if getattr(f, "key", None) == key), None)
 
 
 @register.filter
 def get_item(mapping: dict[object, object], key: object) -> object | None:
-    return mapping.get(key)
+    """``mapping[key]``, or None when missing (or when the page has no such mapping)."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
 
 
 @register.simple_tag(takes_context=True)

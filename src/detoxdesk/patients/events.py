@@ -1,0 +1,16 @@
+"""Audit event names of the patient record: allergies, demographics and contacts."""
+
+from __future__ import annotations
+
+EVENTS: dict[str, str] = {
+    "allergy.recorded": "Allergy recorded",
+    "allergy.updated": "Allergy changed",
+    "allergy.removed": "Allergy entry removed",
+    "allergy.no_known_stated": "No known allergies recorded",
+    "allergy.no_known_cleared": "No known allergies statement cleared by a recorded allergy",
+    "allergies.viewed": "Viewed a patient's allergies",
+    "patient.demographics_changed": "Patient demographics changed",
+    "patient.demographics_viewed": "Viewed a patient's demographics and contacts",
+    "patient.contact_added": "Patient contact added",
+    "golive.viewed": "Viewed the before go-live list",
+}
