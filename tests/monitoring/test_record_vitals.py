@@ -45,6 +45,11 @@ def test_it_records_vitals_with_an_audit_event(unit, as_user):
     [
         ("heart_rate", "-1", "Must not be negative."),
         ("spo2", "101", "Must be at most 100 %."),
+        (
+            "heart_rate",
+            "40000",
+            "Must be at most 32767 /min, the largest value the record holds: check the entry.",
+        ),
     ],
 )
 def test_it_refuses_impossible_values_and_saves_nothing(unit, as_user, field, value, message):
