@@ -27,7 +27,7 @@ CLASSES = ["short_acting", "extended_release", "methadone", "fentanyl"]
 
 
 def readiness(
-    cows: int, opioid_class: str = "short_acting", hours: float = 24, **flags: Any
+    cows: int, opioid_class: str = "short_acting", hours: float | None = 24, **flags: Any
 ) -> induction.Readiness:
     flags.setdefault("benzodiazepine_use", False)
     flags.setdefault("pregnant", False)
@@ -124,6 +124,58 @@ def test_it_warns_about_fentanyl_within_48_hours_and_suggests_low_dose_initiatio
         assert "low-dose initiation" in finding.message
 
 
+# --- Unknown time since last use: never read as "long ago" (issue 10) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("opioid_class", "cows", "ready"),
+    [
+        ("short_acting", 7, False),
+        ("short_acting", 8, True),
+        ("fentanyl", 7, False),
+        ("fentanyl", 8, True),
+        ("extended_release", 12, False),
+        ("extended_release", 13, True),
+        ("methadone", 12, False),
+        ("methadone", 13, True),
+    ],
+)
+def test_it_gates_on_cows_alone_when_the_time_of_last_use_is_unknown(
+    opioid_class: str, cows: int, ready: bool
+) -> None:
+    result = readiness(cows, opioid_class, hours=None)
+    assert result.ready is ready
+    assert (result.hours_since_last_use, result.timing_known) == (None, False)
+    unknown = next(f for f in result.findings if f.code == "time_since_last_use_unknown")
+    assert unknown.severity == "warning"
+    assert unknown.message == (
+        "The time of last opioid use is not known: the advised wait cannot be checked."
+    )
+    assert "time_since_last_use" not in result.warnings
+
+
+@pytest.mark.parametrize("cows", [7, 8, 13, 20])
+def test_it_keeps_the_fentanyl_warning_and_low_dose_suggestion_when_timing_is_unknown(
+    cows: int,
+) -> None:
+    result = readiness(cows, "fentanyl", hours=None)
+    assert result.warnings == ("time_since_last_use_unknown", "fentanyl_within_48h")
+    assert result.suggest_low_dose_initiation is True
+    finding = result.findings[1]
+    assert (finding.severity, finding.source) == ("warning", "varshneya-2022")
+    assert finding.message.startswith(
+        "The time of last fentanyl use is not known: it may be within 48 hours."
+    )
+    assert "low-dose initiation" in finding.message
+
+
+@pytest.mark.parametrize("opioid_class", ["short_acting", "extended_release", "methadone"])
+def test_it_suggests_low_dose_initiation_only_after_fentanyl(opioid_class: str) -> None:
+    result = readiness(20, opioid_class, hours=None)
+    assert result.warnings == ("time_since_last_use_unknown",)
+    assert result.suggest_low_dose_initiation is False
+
+
 def test_it_warns_about_benzodiazepines_without_blocking() -> None:
     result = readiness(10, benzodiazepine_use=True)
     assert (result.ready, result.warnings) == (True, ("benzodiazepine_co_use",))
@@ -142,12 +194,12 @@ def test_it_notes_pregnancy_for_physician_review_without_blocking() -> None:
 @given(
     st.integers(min_value=0, max_value=48),
     st.sampled_from(CLASSES),
-    st.decimals(min_value=0, max_value=500, places=1),
+    st.none() | st.decimals(min_value=0, max_value=500, places=1),
     st.booleans(),
     st.booleans(),
 )
 def test_it_decides_readiness_by_the_cows_gate_alone(
-    cows: int, opioid_class: str, hours: Decimal, benzodiazepine: bool, pregnant: bool
+    cows: int, opioid_class: str, hours: Decimal | None, benzodiazepine: bool, pregnant: bool
 ) -> None:
     result = assess_readiness(
         cows, opioid_class, hours, benzodiazepine_use=benzodiazepine, pregnant=pregnant
@@ -156,6 +208,8 @@ def test_it_decides_readiness_by_the_cows_gate_alone(
     assert result.ready is (cows >= gate[opioid_class])
     assert all(finding.severity == "warning" for finding in result.findings)
     assert ("benzodiazepine_co_use" in result.warnings) is benzodiazepine
+    if hours is None and opioid_class == "fentanyl":
+        assert result.suggest_low_dose_initiation  # unknown is never "more than 48 hours"
 
 
 # --- First dose and low-dose initiation: nida-ed-2018, randhawa-2020 ------------------------------
@@ -323,11 +377,17 @@ VALID: dict[str, Any] = {
         ({"pregnant": 0}, "pregnant", "Must be true or false."),
         ({"pregnant": None}, "pregnant", "This field is required."),
         ({"pregant": True}, "pregant", "Not a field of this input."),
+        (
+            {"hours_since_last_use": Ellipsis},
+            "hours_since_last_use",
+            "This field is required (it may be null).",
+        ),
     ],
 )
 def test_it_refuses_bad_readiness_input(change: dict[str, Any], field: str, message: str) -> None:
+    payload = {key: value for key, value in {**VALID, **change}.items() if value is not Ellipsis}
     with pytest.raises(InvalidInput) as caught:
-        induction.readiness_calculator({**VALID, **change})
+        induction.readiness_calculator(payload)
     assert list(caught.value.fields) == [field]
     assert caught.value.fields[field].startswith(message)
 
@@ -370,6 +430,37 @@ def test_it_reports_a_ready_patient_and_the_first_dose() -> None:
     assert output["low_dose_schedule"] == []
 
 
+@pytest.mark.parametrize(
+    ("cows", "opioid_class", "ready"),
+    [
+        (8, "fentanyl", True),
+        (7, "fentanyl", False),
+        (13, "methadone", True),
+        (12, "methadone", False),
+    ],
+)
+def test_it_accepts_an_unknown_time_of_last_use_from_the_command_line(
+    cows: int, opioid_class: str, ready: bool
+) -> None:
+    payload = {**VALID, "cows_total": cows, "opioid_class": opioid_class}
+    status, output, stderr = run_calc(
+        "induction-readiness", {**payload, "hours_since_last_use": None}
+    )
+    assert (status, stderr) == (0, "")
+    assert output["ready"] is ready
+    assert (output["hours_since_last_use"], output["time_since_last_use_known"]) == (None, False)
+    fentanyl = opioid_class == "fentanyl"
+    expected = ["time_since_last_use_unknown"] + (["fentanyl_within_48h"] if fentanyl else [])
+    assert output["warnings"] == expected
+    assert output["suggest_low_dose_initiation"] is fentanyl
+    assert len(output["low_dose_schedule"]) == (7 if fentanyl else 0)
+
+
+def test_it_reports_a_known_time_of_last_use() -> None:
+    status, output, _ = run_calc("induction-readiness", {**VALID, "hours_since_last_use": 14.5})
+    assert (output["hours_since_last_use"], output["time_since_last_use_known"]) == (14.5, True)
+
+
 def test_it_exits_2_naming_a_bad_opioid_class() -> None:
     status, output, stderr = run_calc("induction-readiness", {**VALID, "opioid_class": "kratom"})
     assert (status, stderr, list(output["fields"])) == (2, "", ["opioid_class"])
@@ -393,6 +484,22 @@ def test_it_is_registered_as_a_calculator() -> None:
         (13, "extended_release", 6, [("time_since_last_use", "warning")]),
         (8, "fentanyl", 30, [("fentanyl_within_48h", "warning")]),
         (8, "short_acting", None, [("time_since_last_use_unknown", "warning")]),
+        (
+            8,
+            "fentanyl",
+            None,
+            [("time_since_last_use_unknown", "warning"), ("fentanyl_within_48h", "warning")],
+        ),
+        (
+            7,
+            "fentanyl",
+            None,
+            [
+                ("cows_gate_not_met", "stop"),
+                ("time_since_last_use_unknown", "warning"),
+                ("fentanyl_within_48h", "warning"),
+            ],
+        ),
         (None, "short_acting", 24, [("cows_not_recorded", "stop")]),
         (20, None, 24, [("opioid_class_not_recorded", "stop")]),
     ],

@@ -237,6 +237,149 @@ def test_it_notes_that_withdrawal_management_alone_is_not_recommended() -> None:
     assert text not in withdrawal("lofexidine", "2.16", "0.18", 3).notes
 
 
+# --- Shorter than SPEC's length, abrupt, pregnancy (issue 10) ------------------------------------
+
+
+def codes(plan: taper.TaperPlan) -> list[tuple[str, str]]:
+    return [(f.code, f.severity) for f in plan.findings]
+
+
+def test_it_holds_the_length_of_each_withdrawal_taper() -> None:
+    lengths = {kind: taper.withdrawal_rule(kind).shortest_days for kind in taper.WITHDRAWAL_KINDS}
+    assert lengths == {"buprenorphine": 7, "methadone": 6, "lofexidine": 2}
+
+
+SHORT = ("taper.shorter_than_usual", "warning")
+ABRUPT = ("abrupt_taper", "stop")
+
+
+@pytest.mark.parametrize(
+    ("kind", "dose", "increment", "days", "expected"),
+    [
+        # Buprenorphine, SPEC: 7 days (ctn-0003); any number of days is accepted.
+        ("buprenorphine", "16", "2", 1, [ABRUPT, SHORT]),  # 16 mg to 0 overnight
+        ("buprenorphine", "16", "2", 2, [SHORT]),  # 16, 8, 0
+        ("buprenorphine", "16", "2", 6, [SHORT]),
+        ("buprenorphine", "16", "2", 7, []),
+        ("buprenorphine", "16", "2", 28, []),
+        ("buprenorphine", "2", "2", 7, [ABRUPT, SHORT]),  # the increment leaves no dose between
+        ("buprenorphine", "16", "10", 7, [ABRUPT, SHORT]),  # 10 x5 then 0
+        ("buprenorphine", "16", "3", 1, [ABRUPT, SHORT]),  # 15 (all that can be given), then 0
+        # Methadone, SPEC: 6-10 days (asam-2020); shorter is refused unless allowed.
+        ("methadone", "30", "5", 5, [SHORT]),
+        ("methadone", "30", "5", 1, [ABRUPT, SHORT]),
+        ("methadone", "30", "5", 6, []),
+        ("methadone", "30", "5", 12, [("taper.days_outside_range", "warning")]),
+        # Lofexidine, label: 2-4 days.
+        ("lofexidine", "2.16", "0.18", 1, [ABRUPT, SHORT]),
+        ("lofexidine", "2.16", "0.18", 2, []),
+    ],
+)
+def test_it_warns_of_a_short_taper_and_stops_an_abrupt_one(
+    kind: str, dose: str, increment: str, days: int, expected: list[tuple[str, str]]
+) -> None:
+    plan = withdrawal(kind, dose, increment, days, allow_outside_range=True)
+    assert codes(plan) == expected
+
+
+def test_it_says_what_is_abrupt_and_why() -> None:
+    plan = withdrawal("buprenorphine", "16", "2", 1)
+    assert doses(plan) == [16, 0]
+    abrupt, short = plan.findings
+    assert abrupt.message.startswith(
+        "This plan goes from the full dose of 16 to zero in one step, on 2025-03-02."
+    )
+    assert taper.finding_text("abrupt_taper").text in abrupt.message
+    assert abrupt.source == "hhs-2019" and "hhs-2019" in plan.sources
+    assert short.message == (
+        "This plan reaches zero after 1 day(s), sooner than the 7 days of a buprenorphine "
+        "withdrawal taper (ctn-0003)."
+    )
+    assert short.source == "ctn-0003"
+
+
+def test_it_suggests_a_smaller_increment_when_no_dose_lies_between() -> None:
+    (abrupt, _short) = withdrawal("buprenorphine", "2", "2", 7).findings
+    assert "With an increment of 2 no dose lies between the current dose and zero." in (
+        abrupt.message
+    )
+
+
+def test_it_counts_the_days_rounding_leaves_not_the_days_asked() -> None:
+    plan = withdrawal("buprenorphine", "4", "2", 7)  # 4 4 2 2 2 0 ... reaches zero sooner
+    assert len(plan.steps) - 1 < 7
+    assert SHORT in codes(plan) and ABRUPT not in codes(plan)
+
+
+def stop_from(plan: taper.TaperPlan, day: date) -> taper.TaperPlan:
+    """Edit the plan to reach zero on ``day``, zeroing the last dosing day again and again (an
+    edit may only lower a day to its next day's dose)."""
+    while plan.end_date > day:
+        plan = taper.edit_step(plan, plan.end_date - timedelta(days=1), D(0))
+    return plan
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        # methadone 30 25 20 15 10 5 0 (6 days)
+        (date(2025, 3, 1), [ABRUPT, SHORT]),  # 30 yesterday, 0 today
+        (date(2025, 3, 2), [ABRUPT, SHORT]),  # 30, then 0
+        (date(2025, 3, 3), [SHORT]),  # 30, 25, then 0
+        (date(2025, 3, 6), [SHORT]),  # one day sooner
+        (date(2025, 3, 7), []),  # as planned
+    ],
+)
+def test_it_recomputes_the_shape_after_an_edit(day: date, expected: list[tuple[str, str]]) -> None:
+    edited = stop_from(withdrawal("methadone", "30", "5", 6), day)
+    assert edited.end_date == day
+    found = [c for c in codes(edited) if c != ("taper.faster_than_plan_rate", "warning")]
+    assert found == expected
+
+
+def test_an_edit_that_makes_a_plan_abrupt_names_its_source() -> None:
+    plan = withdrawal("buprenorphine", "16", "2", 7)
+    assert codes(plan) == []
+    edited = stop_from(plan, date(2025, 3, 2))
+    assert doses(edited) == [16, 0]
+    assert codes(edited)[0] == ABRUPT
+    assert "hhs-2019" in edited.sources
+
+
+def test_a_hold_keeps_a_plan_abrupt_and_may_make_it_long_enough() -> None:
+    abrupt = taper.hold(withdrawal("buprenorphine", "16", "2", 1), date(2025, 3, 1), 10)
+    assert runs(abrupt) == [(16, 11), (0, 1)]
+    assert codes(abrupt) == [ABRUPT]
+    short = withdrawal("buprenorphine", "16", "2", 3)
+    assert codes(short) == [SHORT]
+    assert codes(taper.hold(short, date(2025, 3, 2), 4)) == []
+
+
+@pytest.mark.parametrize(("pregnant", "flagged"), [(True, True), (False, False), (None, False)])
+def test_it_asks_for_physician_review_of_a_pregnant_patients_taper(
+    pregnant: bool | None, flagged: bool
+) -> None:
+    plans = [
+        withdrawal("buprenorphine", "16", "2", 7, pregnant=pregnant),
+        withdrawal("methadone", "30", "5", 6, pregnant=pregnant),
+        withdrawal("lofexidine", "2.16", "0.18", 3, pregnant=pregnant),
+        long_term("60", "5", "10", 7, "original", pregnant=pregnant),
+    ]
+    for plan in plans:
+        assert codes(plan) == ([("pregnancy_physician_review", "warning")] if flagged else [])
+        if flagged:
+            finding = plan.findings[0]
+            assert finding.source == "acog-711" and "acog-711" in plan.sources
+            assert "recommended in pregnancy over withdrawal management" in finding.message
+            assert "never blocks" in finding.message
+
+
+def test_pregnancy_stays_after_edits_and_holds() -> None:
+    plan = withdrawal("methadone", "30", "5", 6, pregnant=True)
+    changed = taper.hold(taper.edit_step(plan, date(2025, 3, 2), D(20)), date(2025, 3, 3), 2)
+    assert codes(changed) == [("pregnancy_physician_review", "warning")]
+
+
 # --- Long-term opioid taper -----------------------------------------------------------------------
 
 
@@ -315,7 +458,7 @@ def test_it_slows_near_the_end_only_when_the_program_says_how() -> None:
 
 @pytest.mark.parametrize(
     ("percent", "every", "flagged"),
-    [("10", 7, False), ("10", 30, False), ("11", 7, True), ("10", 6, True), ("100", 7, True)],
+    [("10", 7, False), ("10", 30, False), ("11", 7, True), ("10", 6, True), ("50", 7, True)],
 )
 def test_it_warns_of_a_rate_faster_than_10_percent_a_week(
     percent: str, every: int, flagged: bool
@@ -324,6 +467,15 @@ def test_it_warns_of_a_rate_faster_than_10_percent_a_week(
     codes = [finding.code for finding in plan.findings]
     assert codes == (["taper.faster_than_reference_rate"] if flagged else [])
     assert all(finding.source == "cdc-2022" for finding in plan.findings)
+
+
+def test_it_stops_a_long_term_taper_that_takes_everything_at_once() -> None:
+    plan = long_term("100", "5", "100", 7, "original")  # 100 for a week, then 0
+    assert runs(plan) == [(100, 7), (0, 1)]
+    assert [(f.code, f.severity) for f in plan.findings] == [
+        ("abrupt_taper", "stop"),
+        ("taper.faster_than_reference_rate", "warning"),
+    ]
 
 
 def test_it_says_the_taper_must_not_be_abrupt() -> None:
@@ -729,6 +881,22 @@ LONG_TERM = {
 )
 def test_it_refuses_bad_long_term_input(change: dict[str, Any], fields: set[str]) -> None:
     assert set(fields_for(lambda: taper.calculator({**LONG_TERM, **change}))) == fields
+
+
+@pytest.mark.parametrize(
+    ("pregnant", "expected"),
+    [(True, ["pregnancy_physician_review"]), (False, []), (None, [])],
+)
+def test_it_takes_pregnant_as_input(pregnant: bool | None, expected: list[str]) -> None:
+    for payload in (METHADONE, LONG_TERM):
+        output = taper.calculator({**payload, "pregnant": pregnant})
+        assert [f["code"] for f in output["findings"]] == expected
+
+
+@pytest.mark.parametrize("value", ["yes", 1, 0, [True]])
+def test_it_refuses_a_pregnant_that_is_not_true_false_or_null(value: object) -> None:
+    problems = fields_for(lambda: taper.calculator({**METHADONE, "pregnant": value}))
+    assert problems == {"pregnant": "Must be true or false, or null when not known."}
 
 
 def test_it_runs_from_the_command_line() -> None:

@@ -2,7 +2,9 @@
 
 SPEC.md section 5. Readiness depends on the COWS gate for the opioid last used and on nothing else:
 the time since last use, recent fentanyl and benzodiazepine use only add warnings, and pregnancy
-adds a note for physician review. Every number comes from the
+adds a note for physician review. An unknown time since last use is a warning of its own and is
+never read as "long ago": after fentanyl it keeps the fentanyl warning and the low-dose
+suggestion. Every number comes from the
 :class:`~detoxdesk.clinical.medication_policy.MedicationPolicy`.
 """
 
@@ -60,7 +62,8 @@ class Readiness:
     """Whether a standard buprenorphine start may begin now, and why.
 
     ``ready`` rests on the COWS gate alone. ``first_dose_mg`` (and ``first_dose_may_be_mg`` when
-    COWS allows a larger first dose) are given only when ready.
+    COWS allows a larger first dose) are given only when ready. ``hours_since_last_use`` is None
+    when the time of last use is not known.
     """
 
     ready: bool
@@ -75,6 +78,12 @@ class Readiness:
     first_dose_mg: Decimal | None
     first_dose_may_be_mg: Decimal | None
     first_dose_source: str | None
+    hours_since_last_use: Decimal | None = None
+
+    @property
+    def timing_known(self) -> bool:
+        """Whether the time since last use is known."""
+        return self.hours_since_last_use is not None
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -86,7 +95,7 @@ def _cows_max() -> int:
     return scales.get_scale("cows").max_total
 
 
-def _check_arguments(cows_total: int, opioid_class: str, hours: Decimal) -> None:
+def _check_arguments(cows_total: int, opioid_class: str, hours: Decimal | None) -> None:
     errors: dict[str, str] = {}
     if isinstance(cows_total, bool) or not isinstance(cows_total, int):
         errors["cows_total"] = "Must be a whole number."
@@ -94,7 +103,7 @@ def _check_arguments(cows_total: int, opioid_class: str, hours: Decimal) -> None
         errors["cows_total"] = f"Must be between 0 and {_cows_max()}."
     if opioid_class not in OPIOID_CLASSES:
         errors["opioid_class"] = f"Must be one of {', '.join(OPIOID_CLASSES)}."
-    if hours < 0:
+    if hours is not None and hours < 0:
         errors["hours_since_last_use"] = "Must be 0 or more."
     if errors:
         raise InvalidInput("Readiness cannot be assessed: correct the marked fields.", errors)
@@ -121,12 +130,18 @@ def _gate_reasons(cows_total: int, opioid_class: str, gate: Decimal | None) -> t
     )
 
 
-def _time_finding(hours: Decimal, opioid_class: str, policy: MedicationPolicy) -> list[Finding]:
-    """Fewer hours since last use than advised: a warning only; objective signs are the gate.
+def _time_finding(
+    hours: Decimal | None, opioid_class: str, policy: MedicationPolicy
+) -> list[Finding]:
+    """Fewer hours since last use than advised, or an unknown time: a warning only; objective signs
+    are the gate.
 
     Sources: asam-2015 (short-acting 12 h, extended-release 24 h), nida-ed-2018 (methadone 72 h).
     """
     wait = policy.induction.wait_hours(opioid_class)
+    if hours is None:
+        message = "The time of last opioid use is not known: the advised wait cannot be checked."
+        return [Finding("time_since_last_use_unknown", "warning", message, wait.cited)]
     if wait.value is None or hours >= wait.value:
         return []
     message = (
@@ -137,18 +152,24 @@ def _time_finding(hours: Decimal, opioid_class: str, policy: MedicationPolicy) -
     return [Finding("time_since_last_use", "warning", message, wait.cited)]
 
 
-def _fentanyl_finding(hours: Decimal, opioid_class: str, policy: MedicationPolicy) -> list[Finding]:
-    """Fentanyl used within the window (inclusive): a warning suggesting low-dose initiation.
+def _fentanyl_finding(
+    hours: Decimal | None, opioid_class: str, policy: MedicationPolicy
+) -> list[Finding]:
+    """Fentanyl used within the window (inclusive), or at an unknown time, which may be within it:
+    a warning suggesting low-dose initiation.
 
     Source: varshneya-2022 (48 h).
     """
     window = policy.induction.fentanyl_window_hours
-    if opioid_class != "fentanyl" or window.value is None or hours > window.value:
+    if opioid_class != "fentanyl" or window.value is None:
         return []
-    message = (
-        f"Fentanyl was used {format_number(hours)} hours ago, within {format_number(window.value)}"
-        " hours."
-    )
+    if hours is not None and hours > window.value:
+        return []
+    limit = format_number(window.value)
+    if hours is None:
+        message = f"The time of last fentanyl use is not known: it may be within {limit} hours."
+    else:
+        message = f"Fentanyl was used {format_number(hours)} hours ago, within {limit} hours."
     if window.advice:
         message += f" {window.advice}"
     return [Finding("fentanyl_within_48h", "warning", message, window.cited)]
@@ -189,7 +210,7 @@ def _first_dose(
 def assess_readiness(
     cows_total: int,
     opioid_class: str,
-    hours_since_last_use: Decimal | int | float,
+    hours_since_last_use: Decimal | int | float | None,
     *,
     benzodiazepine_use: bool,
     pregnant: bool,
@@ -201,11 +222,13 @@ def assess_readiness(
     fentanyl, 13 after methadone or extended-release), asam-2015 and nida-ed-2018 (advised wait),
     varshneya-2022 (fentanyl within 48 h: warn and suggest low-dose initiation), fda-2017 and
     fda-2016 (benzodiazepines: warning only), acog-711 (pregnancy: note for physician review).
-    ``ready`` is True exactly when ``cows_total`` reaches the gate. Raises InvalidInput for a COWS
-    total outside 0-48, an unknown opioid class or negative hours.
+    ``ready`` is True exactly when ``cows_total`` reaches the gate. ``hours_since_last_use`` None
+    means not known: a warning ``time_since_last_use_unknown``, never read as a long wait; after
+    fentanyl the ``fentanyl_within_48h`` warning and the low-dose suggestion stay. Raises
+    InvalidInput for a COWS total outside 0-48, an unknown opioid class or negative hours.
     """
     policy = policy or default_policy()
-    hours = to_decimal(hours_since_last_use)
+    hours = None if hours_since_last_use is None else to_decimal(hours_since_last_use)
     _check_arguments(cows_total, opioid_class, hours)
     gate = policy.induction.cows_gate(opioid_class)
     ready = gate.value is not None and cows_total >= gate.value
@@ -228,6 +251,7 @@ def assess_readiness(
         first_dose_mg=first,
         first_dose_may_be_mg=may_be,
         first_dose_source=first_source,
+        hours_since_last_use=hours,
     )
 
 
@@ -248,8 +272,9 @@ def standard_start_findings(
     A stop when COWS is below the gate of the opioid class (its message explains precipitated
     withdrawal), or when the COWS or the opioid class needed to apply the gate is not recorded;
     warnings for the time since last use, fentanyl within 48 h and benzodiazepines, exactly as
-    :func:`assess_readiness`. Unknown time since last use is a warning. Sources: acep-bupe-tool,
-    nida-ed-2018, asam-2015, varshneya-2022, fda-2017.
+    :func:`assess_readiness`. Unknown time since last use is a warning, and after fentanyl it keeps
+    the fentanyl warning. Sources: acep-bupe-tool, nida-ed-2018, asam-2015, varshneya-2022,
+    fda-2017.
     """
     policy = policy or default_policy()
     gate_source = policy.induction.cows_gate("short_acting").cited
@@ -265,21 +290,15 @@ def standard_start_findings(
             " buprenorphine dose. Score COWS first."
         )
         return (_unrecorded("cows_not_recorded", message, gate_source),)
-    hours = Decimal(0) if hours_since_last_use is None else hours_since_last_use
     readiness = assess_readiness(
         cows_total,
         opioid_class,
-        hours,
+        hours_since_last_use,
         benzodiazepine_use=benzodiazepine_use,
         pregnant=False,
         policy=policy,
     )
     found = list(readiness.findings)
-    if hours_since_last_use is None:
-        found = [f for f in found if f.code not in ("time_since_last_use", "fentanyl_within_48h")]
-        message = "The time of last opioid use is not recorded: the advised wait cannot be checked."
-        wait = policy.induction.wait_hours(opioid_class)
-        found.append(Finding("time_since_last_use_unknown", "warning", message, wait.cited))
     if not readiness.ready:
         source = readiness.threshold_source or gate_source
         found.insert(0, Finding("cows_gate_not_met", "stop", " ".join(readiness.reasons), source))
@@ -403,6 +422,8 @@ def readiness_json(readiness: Readiness, policy: MedicationPolicy) -> dict[str, 
         "ready": readiness.ready,
         "cows_total": readiness.cows_total,
         "opioid_class": readiness.opioid_class,
+        "hours_since_last_use": optional_json_number(readiness.hours_since_last_use),
+        "time_since_last_use_known": readiness.timing_known,
         "cows_threshold": optional_json_number(readiness.cows_threshold),
         "cows_threshold_source": readiness.threshold_source,
         "reasons": list(readiness.reasons),
@@ -424,16 +445,20 @@ def readiness_calculator(payload: Mapping[str, Any]) -> dict[str, Any]:
     """``detoxdesk calc induction-readiness`` with the default policy.
 
     Input: ``{"cows_total": int, "opioid_class": "short_acting|extended_release|methadone|fentanyl",
-    "hours_since_last_use": number, "benzodiazepine_use": bool, "pregnant": bool}``, all required.
-    Output: ``ready``, ``cows_threshold``, ``reasons``, ``warnings`` (codes), ``findings``,
-    ``notes``, ``suggest_low_dose_initiation`` and the first dose. Sources: see
-    :func:`assess_readiness`.
+    "hours_since_last_use": number or null, "benzodiazepine_use": bool, "pregnant": bool}``, all
+    required; ``hours_since_last_use: null`` means the time of last use is not known (a warning
+    ``time_since_last_use_unknown``; never read as more than 48 hours, so after fentanyl the
+    ``fentanyl_within_48h`` warning and the low-dose suggestion stay).
+    Output: ``ready``, ``cows_threshold``, ``hours_since_last_use`` (null when unknown),
+    ``time_since_last_use_known``, ``reasons``, ``warnings`` (codes), ``findings``, ``notes``,
+    ``suggest_low_dose_initiation`` and the first dose. Sources: see :func:`assess_readiness`.
     """
     reader = FieldReader(payload)
     reader.only(READINESS_FIELDS)
     cows_total = reader.integer("cows_total", Decimal(0), Decimal(_cows_max()))
     opioid_class = reader.choice("opioid_class", OPIOID_CLASSES, "opioid class")
-    hours = reader.number("hours_since_last_use")
+    reader.present("hours_since_last_use")
+    hours = reader.optional_number("hours_since_last_use")
     benzodiazepine_use = reader.boolean("benzodiazepine_use")
     pregnant = reader.boolean("pregnant")
     reader.check("Readiness cannot be assessed: correct the marked fields.")

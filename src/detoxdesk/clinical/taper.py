@@ -16,6 +16,14 @@ Every plan keeps these invariants: one step per day from the start date to the f
 doses never rise; each dose is a whole multiple of the increment; the first is at most the current
 dose; the last is zero; within any ``every_days`` window the dose falls by at most what the rate
 allows plus one increment of rounding. :func:`hold` and :func:`edit_step` keep them too.
+
+Findings on the shape of a plan, recomputed after every hold and edit: a plan that goes from the
+full dose to zero in one step is a stop ``abrupt_taper`` (hhs-2019: never abrupt); a withdrawal
+taper that reaches zero in fewer days than SPEC's length for its kind (buprenorphine 7, methadone
+6 of 6-10, lofexidine 2 of 2-4) is a warning ``taper.shorter_than_usual``. For a long-term opioid
+taper the SPEC gives a rate, not a length: faster than the fastest cited rate is the warning
+``taper.faster_than_reference_rate``. A pregnant patient's taper carries the warning
+``pregnancy_physician_review`` (acog-711), never a block.
 """
 
 from __future__ import annotations
@@ -35,13 +43,13 @@ from detoxdesk.clinical import knowledge
 from detoxdesk.clinical.errors import InvalidInput, KnowledgeError
 from detoxdesk.clinical.findings import Finding
 from detoxdesk.clinical.knowledge import Note
-from detoxdesk.clinical.numbers import decimal_or_none, json_number, rounded
+from detoxdesk.clinical.numbers import decimal_or_none, format_number, json_number, rounded
 
 KINDS = ("buprenorphine", "methadone", "lofexidine", "long_term_opioid")
 WITHDRAWAL_KINDS = ("buprenorphine", "methadone", "lofexidine")
 OUD_KINDS = ("buprenorphine", "methadone")  # tapers of an opioid use disorder medication
 BASES = ("original", "current")
-COMMON_KEYS = frozenset({"kind", "start_date", "current_daily_dose", "increment"})
+COMMON_KEYS = frozenset({"kind", "start_date", "current_daily_dose", "increment", "pregnant"})
 WITHDRAWAL_KEYS = frozenset({"days", "allow_outside_range"})
 LONG_TERM_KEYS = frozenset({"percent", "every_days", "of", "original_daily_dose", "slow_near_end"})
 SLOW_KEYS = frozenset({"at_or_below_percent", "every_days"})
@@ -50,6 +58,10 @@ HUNDRED = Fraction(100)
 # Precision of the repeated products of a percentage-of-current taper; exact fractions would grow
 # without bound. Products are rounded up, so a step is never larger than the rate.
 CURRENT_CONTEXT = Context(prec=34, rounding=ROUND_CEILING)
+ABRUPT = "abrupt_taper"  # stable finding codes (the calculator contract)
+SHORTER = "taper.shorter_than_usual"
+PREGNANCY = "pregnancy_physician_review"
+SHAPE_CODES = frozenset({ABRUPT, SHORTER})  # recomputed after every hold and edit
 
 
 # --- Knowledge ------------------------------------------------------------------------------------
@@ -57,13 +69,16 @@ CURRENT_CONTEXT = Context(prec=34, rounding=ROUND_CEILING)
 
 @dataclass(frozen=True)
 class WithdrawalRule:
-    """Days and start-dose guidance of one withdrawal-taper kind; None where SPEC gives none."""
+    """Days and start-dose guidance of one withdrawal-taper kind; None where SPEC gives none.
+
+    ``shortest_days``: SPEC's length for the kind; a plan that reaches zero sooner is a warning."""
 
     kind: str
     label: str
     default_days: int | None
     min_days: int | None
     max_days: int | None
+    shortest_days: int | None
     start_dose_min: Decimal | None
     start_dose_max: Decimal | None
     start_dose_unit: str | None
@@ -138,6 +153,7 @@ def _build_rule(kind: str, entry: Mapping[str, Any]) -> WithdrawalRule:
         default_days=_int(entry, "default_days", where),
         min_days=_int(entry, "min_days", where),
         max_days=_int(entry, "max_days", where),
+        shortest_days=_int(entry, "shortest_days", where),
         start_dose_min=_dec(entry, "start_dose_min", where),
         start_dose_max=_dec(entry, "start_dose_max", where),
         start_dose_unit=entry.get("start_dose_unit"),
@@ -190,6 +206,14 @@ def note(key: str) -> Note:
     """The text ``[notes.<key>]``. Sources: as recorded on each (asam-2015, asam-2020, hhs-2019)."""
     entry = _data()["notes"][key]
     return Note(entry["text"], entry["source"], _confidence(entry, f"[notes.{key}]"))
+
+
+@cache
+def finding_text(code: str) -> Note:
+    """The fixed text of finding ``code`` (``[findings.<code>]``). Sources: as recorded on each
+    (hhs-2019 for ``abrupt_taper``, acog-711 for ``pregnancy_physician_review``)."""
+    entry = _data()["findings"][code]
+    return Note(entry["text"], entry["source"], _confidence(entry, f"[findings.{code}]"))
 
 
 @cache
@@ -362,6 +386,74 @@ def _rounding_notes(steps: tuple[Step, ...], increment: Decimal) -> list[str]:
     return [f"Rounding to the increment of {increment} changed {changed} step(s): see rounding."]
 
 
+# --- Findings on the shape of a plan and on the patient -----------------------------------------
+
+
+def _abrupt_findings(plan: TaperPlan) -> list[Finding]:
+    """A stop when the dose goes from the full dose to zero in one step. Source: hhs-2019.
+
+    The full dose is the current daily dose rounded down to the increment (the first day of a plan
+    as built); the step may be the plan's own last one or, when day 1 is at zero, the one from the
+    current dose.
+    """
+    units = math.floor(plan.current_daily_dose / plan.increment)
+    full, level = plan.increment * units, plan.current_daily_dose
+    for step in plan.steps:
+        if step.daily_dose == 0:
+            break
+        level = step.daily_dose
+    if level < full:
+        return []
+    text = finding_text(ABRUPT)
+    message = (
+        f"This plan goes from the full dose of {format_number(level)} to zero in one step, on "
+        f"{plan.end_date}."
+    )
+    if units <= 1:
+        message += (
+            f" With an increment of {format_number(plan.increment)} no dose lies between the "
+            "current dose and zero."
+        )
+    return [Finding(ABRUPT, "stop", f"{message} {text.text}", text.source)]
+
+
+def _length_findings(plan: TaperPlan) -> list[Finding]:
+    """A warning when a withdrawal taper reaches zero sooner than SPEC's length for its kind.
+
+    Sources: ctn-0003 (buprenorphine 7 days), asam-2020 (methadone 6-10 days), lofexidine-label
+    (2-4 days). Counted as the days before the first day at zero, after rounding, holds and edits.
+    """
+    if plan.kind not in WITHDRAWAL_KINDS:
+        return []
+    rule = withdrawal_rule(plan.kind)
+    dosing_days = len(plan.steps) - 1
+    if rule.shortest_days is None or dosing_days >= rule.shortest_days:
+        return []
+    message = (
+        f"This plan reaches zero after {dosing_days} day(s), sooner than the "
+        f"{rule.shortest_days} days of a {rule.label.lower()} ({rule.source})."
+    )
+    return [Finding(SHORTER, "warning", message, rule.source)]
+
+
+def _pregnancy_findings(pregnant: bool | None) -> list[Finding]:
+    """Pregnancy recorded: a warning for physician review, never a stop. Source: acog-711.
+
+    None (not known) adds nothing."""
+    if pregnant is not True:
+        return []
+    text = finding_text(PREGNANCY)
+    return [Finding(PREGNANCY, "warning", text.text, text.source)]
+
+
+def _with_shape(plan: TaperPlan) -> TaperPlan:
+    """``plan`` with its shape findings (abrupt, shorter) recomputed, ahead of the others."""
+    shape = _abrupt_findings(plan) + _length_findings(plan)
+    findings = (*shape, *(f for f in plan.findings if f.code not in SHAPE_CODES))
+    sources = tuple(sorted(set(plan.sources) | {f.source for f in findings}))
+    return replace(plan, findings=findings, sources=sources)
+
+
 # --- Withdrawal tapers ----------------------------------------------------------------------------
 
 
@@ -389,6 +481,8 @@ def _withdrawal_days(rule: WithdrawalRule, days: int | None, allow: bool) -> tup
 def _days_finding(rule: WithdrawalRule, days: int) -> list[Finding]:
     if rule.days_in_range(days):
         return []
+    if rule.shortest_days is not None and days < rule.shortest_days:
+        return []  # the plan is shorter than usual: that finding says it
     message = f"{days} days is outside the usual {rule.range_text} for a {rule.label.lower()}."
     return [Finding("taper.days_outside_range", "warning", message, rule.source)]
 
@@ -422,14 +516,21 @@ def withdrawal_taper(
     increment: Decimal,
     days: int | None = None,
     allow_outside_range: bool = False,
+    pregnant: bool | None = None,
 ) -> TaperPlan:
     """A withdrawal taper: equal daily reductions from the current daily dose to zero.
 
     Sources: ctn-0003 (buprenorphine, 7 days by default), asam-2020 (methadone: 6-10 days, from
     20-30 mg/day; no default days), lofexidine-label (2-4 days; no default days); the lost-tolerance
-    note asam-2015. Day 1 is the current dose (rounded down to the increment), and the dose reaches
-    zero on day ``days + 1`` unless rounding gets there sooner. ``days`` outside the kind's range
-    is refused unless ``allow_outside_range``, which turns it into a warning. Raises InvalidInput.
+    note asam-2015; hhs-2019 (never abrupt); acog-711 (pregnancy). Day 1 is the current dose
+    (rounded down to the increment), and the dose reaches zero on day ``days + 1`` unless rounding
+    gets there sooner. ``days`` outside the kind's range is refused unless
+    ``allow_outside_range``, which turns it into a warning. Any number of buprenorphine days is
+    accepted. Findings: a plan that reaches zero sooner than the kind's SPEC length is a warning
+    ``taper.shorter_than_usual``; one that goes from the full dose to zero in one step (a one-day
+    taper, or an increment that leaves no dose in between) is a stop ``abrupt_taper``;
+    ``pregnant`` True adds the warning ``pregnancy_physician_review`` (None: not known, nothing).
+    Raises InvalidInput.
     """
     rule = withdrawal_rule(kind)
     _check_amounts(current_daily_dose, increment)
@@ -438,13 +539,17 @@ def withdrawal_taper(
     planned = (dose * (days - day) / days for day in range(days + 1))
     cap = math.floor(dose / Fraction(increment))
     steps = _build_steps(start_date, planned, increment, cap, lambda _units: 1, "days")
-    findings = _days_finding(rule, days) + _start_dose_finding(rule, current_daily_dose)
+    findings = (
+        _days_finding(rule, days)
+        + _start_dose_finding(rule, current_daily_dose)
+        + _pregnancy_findings(pregnant)
+    )
     notes = _texts(
         "lost_tolerance", *(["withdrawal_management_alone"] if kind in OUD_KINDS else [])
     )
     texts = [n.text for n in notes] + day_notes
     texts += _shortened_note(steps, days) + _rounding_notes(steps, increment)
-    return TaperPlan(
+    plan = TaperPlan(
         kind=kind,
         start_date=start_date,
         current_daily_dose=current_daily_dose,
@@ -456,6 +561,7 @@ def withdrawal_taper(
         source=rule.source,
         sources=_sources(notes, findings, rule.source),
     )
+    return _with_shape(plan)
 
 
 # --- Long-term opioid taper -----------------------------------------------------------------------
@@ -557,6 +663,7 @@ def long_term_taper(
     of: str,
     original_daily_dose: Decimal | None = None,
     slow_near_end: SlowNearEnd | None = None,
+    pregnant: bool | None = None,
 ) -> TaperPlan:
     """A long-term opioid taper: ``percent`` of the original or of the current dose per period.
 
@@ -567,6 +674,8 @@ def long_term_taper(
     ``percent`` of the planned dose, so the steps shrink as the dose falls, and the plan ends once
     the planned dose rounds to zero. A rate faster than the fastest cited one is a warning.
     ``slow_near_end`` None uses the program default, unset as shipped (SPEC gives no figure).
+    A plan from the full dose to zero in one step (e.g. 100 % at once) is a stop ``abrupt_taper``
+    (hhs-2019); ``pregnant`` True adds the warning ``pregnancy_physician_review`` (acog-711).
     Raises InvalidInput.
     """
     _check_amounts(current_daily_dose, increment)
@@ -587,11 +696,11 @@ def long_term_taper(
     days_at = _period_days(every_days, slow, Fraction(original), increment)
     cap = math.floor(start / Fraction(increment))
     steps = _build_steps(start_date, planned, increment, cap, days_at, "percent")
-    findings = _rate_findings(percent, every_days)
+    findings = _rate_findings(percent, every_days) + _pregnancy_findings(pregnant)
     notes, texts = _long_term_notes(slow)
     rate_sources = [rate.source for rate in reference_rates()]
     rule_source = _data()["long_term_opioid"]["source"]
-    return TaperPlan(
+    plan = TaperPlan(
         kind="long_term_opioid",
         start_date=start_date,
         current_daily_dose=current_daily_dose,
@@ -603,6 +712,7 @@ def long_term_taper(
         source=rule_source,
         sources=_sources(notes, findings, rule_source, *rate_sources),
     )
+    return _with_shape(plan)
 
 
 # --- Holds and edits ------------------------------------------------------------------------------
@@ -621,8 +731,9 @@ def hold(plan: TaperPlan, from_date: date, days: int) -> TaperPlan:
     The current level is the dose of the day before ``from_date`` (of the first day when holding
     from the start). The steps from ``from_date`` on move ``days`` days later, so the end date moves
     by exactly ``days`` and no step changes size. ``from_date`` may be any day of the plan up to the
-    end date. To resume a hold of unknown length, call this with the days actually held. Raises
-    InvalidInput.
+    end date. To resume a hold of unknown length, call this with the days actually held. The
+    findings on the plan's shape are recomputed (a longer plan may no longer be shorter than
+    usual; a hold never makes a plan abrupt or undoes it). Raises InvalidInput.
     """
     days = _positive_days(days)
     index = plan.index_of(from_date)
@@ -636,9 +747,10 @@ def hold(plan: TaperPlan, from_date: date, days: int) -> TaperPlan:
     moved = tuple(
         replace(step, date=step.date + timedelta(days=days)) for step in plan.steps[index:]
     )
-    return replace(
+    held_plan = replace(
         plan, steps=plan.steps[:index] + held + moved, holds=(*plan.holds, Hold(from_date, days))
     )
+    return _with_shape(held_plan)
 
 
 def _edit_problem(plan: TaperPlan, index: int, new_dose: Decimal) -> str | None:
@@ -691,8 +803,11 @@ def edit_step(plan: TaperPlan, on: date, new_dose: Decimal) -> TaperPlan:
     Sources: those of the plan. The dose must be a whole multiple of the increment, at most the
     previous day's (or the current daily dose on day 1) and at least the next day's; the last day
     stays at zero. Setting the day before the end to zero ends the plan a day sooner. A reduction
-    faster than the plan's rate is allowed but adds a warning. Raises InvalidInput (field
-    ``new_dose``) rather than change any other day.
+    faster than the plan's rate is allowed but adds a warning; the findings on the plan's shape
+    are recomputed, so an edit that makes the plan go from the full dose to zero in one step gives
+    the stop ``abrupt_taper``, and one that shortens it below the kind's length the warning
+    ``taper.shorter_than_usual``. Raises InvalidInput (field ``new_dose``) rather than change any
+    other day.
     """
     index = plan.index_of(on)
     problem = _edit_problem(plan, index, new_dose)
@@ -704,7 +819,7 @@ def edit_step(plan: TaperPlan, on: date, new_dose: Decimal) -> TaperPlan:
     if new_dose == 0:
         steps = steps[: index + 1]  # the plan ends on its first day at zero
     changed = replace(plan, steps=steps, edits=(*plan.edits, Edit(on, old.daily_dose, new_dose)))
-    return replace(changed, findings=_edit_findings(changed))
+    return _with_shape(replace(changed, findings=_edit_findings(changed)))
 
 
 # --- Calculator input and output ------------------------------------------------------------------
@@ -771,6 +886,14 @@ def _take_slow(payload: Mapping[str, Any], problems: dict[str, str]) -> SlowNear
     return slow
 
 
+def _take_pregnant(payload: Mapping[str, Any], problems: dict[str, str]) -> bool | None:
+    value = payload.get("pregnant")
+    if value is not None and not isinstance(value, bool):
+        problems["pregnant"] = "Must be true or false, or null when not known."
+        return None
+    return value
+
+
 def _withdrawal_input(payload: Mapping[str, Any], problems: dict[str, str]) -> dict[str, Any]:
     days = None if payload.get("days") is None else _take_int(payload, "days", problems)
     allow = payload.get("allow_outside_range", False)
@@ -803,6 +926,7 @@ def plan_from_input(payload: Mapping[str, Any]) -> TaperPlan:
         "start_date": _take_date(payload, "start_date", problems),
         "current_daily_dose": _take_number(payload, "current_daily_dose", problems),
         "increment": _take_number(payload, "increment", problems),
+        "pregnant": _take_pregnant(payload, problems),
     }
     if kind == "long_term_opioid":
         extra = _long_term_input(payload, problems)
@@ -865,10 +989,14 @@ def plan_json(plan: TaperPlan) -> dict[str, Any]:
 def calculator(payload: Mapping[str, Any]) -> dict[str, Any]:
     """``detoxdesk calc taper``: {"kind", "start_date", "current_daily_dose", "increment", ...}.
 
-    Withdrawal kinds take optional ``days`` and ``allow_outside_range``; ``long_term_opioid`` takes
-    ``percent``, ``every_days``, ``of`` ("original" or "current") and optional
-    ``original_daily_dose`` and ``slow_near_end`` ({"at_or_below_percent", "every_days"}). Doses
-    are in the product's unit per day. Sources: see :func:`withdrawal_taper`,
-    :func:`long_term_taper`. Unknown keys are refused.
+    Every kind takes optional ``pregnant`` (true, false, or null when not known): true adds the
+    warning ``pregnancy_physician_review`` (acog-711), never a block. Withdrawal kinds take
+    optional ``days`` and ``allow_outside_range``; ``long_term_opioid`` takes ``percent``,
+    ``every_days``, ``of`` ("original" or "current") and optional ``original_daily_dose`` and
+    ``slow_near_end`` ({"at_or_below_percent", "every_days"}). Doses are in the product's unit per
+    day. ``findings`` may hold the stop ``abrupt_taper`` (from the full dose to zero in one step,
+    e.g. a one-day buprenorphine taper of 16 mg) and the warning ``taper.shorter_than_usual``
+    (zero sooner than SPEC's length: buprenorphine 7 days, methadone 6, lofexidine 2). Sources: see
+    :func:`withdrawal_taper`, :func:`long_term_taper`. Unknown keys are refused.
     """
     return plan_json(plan_from_input(payload))

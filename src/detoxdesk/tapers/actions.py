@@ -122,8 +122,10 @@ def do_draft_plan(
 ) -> TaperPlan:
     """Plan a taper as a draft. ``values``: ``days``, ``allow_outside_range`` for the withdrawal
     kinds; ``percent``, ``every_days``, ``of``, ``original_daily_dose`` for a long-term taper;
-    ``times_of_day`` (list of time) for the medication order the signed plan drives.
-    Raises ValidationError naming the fields the engine refuses, PermissionDenied."""
+    ``times_of_day`` (list of time) for the medication order the signed plan drives. Pregnancy is
+    read from the episode (``queries.pregnancy``) and passed to the engine, which adds a warning
+    for physician review. Raises ValidationError naming the fields the engine refuses,
+    PermissionDenied."""
     _require(acting_user, permissions.TAPER_PLAN, episode.facility)
     if episode.status != Episode.Status.ACTIVE:
         raise ValidationError("This episode has ended; plan the taper on an active episode.")
@@ -143,7 +145,7 @@ def do_draft_plan(
         increment=increment,
         current_daily_dose=current_daily_dose,
         start_date=start_date,
-        parameters=_parameters(kind, values, rules),
+        parameters={**_parameters(kind, values, rules), "pregnant": queries.pregnancy(episode)},
         policy_version=program.policy_version,
         created_by=acting_user,
         created_at=now,
@@ -176,6 +178,31 @@ def _replay(plan: TaperPlan, extra: TaperEvent | None = None) -> taper.TaperPlan
         return schedule.rebuild(plan, events)
     except errors.InvalidInput as exc:
         raise schedule.invalid(exc) from None
+
+
+def _refuse_stops(plan: TaperPlan, field: str | None = None) -> None:
+    """A stop (``abrupt_taper``) blocks: this app has no override of a taper's stop, so it
+    refuses, saying why and what to do instead."""
+    if not plan.stop_findings:
+        return
+    why = " ".join(f["message"] for f in plan.stop_findings)
+    message = (
+        f"{why} A plan with a stop cannot be signed or changed to one: draft it again with more "
+        "days or a smaller increment, or cancel it."
+    )
+    raise ValidationError({field: message} if field else message)
+
+
+def _refuse_unseen_pregnancy(plan: TaperPlan) -> None:
+    """Refuse to sign a plan drafted before a pregnancy was recorded: its findings lack the
+    physician review (acog-711), and signing must not skip a warning nobody has seen."""
+    if plan.episode is None or plan.parameters.get("pregnant") is True:
+        return
+    if queries.pregnancy(plan.episode) is True:
+        raise ValidationError(
+            "Pregnancy has been recorded since this plan was drafted: draft it again so that it "
+            "carries the physician review for pregnancy, then sign it."
+        )
 
 
 def _require_reason(reason: str, field: str = "reason") -> str:
@@ -211,7 +238,10 @@ def do_edit_step(
         data = {"date": on.isoformat(), "old_dose": old, "new_dose": str(new_dose)}
         pending = TaperEvent(plan=plan, kind=TaperEvent.Kind.EDITED, at=now, by=acting_user)
         pending.data = data
+        had_stop = bool(plan.stop_findings)
         schedule.store(plan, _replay(plan, pending))
+        if plan.status == TaperPlan.Status.ACTIVE and not had_stop:
+            _refuse_stops(plan, "new_dose")
         plan.save(update_fields=["steps", "notes", "findings"])
         _event(plan, TaperEvent.Kind.EDITED, acting_user, now, reason, **data)
         _audit("taper.step_edited", acting_user, plan, data)
@@ -227,13 +257,16 @@ def do_sign_plan(
     now: datetime | None = None,
 ) -> TaperPlan:
     """Sign a draft: it becomes the patient's active plan (another live plan must be cancelled
-    first). Warnings on the plan need ``acknowledged``."""
+    first). Warnings on the plan need ``acknowledged``; a stop (``abrupt_taper``) refuses signing,
+    and so does a pregnancy recorded after the plan was drafted (draft it again)."""
     _require_plan(acting_user, plan)
     now = now or timezone.now()
     with transaction.atomic():
         plan = _locked(plan)
         if plan.status != TaperPlan.Status.DRAFT:
             raise ValidationError("Only a draft can be signed.")
+        _refuse_unseen_pregnancy(plan)
+        _refuse_stops(plan)
         if plan.findings and not acknowledged:
             raise ValidationError({"acknowledged": "Acknowledge the warnings to sign the plan."})
         if queries.active_plan(plan.patient) is not None:

@@ -155,6 +155,16 @@ class TaperPlan(models.Model):
         """Signed and not cancelled: it drives the calendar and the medication record."""
         return self.status in (self.Status.ACTIVE, self.Status.HELD)
 
+    @property
+    def stop_findings(self) -> list[dict[str, str]]:
+        """The engine's stops (``abrupt_taper``): the plan cannot be signed while it has one."""
+        return [f for f in self.findings if f.get("severity") == "stop"]
+
+    @property
+    def warning_findings(self) -> list[dict[str, str]]:
+        """The engine's warnings: signing needs them acknowledged."""
+        return [f for f in self.findings if f.get("severity") != "stop"]
+
 
 class TaperEvent(models.Model):
     """One change to a plan, replayed in order on the engine's plan."""

@@ -15,8 +15,10 @@ from django.utils import timezone
 
 from detoxdesk.clinical import mme, taper
 from detoxdesk.clinical.errors import InvalidInput
+from detoxdesk.intake.models import Evaluation
+from detoxdesk.medications.models import PatientFacts
 from detoxdesk.monitoring.models import Assessment, Scale
-from detoxdesk.patients.models import Patient, Program
+from detoxdesk.patients.models import Episode, Patient, Program
 from detoxdesk.tapers.models import PrescribedOpioid, TaperPlan, TaperSettings
 
 
@@ -37,6 +39,24 @@ def active_plan(patient: Patient) -> TaperPlan | None:
 
 
 _LIVE = (TaperPlan.Status.ACTIVE, TaperPlan.Status.HELD)
+
+
+def pregnancy(episode: Episode) -> bool | None:
+    """Whether the patient is pregnant, for the taper engine: True when the medication facts or
+    the latest evaluation say so, False when the evaluation says not, None when not known.
+
+    The medication facts hold only a yes (their "no" is also the value of a form never filled
+    in), so a no comes from the evaluation's tri-state answer.
+    """
+    facts = PatientFacts.objects.filter(episode=episode).only("pregnant").first()
+    if facts is not None and facts.pregnant is True:
+        return True
+    evaluations = Evaluation.objects.filter(patient_id=episode.patient_id).order_by(
+        "-created_at", "-pk"
+    )
+    evaluation = evaluations.filter(episode=episode).first() or evaluations.first()
+    answer = evaluation.answers.get("pregnant") if evaluation is not None else None
+    return answer if isinstance(answer, bool) else None
 
 
 @dataclass(frozen=True)

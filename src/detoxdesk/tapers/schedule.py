@@ -48,6 +48,7 @@ def base_plan(plan: TaperPlan) -> taper.TaperPlan:
         "start_date": plan.start_date,
         "current_daily_dose": plain(Decimal(plan.current_daily_dose)),
         "increment": plain(Decimal(plan.increment)),
+        "pregnant": p.get("pregnant"),
     }
     if plan.kind == TaperPlan.Kind.LONG_TERM_OPIOID:
         return taper.long_term_taper(
