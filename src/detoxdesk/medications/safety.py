@@ -97,7 +97,7 @@ def _context(
         weight_kg=facts.weight_kg if facts else None,
         cows_total=cows.total if cows else None,
         pregnant=bool(facts and facts.pregnant),
-        allergies=episode.patient.allergies,
+        allergies=(),  # ingredient codes: none until allergies are recorded by ingredient
     )
 
 
