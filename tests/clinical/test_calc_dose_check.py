@@ -123,3 +123,43 @@ def test_it_accepts_a_product_code_as_the_drug() -> None:
     assert status == 0
     assert output["drug"] == "buprenorphine"
     assert "buprenorphine_naloxone" in dosing.checkable_drugs()
+
+
+@pytest.mark.parametrize(
+    ("drug", "dose", "context", "code", "severity"),
+    [
+        ("buprenorphine", 2, {"active_medications": [{"drug": "methadone", "daily_dose_mg": 60}]},
+         "opioid_agonist_conflict", "stop"),
+        ("buprenorphine", 4, {"first_day": True}, "no_withdrawal_score", "stop"),
+        ("methadone", 60, {"qtc_ms": 420, "active_medications": [
+            {"drug": "ondansetron", "daily_dose_mg": None}]}, "qt_interaction", "warning"),
+        ("methadone", 60, {"qtc_ms": 420, "active_medications": [
+            {"drug": "alcohol", "daily_dose_mg": None}]}, "cns_depressant_interaction", "warning"),
+        ("methadone", 60, {}, "qtc_unknown", "warning"),
+        ("buprenorphine", 8, {"pregnant": True}, "pregnancy_physician_review", "warning"),
+        ("buprenorphine_naloxone", 8, {"allergies": ["naloxone"]}, "allergy_recorded", "stop"),
+        ("buprenorphine", 33, {}, "dose_implausible", "stop"),
+    ],
+)  # fmt: skip
+def test_it_reports_the_stable_codes_from_the_command_line(
+    drug: str, dose: float, context: dict[str, Any], code: str, severity: str
+) -> None:
+    body = payload(drug, dose, **context)
+    body["vitals"] = None
+    status, output, _ = run_calc("dose-check", body)
+    assert status == 0
+    assert {"code": code, "severity": severity} in [
+        {"code": f["code"], "severity": f["severity"]} for f in output["findings"]
+    ]
+
+
+@pytest.mark.xfail(
+    reason="vitals.validate_vitals still refuses a systolic of 45 until the vitals engine accepts"
+    " every real value (INTERFACE.md section 2); the dose check itself holds on it.",
+)
+def test_it_accepts_a_real_systolic_of_45_and_holds_clonidine() -> None:
+    body = payload("clonidine", 0.1)
+    body["vitals"] = {"systolic": 45, "diastolic": 30, "heart_rate": 72, "at": AT}
+    status, output, _ = run_calc("dose-check", body)
+    assert status == 0, output
+    assert "hold_blood_pressure" in [f["code"] for f in output["findings"]]

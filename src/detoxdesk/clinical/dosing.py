@@ -5,8 +5,9 @@ in (by default the one of ``knowledge/medications.toml``); a parameter that ship
 rule skipped, and the check says so.
 
 The engine advises and never acts. A finding is a ``warning`` (the user acknowledges it) or a
-``stop`` (an authorised user overrides it with a reason). Benzodiazepine co-use is only ever a
-warning for buprenorphine and methadone (FDA 2017).
+``stop`` (an authorised user overrides it with a reason). Benzodiazepine and any other
+CNS-depressant co-use is only ever a warning for buprenorphine and methadone (FDA 2017), and so
+is every QT combination (SPEC A3).
 
 Doses are :class:`~decimal.Decimal` milligrams, so that 4 x 0.72 mg equals 2.88 mg exactly.
 """
@@ -1299,8 +1300,12 @@ def check_dose(request: DoseRequest, policy: MedicationPolicy | None = None) -> 
 
     Sources: each finding names its own (see the rule functions of this module). Earlier doses
     count when given at or before ``request.at``; the daily total counts those of the 24 hours
-    before it (a dose exactly 24 hours earlier no longer counts). Raises InvalidInput for an
-    unknown drug.
+    before it (a dose exactly 24 hours earlier no longer counts); older doses (up to
+    :func:`history_window`) feed the titration rule, which compares calendar days. The rules see
+    ``context.active_medications`` (agonist conflict, QT and CNS combinations, benzodiazepines)
+    and run the first-buprenorphine-dose gate whatever the order set. A product code is checked
+    by the rules of its one policy drug (:func:`drug_of`). Raises InvalidInput for an unknown
+    drug.
     """
     policy = policy or default_policy()
     rules = policy.rules(drug_of(request.drug, policy))
@@ -1372,8 +1377,14 @@ def dose_check_calculator(payload: Mapping[str, Any]) -> dict[str, Any]:
 
     Input: ``{"drug", "dose_mg", "at", "given": [{"dose_mg", "at"}], "vitals": {"systolic",
     "diastolic", "heart_rate", "at"} | null, "context": {"first_day", "benzodiazepine_use",
-    "qtc_ms", "child_pugh_score", "egfr", "weight_kg", "cows_total"}}``. Output: ``decision``
-    (ok | warning | stop), ``findings`` [{code, severity, message, source}], the 24-hour total,
-    the effective caps and the parameters left unset. Sources: see :func:`check_dose`.
+    "qtc_ms", "child_pugh_score", "egfr", "weight_kg", "cows_total", "pregnant" (bool | null),
+    "allergies" [ingredient codes], "protocol" ("standard_start" | "low_dose_initiation" | null),
+    "active_medications" [{"drug", "daily_dose_mg", "source", "label"}], "opioid_class",
+    "hours_since_last_use", "fentanyl_exposure" (bool | null), "qtc_measured_at"}}``; every
+    context key but the first two is optional (absent: not known). ``drug`` may be a product
+    code (:func:`checkable_drugs`). Output: ``decision`` (ok | warning | stop), ``findings``
+    [{code, severity, message, source}], the 24-hour total, the effective caps and the
+    parameters left unset (an unset hold also as ``hold_*``). Sources: see :func:`check_dose`.
+    The contract is documented in docs/clinical-knowledge.md.
     """
     return dose_check_json(check_dose(parse_dose_request(payload)))
