@@ -52,3 +52,31 @@ def test_the_committed_schema_matches_the_code() -> None:
     assert committed == json.loads(json.dumps(api.get_openapi_schema())), (
         "The API changed; regenerate docs/openapi.json (see this test's docstring)."
     )
+
+
+DOSE_CHECK = {
+    "drug": "buprenorphine",
+    "dose_mg": 2,
+    "at": "2026-11-01T08:00:00+00:00",
+    "given": [],
+    "vitals": None,
+    "context": {
+        "first_day": False,
+        "benzodiazepine_use": False,
+        "active_medications": [{"drug": "methadone", "daily_dose_mg": 60}],
+    },
+}
+
+
+def test_it_checks_a_dose_with_the_medication_picture(unit, as_user) -> None:
+    response = post(as_user(unit.nurse), "dose-check", DOSE_CHECK)
+    assert response.status_code == 200
+    assert response.json()["decision"] == "stop"
+    assert "opioid_agonist_conflict" in [f["code"] for f in response.json()["findings"]]
+
+
+def test_it_names_a_bad_key_of_the_medication_picture(unit, as_user) -> None:
+    context = {**DOSE_CHECK["context"], "protocol": "micro", "pregnant": "maybe"}
+    response = post(as_user(unit.nurse), "dose-check", {**DOSE_CHECK, "context": context})
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"context.protocol", "context.pregnant"}

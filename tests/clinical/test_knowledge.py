@@ -50,6 +50,17 @@ SPEC_KEYS = [
     "uptodate-adjunct",
     # SPEC's December 2026 additions.
     "rcp-news2-2017",
+    "fda-btod-2024",
+    "asam-hpso-2023",
+    "buppractice",
+    "chou-2014",
+    "bccsu-oud-app3",
+    "fda-ondansetron-2011",
+    "mhra-hydroxyzine-2015",
+    "fda-gabapentinoid-2019",
+    "who-2009",
+    "fda-naloxone-2020",
+    "methadone-label-interactions",
 ]
 
 TOML_FILES = sorted(knowledge.KNOWLEDGE_DIR.glob("*.toml"))

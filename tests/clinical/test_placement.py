@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import itertools
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calc_runner import run_calc
-from detoxdesk.clinical import knowledge, placement, placement_input
+from detoxdesk.clinical import dosing, knowledge, placement, placement_input
 from detoxdesk.clinical.errors import InvalidInput
 
 LEVELS = ["1-WM", "2-WM", "3.2-WM", "3.7-WM", "4-WM"]
@@ -198,7 +200,7 @@ def test_each_rule_fires(
         (payload(current_ciwa_ar=9), "d1-ciwa-ar-moderate"),
         (payload(current_cows=24), "d1-cows-significant"),
         (payload(current_ciwa_ar=18), "d1-ciwa-ar-significant"),
-        (payload(medical={"qtc_ms": 450}), "d2-qtc-above-warning"),
+        (payload(medical={"qtc_ms": 449}), "d2-qtc-above-warning"),
         (payload(medical={"qtc_ms": 500}), "d2-qtc-above-strong-warning"),
         (payload(substances=[substance("alcohol", False)]), "d1-sedative-use"),
         (
@@ -243,7 +245,7 @@ def test_a_reason_quotes_the_score_and_its_band() -> None:
 
 def test_a_reason_quotes_the_qtc() -> None:
     reasons = calc(payload(medical={"qtc_ms": 505}))["dimensions"][1]["reasons"]
-    assert reasons[0].startswith("QTc 505 ms is above the methadone warning limit")
+    assert reasons[0].startswith("QTc 505 ms is at or above the methadone warning limit")
     assert reasons[1].startswith("QTc 505 ms is above the methadone strong-warning limit")
 
 
@@ -759,6 +761,25 @@ def test_every_band_of_both_scales_is_rated() -> None:
 
 def test_the_qtc_limits_are_krantz() -> None:
     assert placement.qtc_limits() == placement.QtcLimits(warning=450, strong=500)
+
+
+@pytest.mark.parametrize(
+    ("qtc", "flagged"), [(449, False), (450, True), (451, True), (500, True), (501, True)]
+)
+def test_placement_and_the_dose_check_share_the_450_ms_boundary(qtc: int, flagged: bool) -> None:
+    # They disagreed at 450 ms before issue 10: placement read "above 450" from its own table.
+    flags = calc(payload(medical={"qtc_ms": qtc}))["flags"]
+    assert ("qtc_prolonged" in str(flags) or "qtc_markedly_prolonged" in str(flags)) is flagged
+    request = dosing.DoseRequest(
+        drug="methadone",
+        dose_mg=Decimal(60),
+        at=datetime(2025, 3, 1, 12, tzinfo=UTC),
+        given=(),
+        vitals=None,
+        context=dosing.DoseContext(first_day=False, benzodiazepine_use=False, qtc_ms=qtc),
+    )
+    found = {f.code for f in dosing.check_dose(request).findings}
+    assert bool(found & {"qtc_prolonged", "qtc_markedly_prolonged"}) is flagged
 
 
 # --- Refusals -------------------------------------------------------------------------------------

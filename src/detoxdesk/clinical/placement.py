@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from detoxdesk.clinical import knowledge, scales
+from detoxdesk.clinical import knowledge, medication_policy, scales
 from detoxdesk.clinical.errors import KnowledgeError
 from detoxdesk.clinical.placement_input import SECTIONS
 
@@ -113,7 +113,8 @@ class Level:
 
 @dataclass(frozen=True)
 class QtcLimits:
-    """QTc limits in ms (krantz-2009): above ``warning`` is a warning, above ``strong`` strong."""
+    """QTc limits in ms (krantz-2009): ``warning`` or above is a warning, above ``strong`` a
+    strong warning, the same parameters as the methadone dose check's."""
 
     warning: int
     strong: int
@@ -189,15 +190,14 @@ def band_ratings(scale_code: str) -> dict[str, Risk]:
 
 @cache
 def qtc_limits() -> QtcLimits:
-    """The QTc warning limits in ms. Source: krantz-2009."""
-    try:
-        entry = _data()["qtc"]
-        limits = QtcLimits(warning=entry["warning_above"], strong=entry["strong_warning_above"])
-    except (KeyError, TypeError) as exc:
-        raise KnowledgeError(f"placement.toml qtc: missing or malformed {exc}") from exc
-    if entry.get("unit") != "ms" or not 0 < limits.warning < limits.strong:
-        raise KnowledgeError("placement.toml qtc: limits in ms, warning below strong")
-    return limits
+    """The QTc warning limits in ms: methadone's qtc_warning_from_ms and qtc_strong_above_ms of
+    medications.toml, so that placement and the dose check share one boundary. Source:
+    krantz-2009."""
+    limits = medication_policy.default_policy().rules("methadone").limits
+    warning, strong = limits.qtc_warning_from_ms.value, limits.qtc_strong_above_ms.value
+    if warning is None or strong is None or not 0 < warning < strong:
+        raise KnowledgeError("medications.toml methadone QTc limits: set, warning below strong")
+    return QtcLimits(warning=int(warning), strong=int(strong))
 
 
 # --- Predicates: small, named, one question each --------------------------------------------------
@@ -285,7 +285,7 @@ def pregnant(evaluation: Evaluation) -> bool:
 
 
 def qtc_above_warning(evaluation: Evaluation) -> bool:
-    return evaluation.qtc_ms is not None and evaluation.qtc_ms > qtc_limits().warning
+    return evaluation.qtc_ms is not None and evaluation.qtc_ms >= qtc_limits().warning
 
 
 def qtc_above_strong_warning(evaluation: Evaluation) -> bool:
@@ -438,8 +438,8 @@ RULES: tuple[Rule, ...] = (
          "Physician review.",
          ("acog-711",), "15", rating=R.SIGNIFICANT, flag="pregnancy_moud_preferred"),
     Rule("d2-qtc-above-warning", 2, qtc_above_warning,
-         "QTc {qtc_ms} ms is above the methadone warning limit: discuss the risks and monitor "
-         "more often.",
+         "QTc {qtc_ms} ms is at or above the methadone warning limit: discuss the risks and "
+         "monitor more often.",
          ("krantz-2009",), "6.3", flag="qtc_prolonged", confidence="C"),
     Rule("d2-qtc-above-strong-warning", 2, qtc_above_strong_warning,
          "QTc {qtc_ms} ms is above the methadone strong-warning limit: consider a lower dose or "

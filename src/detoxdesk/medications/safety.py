@@ -1,8 +1,7 @@
 """Runs the clinical core's safety engine on a dose, with what the chart knows.
 
 Earlier doses, the latest vitals and COWS, and the patient's facts are read from the database;
-every rule is the clinical core's. The first dose of a standard buprenorphine start also gets
-the COWS gate (``induction.standard_start_findings``).
+every rule is the clinical core's, the first-buprenorphine-dose gate included.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from detoxdesk.clinical import dosing, findings, induction
+from detoxdesk.clinical import dosing, findings
 from detoxdesk.clinical.findings import Finding
 from detoxdesk.medications.models import Administration, MedicationSettings, Order, PatientFacts
 from detoxdesk.medications.policy import order_policy, program_policy, settings_for
@@ -86,8 +85,15 @@ def latest_cows(episode: Episode, at: datetime) -> Assessment | None:
 
 
 def _context(
-    episode: Episode, facts: PatientFacts | None, first_day: bool, cows: Assessment | None
+    episode: Episode,
+    facts: PatientFacts | None,
+    first_day: bool,
+    cows: Assessment | None,
+    at: datetime,
+    order: Order,
 ) -> dosing.DoseContext:
+    last_use = facts.last_opioid_use_at if facts else None
+    hours = None if last_use is None else Decimal((at - last_use).total_seconds()) / 3600
     return dosing.DoseContext(
         first_day=first_day,
         benzodiazepine_use=bool(facts and facts.benzodiazepine_use),
@@ -97,22 +103,10 @@ def _context(
         weight_kg=facts.weight_kg if facts else None,
         cows_total=cows.total if cows else None,
         pregnant=bool(facts and facts.pregnant),
-        allergies=episode.patient.allergies,
-    )
-
-
-def _first_dose_gate(
-    order: Order, facts: PatientFacts | None, cows: Assessment | None, at: datetime
-) -> list[Finding]:
-    last_use = facts.last_opioid_use_at if facts else None
-    hours = None if last_use is None else Decimal((at - last_use).total_seconds()) / 3600
-    return list(
-        induction.standard_start_findings(
-            cows.total if cows else None,
-            facts.opioid_class if facts and facts.opioid_class else None,
-            max(hours, Decimal(0)) if hours is not None else None,
-            benzodiazepine_use=bool(facts and facts.benzodiazepine_use),
-        )
+        allergies=(),  # ingredient codes: none until allergies are recorded by ingredient
+        protocol="low_dose_initiation" if order.line.protocol == "bup_low_dose" else None,
+        opioid_class=facts.opioid_class if facts and facts.opioid_class else None,
+        hours_since_last_use=None if hours is None else max(hours, Decimal(0)),
     )
 
 
@@ -148,15 +142,14 @@ def check_administration(
         at=at,
         given=tuple(dosing.GivenDose(d.given_mg, d.occurred_at) for d in recent) + tuple(planned),
         vitals=_latest_vitals(episode, at) if with_vitals else None,
-        context=_context(episode, facts, first_day, cows),
+        context=_context(episode, facts, first_day, cows, at, order),
     )
     result = dosing.check_dose(request, policy)
     found = list(result.findings)
     if not with_vitals:
         found = [f for f in found if not f.code.startswith("vitals_")]
-    if with_gate and order.line.protocol == BUP_STANDARD and not earlier:
-        codes = {f.code for f in found}
-        found = [f for f in _first_dose_gate(order, facts, cows, at) if f.code not in codes] + found
+    if not with_gate:  # the engine runs the first-dose gate; at signing it is not yet due
+        found = [f for f in found if f.code not in dosing.FIRST_DOSE_GATE_CODES]
     return SafetyCheck(
         dose_mg=dose_mg,
         at=at,
