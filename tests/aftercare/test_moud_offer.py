@@ -48,9 +48,20 @@ def test_it_reads_opioid_use_disorder_from_the_medication_facts(unit: Unit) -> N
 
 
 def test_it_reads_opioid_use_disorder_from_moud_given_here(unit: Unit) -> None:
-    order = sign_prn(unit.episode, unit.prescriber, "methadone", "20", "opioid withdrawal")
+    order = sign_prn(
+        unit.episode,
+        unit.prescriber,
+        "methadone",
+        "20",
+        "opioid withdrawal",
+        acknowledge_warnings=True,  # no QTc on file
+    )
     medications.do_record_administration(
-        order, acting_user=unit.nurse, outcome="given", occurred_at=timezone.now()
+        order,
+        acting_user=unit.nurse,
+        outcome="given",
+        occurred_at=timezone.now(),
+        confirmation=medications.DoseConfirmation(acknowledge_warnings=True),  # no QTc on file
     )
     assert integrations.opioid_use_disorder(unit.episode)
 

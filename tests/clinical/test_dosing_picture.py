@@ -289,7 +289,8 @@ def test_it_uses_the_gate_of_the_opioid_last_used(
 @pytest.mark.parametrize(
     ("opioid_class", "exposure", "hours", "code"),
     [
-        ("fentanyl", None, None, "fentanyl_timing_unknown"),
+        # The first-dose gate (induction) keeps its fentanyl warning when the time is unknown.
+        ("fentanyl", None, None, "fentanyl_within_48h"),
         ("short_acting", True, None, "fentanyl_timing_unknown"),
         ("short_acting", True, Decimal(48), "fentanyl_within_48h"),
         ("short_acting", True, Decimal(49), None),
