@@ -97,3 +97,12 @@ def test_it_sends_the_reset_mail_through_a_real_smtp_server(unit, settings):
     assert received[0]["To"] == "nurse@example.org"
     assert received[0]["From"] == "desk@example.org"
     assert "/accounts/password/reset/" in received[0].get_payload()
+
+
+def test_a_mail_server_that_does_not_answer_gives_the_same_page_not_an_error(unit, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _free_port(), 2
+    unit.nurse.email = "nurse@example.org"
+    unit.nurse.save()
+    response = Client().post(RESET, {"email": "nurse@example.org"})
+    assert response["Location"] == reverse("accounts:password_reset_done")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+import smtplib
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +29,8 @@ from detoxdesk.audit import log
 from detoxdesk.lib.auth import confirm_identity, staff_user
 from detoxdesk.lib.http import client_ip
 from detoxdesk.portal.access import is_patient
+
+logger = logging.getLogger(__name__)
 
 
 @sensitive_post_parameters("password")
@@ -165,7 +169,12 @@ class PasswordResetView(auth_views.PasswordResetView):
             log.record(
                 "auth.password_reset_requested", actor=None, ip_address=client_ip(self.request)
             )
-        return super().form_valid(form)
+        try:
+            return super().form_valid(form)
+        except (OSError, smtplib.SMTPException):
+            # The mail server is down: say nothing more than for an unknown address, and log it.
+            logger.exception("The password reset e-mail could not be sent.")
+            return redirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -221,8 +221,15 @@ MFA_RECOVERY_CODES = 10
 # confirmation is older than this.
 REAUTH_MINUTES = env_int("REAUTH_MINUTES", 5, minimum=1)
 
-# Password reset e-mail goes through Django's mail framework.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Password reset e-mail goes through Django's mail framework: SMTP in production or whenever
+# EMAIL_HOST is set; otherwise (development) messages are printed on the console.
+_smtp = PRODUCTION or bool(os.environ.get("EMAIL_HOST"))
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if _smtp
+    else "django.core.mail.backends.console.EmailBackend",
+)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
