@@ -78,7 +78,7 @@ def config_url(user: User, key: str) -> str:
 
 def qr_svg(data: str) -> str:
     """The QR code of ``data`` as inline SVG markup (paths only: no script, no style)."""
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathFillImage, box_size=8)
     out = io.BytesIO()
     image.save(out)
     markup = out.getvalue().decode()
