@@ -149,6 +149,7 @@ def test_paging_keeps_the_filters(unit, as_user):
 
 
 def test_no_two_apps_register_the_same_event_name() -> None:
+    from detoxdesk.accounts.events import EVENTS as accounts
     from detoxdesk.aftercare.events import EVENTS as aftercare
     from detoxdesk.audit.events import CORE_EVENTS, EVENTS
     from detoxdesk.directory.events import EVENTS as directory
@@ -161,6 +162,7 @@ def test_no_two_apps_register_the_same_event_name() -> None:
 
     parts = (
         CORE_EVENTS,
+        accounts,
         intake,
         medications,
         tapers,

@@ -45,6 +45,11 @@ def test_production_settings_pass_the_deployment_check_without_warnings():
         ({"SESSION_IDLE_MINUTES": "ten"}, "SESSION_IDLE_MINUTES must be a whole number"),
         ({"DETOXDESK_ENV": "staging"}, "DETOXDESK_ENV must be development or production"),
         ({"DATABASE_URL": "nonsense://x"}, "DATABASE_URL"),
+        ({"EMAIL_PORT": "smtp"}, "EMAIL_PORT must be a whole number"),
+        (
+            {"TRUSTED_PROXY_HEADER": "X-Forwarded-For", "TRUSTED_PROXY_COUNT": "0"},
+            "TRUSTED_PROXY_COUNT must be at least 1",
+        ),
     ],
 )
 def test_malformed_settings_fail_loudly(override, message):
@@ -66,3 +71,17 @@ def test_a_secret_can_come_from_a_file(tmp_path):
     secret.write_text(PRODUCTION["SECRET_KEY"])
     env = {**PRODUCTION, "SECRET_KEY": "", "SECRET_KEY_FILE": str(secret)}
     assert manage("check", env=env).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "backend"),
+    [
+        ("", "django.core.cache.backends.db.DatabaseCache"),
+        ("redis://127.0.0.1:6379/0", "django.core.cache.backends.redis.RedisCache"),
+    ],
+)
+def test_limits_live_in_the_database_cache_or_in_redis_when_redis_url_is_set(redis_url, backend):
+    show = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    result = manage("shell", "-c", show, env={**PRODUCTION, "REDIS_URL": redis_url})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == backend

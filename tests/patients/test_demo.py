@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from detoxdesk.accounts.models import Role, User
 from detoxdesk.accounts.validators import DEMO_PASSWORD
@@ -21,8 +22,10 @@ def test_it_loads_a_program_with_two_facilities_accounts_and_patients(capsys):
     assert Facility.objects.filter(kind="outpatient").count() == 1
     staff = User.objects.filter(memberships__isnull=False)
     assert set(staff.values_list("memberships__role", flat=True)) == set(Role.values)
-    assert authenticate(username="nurse", password=DEMO_PASSWORD) is not None
-    patient = authenticate(username="patient", password=DEMO_PASSWORD)
+    # Every password check needs the request: the sign-in lockout keys on its address.
+    request = RequestFactory().post("/accounts/sign-in/")
+    assert authenticate(request, username="nurse", password=DEMO_PASSWORD) is not None
+    patient = authenticate(request, username="patient", password=DEMO_PASSWORD)
     assert patient is not None and not patient.memberships.exists()
     assert patient.portal_account.patient.episodes.filter(status="active").exists()
     episodes = Episode.objects.filter(status="active")

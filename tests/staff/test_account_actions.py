@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from detoxdesk.accounts.models import Membership, Role
 from detoxdesk.audit.models import AuditEvent
@@ -79,27 +79,30 @@ def test_an_administrator_cannot_deactivate_themselves(unit):
 
 
 def test_unlocking_lifts_the_lockout(unit, as_user, client):
-    unit.nurse.locked_until = timezone.now() + timedelta(minutes=10)
-    unit.nurse.failed_sign_ins = 3
-    unit.nurse.save()
     sign_in = reverse("accounts:login")
+    for _ in range(settings.LOGIN_LOCKOUT_ATTEMPTS):
+        client.post(sign_in, {"username": "nurse", "password": "wrong password"})
     assert client.post(sign_in, {"username": "nurse", "password": PASSWORD}).status_code == 400
     admin = as_user(unit.admin)
+    assert "Locked" in admin.get(reverse("staff:list"), {"status": "locked"}).content.decode()
     assert admin.get(action_url(unit.nurse, "unlock")).status_code == 200
     assert admin.post(action_url(unit.nurse, "unlock")).status_code == 302
-    unit.nurse.refresh_from_db()
-    assert (unit.nurse.locked_until, unit.nurse.failed_sign_ins) == (None, 0)
+    assert not actions.locked_usernames(["nurse"])
     assert AuditEvent.objects.get(event="staff.unlocked").changes == {"was_locked": True}
     assert Client().post(sign_in, {"username": "nurse", "password": PASSWORD}).status_code == 302
 
 
 def test_resetting_mfa_is_confirmed_and_audited(unit, as_user):
+    TOTPDevice.objects.create(user=unit.nurse, name="phone", confirmed=True)
+    StaticDevice.objects.create(user=unit.nurse, name="recovery codes", confirmed=True)
     admin = as_user(unit.admin)
     assert admin.get(action_url(unit.nurse, "reset-mfa")).status_code == 200
     assert admin.post(action_url(unit.nurse, "reset-mfa")).status_code == 302
     event = AuditEvent.objects.get(event="staff.mfa_reset")
     assert (event.actor, event.object_id) == (unit.admin, str(unit.nurse.uuid))
-    assert event.changes == {"devices_removed": 0}
+    assert event.changes == {"devices_removed": 2}
+    assert not TOTPDevice.objects.filter(user=unit.nurse).exists()
+    assert not StaticDevice.objects.filter(user=unit.nurse).exists()
 
 
 def test_an_unknown_account_action_is_not_found(unit, as_user):

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -51,8 +53,9 @@ def test_the_list_is_searchable(unit, as_user, query, expected):
 
 def test_it_filters_deactivated_and_locked_accounts(unit, as_user):
     actions.do_deactivate(unit.nurse, acting_user=unit.admin)
-    unit.prescriber.failed_sign_ins = 2
-    unit.prescriber.save()
+    sign_in = reverse("accounts:login")
+    for _ in range(settings.LOGIN_LOCKOUT_ATTEMPTS):
+        Client().post(sign_in, {"username": "prescriber", "password": "wrong password"})
     client = as_user(unit.admin)
     assert names(client.get(URL, {"status": "inactive"})) == ["nurse"]
     assert names(client.get(URL, {"status": "locked"})) == ["prescriber"]

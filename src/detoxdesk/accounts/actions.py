@@ -1,74 +1,54 @@
-"""Sign-in and sign-out, with lockout after repeated failures. Every outcome is audited."""
+"""Sign-in and sign-out, and the program's sign-in policy. Every outcome is audited.
+
+The password itself is checked by ``detoxdesk.lib.auth.check_password``, the product's one
+password path (lockout per username and address by django-axes, audit, inactive accounts refused).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.conf import settings
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
-from detoxdesk.accounts.models import User
-from detoxdesk.accounts.validators import DEMO_PASSWORD
+from detoxdesk.accounts import mfa, permissions
+from detoxdesk.accounts.models import SignInPolicy, User
 from detoxdesk.audit import log
+from detoxdesk.lib.auth import GENERIC_ERROR, check_password
 from detoxdesk.lib.http import client_ip
+from detoxdesk.patients.models import Program
+
+__all__ = ["GENERIC_ERROR", "SignInResult", "do_sign_in", "do_sign_out"]
 
 
 @dataclass(frozen=True)
 class SignInResult:
     user: User | None
     error: str | None = None
-
-
-GENERIC_ERROR = "That username and password do not match an active account."
+    # "verify" or "enrol" when the session still owes its second factor
+    pending: str | None = None
 
 
 def do_sign_in(request: HttpRequest, *, username: str, password: str) -> SignInResult:
-    """Check the credentials, lock the account after too many failures, and start a session."""
+    """Check the password and start a session; say what second factor the session still owes."""
+    result = check_password(request, username=username, password=password, purpose="sign_in")
+    if result.user is None:
+        return SignInResult(None, result.error)
+    user = result.user
     with transaction.atomic():
-        account = User.objects.select_for_update().filter(username=username).first()
-        now = timezone.now()
-        if account is not None and account.locked_until and account.locked_until > now:
-            minutes = max(1, int((account.locked_until - now).total_seconds() // 60) + 1)
-            return SignInResult(None, f"This account is locked. Try again in {minutes} minutes.")
-        if password == DEMO_PASSWORD and not settings.DEMO_ALLOWED:
-            user = None
-        else:
-            user = authenticate(request, username=username, password=password)
-        if user is None:
-            return SignInResult(None, _record_failure(request, account, now))
-        if not isinstance(user, User):
-            raise TypeError("The authentication backend returned an unexpected user type.")
-        user.failed_sign_ins = 0
-        user.locked_until = None
-        user.save(update_fields=["failed_sign_ins", "locked_until"])
         login(request, user)
-        log.record("auth.signed_in", actor=user, ip_address=client_ip(request))
-        return SignInResult(user)
-
-
-def _record_failure(request: HttpRequest, account: User | None, now: object) -> str:
-    ip = client_ip(request)
-    if account is None:
-        log.record("auth.sign_in_failed", actor=None, ip_address=ip)
-        return GENERIC_ERROR
-    account.failed_sign_ins += 1
-    event = "auth.sign_in_failed"
-    if account.failed_sign_ins >= settings.LOGIN_LOCKOUT_ATTEMPTS:
-        account.locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-        account.failed_sign_ins = 0
-        event = "auth.locked_out"
-    account.save(update_fields=["failed_sign_ins", "locked_until"])
-    log.record(event, actor=account, ip_address=ip)
-    if event == "auth.locked_out":
-        return (
-            "Too many failed sign-ins: this account is locked for "
-            f"{settings.LOGIN_LOCKOUT_MINUTES} minutes."
+        pending = mfa.pending_after_password(user)
+        if pending:
+            request.session[mfa.PENDING_KEY] = pending
+        log.record(
+            "auth.signed_in",
+            actor=user,
+            changes={"second_factor": pending} if pending else None,
+            ip_address=client_ip(request),
         )
-    return GENERIC_ERROR
+    return SignInResult(user, pending=pending)
 
 
 def do_sign_out(request: HttpRequest) -> None:
@@ -77,3 +57,23 @@ def do_sign_out(request: HttpRequest) -> None:
         if isinstance(user, User):
             log.record("auth.signed_out", actor=user, ip_address=client_ip(request))
         logout(request)
+
+
+def do_set_mfa_requirement(program: Program, *, acting_user: User, required: bool) -> SignInPolicy:
+    """Turn the program's multi-factor requirement for prescribers, directors and
+    administrators on or off. Only someone who configures the program may."""
+    facilities = program.facilities.all()
+    if not any(permissions.can(acting_user, permissions.PROGRAM_CONFIGURE, f) for f in facilities):
+        raise PermissionDenied("Only a program director can change the sign-in policy.")
+    with transaction.atomic():
+        policy, _ = SignInPolicy.objects.select_for_update().get_or_create(program=program)
+        old = policy.require_mfa
+        policy.require_mfa = required
+        policy.save(update_fields=["require_mfa"])
+        log.record(
+            "auth.mfa_policy_changed",
+            actor=acting_user,
+            target=program,
+            changes={"require_mfa": [old, required]},
+        )
+    return policy

@@ -17,11 +17,12 @@ class Role(models.TextChoices):
 
 
 class User(AbstractUser):
-    """A staff account. What it may do comes from its memberships, one per facility."""
+    """A staff account. What it may do comes from its memberships, one per facility.
+
+    Failed sign-ins and lockouts are kept by django-axes (per username and address), not here.
+    """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    failed_sign_ins = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -49,3 +50,20 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} at {self.facility}"
+
+
+class SignInPolicy(models.Model):
+    """A program's sign-in rules. A program without a row keeps the defaults."""
+
+    program = models.OneToOneField(
+        "patients.Program", on_delete=models.CASCADE, related_name="sign_in_policy"
+    )
+    require_mfa = models.BooleanField(
+        default=False,
+        help_text=(
+            "Prescribers, directors and administrators must sign in with an authenticator app."
+        ),
+    )
+
+    def __str__(self) -> str:
+        return f"Sign-in policy of {self.program}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from detoxdesk.accounts.events import EVENTS as ACCOUNT_EVENTS
 from detoxdesk.aftercare.events import EVENTS as AFTERCARE_EVENTS
 from detoxdesk.directory.events import EVENTS as DIRECTORY_EVENTS
 from detoxdesk.intake.events import EVENTS as INTAKE_EVENTS
@@ -14,7 +15,7 @@ from detoxdesk.tapers.events import EVENTS as TAPER_EVENTS
 CORE_EVENTS: dict[str, str] = {
     "auth.signed_in": "Signed in",
     "auth.sign_in_failed": "Failed sign-in",
-    "auth.locked_out": "Account locked after repeated failed sign-ins",
+    "auth.locked_out": "Username locked at an address after repeated failed password checks",
     "auth.signed_out": "Signed out",
     "chart.viewed": "Viewed a patient's chart",
     "flowsheet.viewed": "Opened a flowsheet",
@@ -31,6 +32,7 @@ CORE_EVENTS: dict[str, str] = {
 # Each app lists its own event names in its ``events.py``; together they are the registry.
 EVENTS: dict[str, str] = {
     **CORE_EVENTS,
+    **ACCOUNT_EVENTS,
     **INTAKE_EVENTS,
     **MEDICATION_EVENTS,
     **TAPER_EVENTS,

@@ -100,6 +100,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "detoxdesk.accounts",
     "detoxdesk.audit",
     "detoxdesk.patients",
@@ -122,6 +126,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "detoxdesk.accounts.middleware.SecondFactorMiddleware",
     "detoxdesk.lib.middleware.ProgramTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -179,9 +185,60 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "detoxdesk.accounts.validators.NotDemoPasswordValidator"},
 ]
 
-# Sign-in protection (security settings, not clinical parameters).
+# Sign-in protection (security settings, not clinical parameters). Every password check goes
+# through detoxdesk.lib.auth.check_password, which django-axes guards: the first backend refuses
+# a locked combination before any password is hashed, and each failure is recorded in axes'
+# tables (shared by every worker, kept across restarts) as well as in the audit log.
 LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "detoxdesk.accounts.backends.AccountBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Read from the two settings above at each check, so they stay the one place to change.
+AXES_FAILURE_LIMIT = "detoxdesk.lib.auth.failure_limit"
+AXES_COOLOFF_TIME = "detoxdesk.lib.auth.cool_off"
+# A lock holds one username at one address. Locking the username alone would let anyone lock
+# any clinician out from anywhere; locking the address alone would lock a whole ward sharing
+# one outgoing address. Guessing many usernames from one address still costs a full Argon2
+# hash per try, and a reverse proxy can cap requests per address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A failure during a lockout is refused and audited but does not extend the cool-off.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "detoxdesk.lib.http.client_ip"
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# The product shows its own message on each form (sign-in, second signer, re-authentication)
+# instead of axes' lockout response, so axes' middleware is not installed.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
+
+# Multi-factor sign-in (django-otp): authenticator apps (TOTP) and one-time recovery codes.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Detox Desk")
+MFA_RECOVERY_CODES = 10
+# Signing an order or a discharge asks for the password or a code again when the last
+# confirmation is older than this.
+REAUTH_MINUTES = env_int("REAUTH_MINUTES", 5, minimum=1)
+
+# Password reset e-mail goes through Django's mail framework: SMTP in production or whenever
+# EMAIL_HOST is set; otherwise (development) messages are printed on the console.
+_smtp = PRODUCTION or bool(os.environ.get("EMAIL_HOST"))
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if _smtp
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "detoxdesk@localhost")
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24, minimum=1) * 3600
 
 # Automatic sign-out after a period of inactivity: every request renews the session.
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 15, minimum=1)
@@ -226,7 +283,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     if not SECURE_HSTS_PRELOAD:
         # Opting out of the preload list is a deliberate choice, not an oversight.
-        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+        SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
@@ -240,6 +297,28 @@ LOGGING = {
 # Record-keeping (not clinical parameters): an entry more than this long after the event
 # is shown as a late entry with both times; a time this far ahead of the clock is refused.
 LATE_ENTRY_MINUTES = env_int("LATE_ENTRY_MINUTES", 15, minimum=1)
+
+# Limits live in a cache every worker shares: the database's cache table by default (created by
+# a migration), Redis when REDIS_URL is set.
+REDIS_URL = env_str("REDIS_URL", "") or ""
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "detoxdesk_cache",
+        }
+    )
+}
+
+# The client address: REMOTE_ADDR, or, behind reverse proxies, the address the nearest trusted
+# proxy saw, read from TRUSTED_PROXY_HEADER (e.g. X-Forwarded-For) counting TRUSTED_PROXY_COUNT
+# proxies back from the right.
+TRUSTED_PROXY_HEADER = env_str("TRUSTED_PROXY_HEADER", "") or ""
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if TRUSTED_PROXY_HEADER else 0)
+if TRUSTED_PROXY_HEADER and TRUSTED_PROXY_COUNT < 1:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be at least 1 with TRUSTED_PROXY_HEADER.")
 
 # Operational limits (not clinical): public forms, public search and portal invitations.
 INQUIRY_RATE_LIMIT = env_int("INQUIRY_RATE_LIMIT", 5, minimum=1)

@@ -82,6 +82,10 @@ def _tri_initial(value: object) -> str:
 # --- Public inquiry ------------------------------------------------------------------------------
 
 
+# Room for a long message, not for a flood (an operational cap, not a clinical number).
+INQUIRY_MESSAGE_MAX_LENGTH = 4000
+
+
 class InquiryForm(forms.Form):
     overdose_now = forms.ChoiceField(
         label="Is someone overdosing or unresponsive right now?",
@@ -115,7 +119,7 @@ class InquiryForm(forms.Form):
         max_length=32,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
-    email = forms.EmailField(label="Email (optional)", required=False)
+    email = forms.EmailField(label="Email (optional)", required=False, max_length=254)
     contact_method = forms.ChoiceField(
         label="Best way to reach you",
         choices=Inquiry.ContactMethod.choices,
@@ -148,12 +152,15 @@ class InquiryForm(forms.Form):
     message = forms.CharField(
         label="Anything else you want us to know (optional)",
         required=False,
+        # Anyone may post this form: every text field has a cap, so no one can fill the database.
+        max_length=INQUIRY_MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     # A field people never see: automated senders fill it in.
     website = forms.CharField(
         label="Leave this empty",
         required=False,
+        max_length=200,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 

@@ -6,11 +6,9 @@ confirmation page has a fixed address.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,8 +17,8 @@ from django.views.decorators.http import require_http_methods
 from detoxdesk.clinical import course, knowledge
 from detoxdesk.intake import actions
 from detoxdesk.intake.forms import InquiryForm
+from detoxdesk.lib import ratelimit
 from detoxdesk.lib.forms import apply_errors
-from detoxdesk.lib.http import client_ip
 from detoxdesk.patients.models import Facility
 
 
@@ -51,20 +49,21 @@ def course_rows() -> list[dict[str, Any]]:
     ]
 
 
-def _rate_key(request: HttpRequest) -> str:
-    digest = hashlib.sha256((client_ip(request) or "unknown").encode()).hexdigest()
-    return f"inquiry-rate:{digest}"
+def _inquiry_window(request: HttpRequest) -> ratelimit.Window:
+    return ratelimit.window(
+        request,
+        "inquiry",
+        limit=settings.INQUIRY_RATE_LIMIT,
+        seconds=settings.INQUIRY_RATE_WINDOW_SECONDS,
+    )
 
 
-def _over_limit(request: HttpRequest) -> bool:
-    key = _rate_key(request)
-    cache.add(key, 0, settings.INQUIRY_RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, settings.INQUIRY_RATE_WINDOW_SECONDS)
-        count = 1
-    return count > settings.INQUIRY_RATE_LIMIT
+def _too_many(request: HttpRequest, current: ratelimit.Window) -> HttpResponse:
+    """The refusal keeps the crisis numbers: a person asking for help is never just turned away."""
+    minutes = max(1, -(-current.retry_after // 60))
+    response = render(request, "public/too_many.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(current.retry_after)
+    return response
 
 
 def _facility_for(chosen: Facility | None) -> Facility | None:
@@ -81,9 +80,12 @@ def _facility_for(chosen: Facility | None) -> Facility | None:
 def get_help(request: HttpRequest) -> HttpResponse:
     form = InquiryForm(request.POST or None)
     if request.method == "POST":
-        if _over_limit(request):
-            return render(request, "public/too_many.html", status=429)
+        # Only accepted inquiries count: a person correcting a typo is never turned away.
+        current = _inquiry_window(request)
+        if current.exhausted:
+            return _too_many(request, current)
         if form.is_spam():
+            ratelimit.count(current)  # an automated sender is told it was accepted, and counted
             return redirect("public:thanks")
         if form.is_valid():
             facility = _facility_for(form.cleaned_data.get("facility"))
@@ -94,6 +96,7 @@ def get_help(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
+                ratelimit.count(current)
                 return redirect("public:thanks")
     urgent = form.data.get("overdose_now") == "yes" or form.data.get("thinking_of_suicide") == "yes"
     return render(request, "public/get_help.html", {"form": form, "urgent": urgent})

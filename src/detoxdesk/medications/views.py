@@ -4,7 +4,6 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,7 +17,7 @@ from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.clinical.numbers import format_number
 from detoxdesk.intake import queries as intake_queries
-from detoxdesk.lib.auth import staff_user
+from detoxdesk.lib.auth import check_password, staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.medications import actions, ordersets, schedule
 from detoxdesk.medications import mar as mar_module
@@ -267,12 +266,12 @@ def _signer(form: DoseForm, request: HttpRequest) -> User | None:
     username = form.cleaned_data.get("second_signer") or ""
     if not username:
         return None
-    signer = authenticate(
-        request, username=username, password=form.cleaned_data.get("second_signer_password")
-    )
-    if not isinstance(signer, User):
-        raise ValidationError({"second_signer": "The second signer's name or password is wrong."})
-    return signer
+    password = form.cleaned_data.get("second_signer_password") or ""
+    result = check_password(request, username=username, password=password, purpose="second_signer")
+    if result.user is None:
+        wrong = "The second signer's name or password is wrong."
+        raise ValidationError({"second_signer": result.error if result.locked else wrong})
+    return result.user
 
 
 @login_required

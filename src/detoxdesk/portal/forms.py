@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from detoxdesk.accounts.forms import PASSWORD_MAX_LENGTH
 from detoxdesk.clinical import scales
 from detoxdesk.portal.models import CRAVING_MAX, CRAVING_MIN
 
@@ -17,11 +18,14 @@ class AcceptInvitationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
     password = forms.CharField(
-        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        strip=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password_again = forms.CharField(
         label="Password again",
         strip=False,
+        max_length=PASSWORD_MAX_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 

@@ -132,7 +132,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="detoxdesk.accounts.backends.AccountBackend")
             messages.success(request, "Your account is ready. Welcome.")
             return redirect("portal:home")
     return render(request, "portal/accept.html", {"form": form, "invitation": invitation})

@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
@@ -23,10 +25,12 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
+from django_otp import devices_for_user
 
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import Membership, Role, User
 from detoxdesk.audit import log
+from detoxdesk.lib import auth
 from detoxdesk.patients.models import Bed, Episode, Facility, Patient, Program
 from detoxdesk.staff import emergency
 from detoxdesk.staff.models import BedStatus, EmergencyGrant, FacilityStatus, StaffInvitation, Unit
@@ -39,28 +43,38 @@ _UNUSABLE = "This invitation link has expired, was withdrawn or has already been
 # Seams into the accounts app ---------------------------------------------------------------
 
 
-def accounts_unlock(user: User) -> bool:
-    """Lift a sign-in lockout; True when there was one to lift.
+def locked_usernames(usernames: Iterable[str]) -> set[str]:
+    """Which of ``usernames`` are locked now on some connection (django-axes records).
 
-    Today's lockout is the counter on the user row. When sign-in moves to django-axes this must
-    also reset the account's axes records (``axes.utils.reset(username=...)``).
+    Sign-in locks a username at one address (``AXES_LOCKOUT_PARAMETERS``), so an account counts
+    as locked when any address has reached the failure limit within the cool-off.
     """
-    locked = bool(user.failed_sign_ins or user.locked_until)
-    user.failed_sign_ins = 0
-    user.locked_until = None
-    user.save(update_fields=["failed_sign_ins", "locked_until"])
+    since = timezone.now() - auth.cool_off()
+    return set(
+        AccessAttempt.objects.filter(
+            username__in=list(usernames),
+            failures_since_start__gte=auth.failure_limit(None),
+            attempt_time__gte=since,
+        ).values_list("username", flat=True)
+    )
+
+
+def accounts_unlock(user: User) -> bool:
+    """Lift every sign-in lockout of the account (all addresses); True when one was lifted."""
+    locked = bool(locked_usernames([user.username]))
+    axes_reset(username=user.username)
     return locked
 
 
 def accounts_reset_mfa(user: User) -> int:
-    """Remove the account's multi-factor devices so it enrols again; returns how many.
+    """Remove the account's second factors (authenticator and recovery codes); returns how many.
 
-    No multi-factor devices exist in the product yet, so there is nothing to remove and the
-    reset is recorded only. When django-otp arrives this must delete the user's devices
-    (``django_otp.devices_for_user(user, confirmed=None)``) and recovery codes.
+    The account enrols again at its next sign-in when its program requires a second factor.
     """
-    del user
-    return 0
+    devices = list(devices_for_user(user, confirmed=None))
+    for device in devices:
+        device.delete()
+    return len(devices)
 
 
 def end_sessions(user: User) -> int:

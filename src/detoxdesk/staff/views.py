@@ -66,11 +66,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             to_attr="managed_roles",
         )
     )
-    return render(
-        request,
-        "staff/list.html",
-        {"form": form, "page": page_of(request, people), "now": timezone.now()},
-    )
+    page = page_of(request, people)
+    locked = actions.locked_usernames(person.username for person in page.object_list)
+    return render(request, "staff/list.html", {"form": form, "page": page, "locked": locked})
 
 
 def _filter_people(people: QuerySet[User], data: dict[str, Any]) -> QuerySet[User]:
@@ -87,7 +85,8 @@ def _filter_people(people: QuerySet[User], data: dict[str, Any]) -> QuerySet[Use
     elif status == "inactive":
         people = people.filter(is_active=False)
     elif status == "locked":
-        people = people.filter(Q(locked_until__gt=timezone.now()) | Q(failed_sign_ins__gt=0))
+        locked = actions.locked_usernames(people.values_list("username", flat=True))
+        people = people.filter(username__in=locked)
     return people
 
 
@@ -116,7 +115,7 @@ def _person_page(
         "person": target,
         "roles": [(m, m.facility_id in managed) for m in roles],
         "form": form,
-        "locked": bool(target.locked_until and target.locked_until > timezone.now()),
+        "locked": bool(actions.locked_usernames([target.username])),
         "is_self": target.pk == user.pk,
     }
     return render(request, "staff/person.html", context, status=status)
