@@ -6,7 +6,7 @@ taper, and an outpatient on oxycodone with a long-term taper. Doses are made-up 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -34,6 +34,7 @@ def _methadone(demo: DemoContext, episode: Episode) -> None:
         current_daily_dose=Decimal("30"),
         increment=Decimal("5"),
         days=8,
+        times_of_day=[time(8)],
         now=now - timedelta(days=2, hours=1),
     )
     actions.do_sign_plan(plan, acting_user=prescriber, now=now - timedelta(days=2))
