@@ -22,11 +22,12 @@ from django.utils import timezone
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import Role, User
 from detoxdesk.audit import log
-from detoxdesk.clinical import dosing, scales
+from detoxdesk.clinical import dosing, products, scales
 from detoxdesk.medications import schedule
 from detoxdesk.medications.models import (
     Administration,
     AlertReview,
+    HomeMedication,
     MedicationSettings,
     Order,
     OrderLine,
@@ -723,9 +724,11 @@ def do_review_alert(
 FACT_FIELDS = (
     "opioid_class",
     "last_opioid_use_at",
+    "fentanyl_exposure",
     "benzodiazepine_use",
     "pregnant",
     "qtc_ms",
+    "qtc_measured_at",
     "child_pugh_score",
     "egfr",
     "weight_kg",
@@ -742,8 +745,9 @@ def do_update_facts(
     now = _clock(now)
     if values.get("opioid_class") not in (None, "", *PatientFacts.OpioidClass.values):
         raise ValidationError({"opioid_class": "Choose the opioid last used."})
-    if (last := values.get("last_opioid_use_at")) is not None and last > now:
-        raise ValidationError({"last_opioid_use_at": "This time is in the future."})
+    for key in ("last_opioid_use_at", "qtc_measured_at"):
+        if (moment := values.get(key)) is not None and moment > now:
+            raise ValidationError({key: "This time is in the future."})
     with transaction.atomic():
         facts = PatientFacts.objects.select_for_update().filter(episode=episode).first()
         facts = facts or PatientFacts(episode=episode)
@@ -762,6 +766,83 @@ def do_update_facts(
             changes=changed,
         )
     return facts
+
+
+def _home_drugs() -> frozenset[str]:
+    return frozenset(code for code, _ in home_drug_choices())
+
+
+def home_drug_choices() -> list[tuple[str, str]]:
+    """Products and ingredients of the clinical knowledge, for the home-medication form."""
+    seen = dict(products.ingredient_choices())
+    for code, product in products.catalogue().products.items():
+        seen.setdefault(code, product.label)
+    return sorted(seen.items(), key=lambda pair: pair[1])
+
+
+def do_record_home_medication(
+    episode: Episode,
+    *,
+    acting_user: User,
+    drug: str,
+    dose_mg: Decimal | None = None,
+    doses_per_day: int | None = None,
+    frequency: str = "",
+    now: datetime | None = None,
+) -> HomeMedication:
+    """Record a medication the patient takes from home; every safety check then sees it."""
+    _require(acting_user, permissions.EPISODE_CONFIGURE, episode)
+    errors: dict[str, str] = {}
+    if drug not in _home_drugs():
+        errors["drug"] = "Choose the medication from the list."
+    if dose_mg is not None and dose_mg <= 0:
+        errors["dose_mg"] = "The dose must be greater than 0 mg, or left empty."
+    if doses_per_day is not None and doses_per_day <= 0:
+        errors["doses_per_day"] = "Must be 1 or more, or left empty."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        row = HomeMedication.objects.create(
+            episode=episode,
+            drug=drug,
+            dose_mg=dose_mg,
+            doses_per_day=doses_per_day,
+            frequency=frequency.strip(),
+            recorded_at=_clock(now),
+            recorded_by=acting_user,
+        )
+        log.record(
+            "home_medication.recorded",
+            actor=acting_user,
+            patient=episode.patient,
+            facility=episode.facility,
+            target=row,
+            changes={"drug": drug, "dose_mg": None if dose_mg is None else str(dose_mg)},
+        )
+    return row
+
+
+def do_stop_home_medication(
+    row: HomeMedication, *, acting_user: User, now: datetime | None = None
+) -> HomeMedication:
+    """Mark a home medication stopped; it leaves the medication picture from then on."""
+    episode = row.episode
+    _require(acting_user, permissions.EPISODE_CONFIGURE, episode)
+    now = _clock(now)
+    with transaction.atomic():
+        updated = HomeMedication.objects.filter(pk=row.pk, stopped_at=None).update(stopped_at=now)
+        if not updated:
+            raise ValidationError("This home medication is already marked stopped.")
+        log.record(
+            "home_medication.stopped",
+            actor=acting_user,
+            patient=episode.patient,
+            facility=episode.facility,
+            target=row,
+            changes={"drug": row.drug},
+        )
+    row.stopped_at = now
+    return row
 
 
 SETTING_FIELDS = (

@@ -240,6 +240,12 @@ class ReviewAlertForm(forms.Form):
     )
 
 
+def _yes_no(label: str) -> forms.NullBooleanField:
+    """Yes, no, or not recorded (None): unknown is never read as no."""
+    choices = [("", "Not recorded"), ("true", "Yes"), ("false", "No")]
+    return forms.NullBooleanField(label=label, required=False, widget=forms.Select(choices=choices))
+
+
 class FactsForm(forms.Form):
     opioid_class = forms.ChoiceField(
         label="Opioid last used",
@@ -247,14 +253,33 @@ class FactsForm(forms.Form):
         choices=[("", "Not recorded"), *PatientFacts.OpioidClass.choices],
     )
     last_opioid_use_at = _when("Last opioid use", required=False)
+    fentanyl_exposure = _yes_no("Fentanyl exposure (including a contaminated supply)")
     benzodiazepine_use = forms.BooleanField(label="Uses benzodiazepines", required=False)
-    pregnant = forms.BooleanField(label="Pregnant", required=False)
+    pregnant = _yes_no("Pregnant")
     qtc_ms = forms.IntegerField(label="QTc (ms)", required=False, min_value=1)
+    qtc_measured_at = _when("When the QTc was measured (ECG)", required=False)
     child_pugh_score = forms.IntegerField(label="Child-Pugh score", required=False, min_value=1)
     egfr = forms.DecimalField(label="eGFR", required=False, max_digits=5, decimal_places=1)
     weight_kg = forms.DecimalField(
         label="Weight (kg)", required=False, max_digits=5, decimal_places=1
     )
+
+
+class HomeMedicationForm(forms.Form):
+    """A medication the patient takes from home; the dose and frequency may be unknown."""
+
+    drug = forms.ChoiceField(label="Home medication")
+    dose_mg = _mg("Dose (mg)")
+    doses_per_day = forms.IntegerField(label="Doses a day", required=False, min_value=1)
+    frequency = forms.CharField(
+        label="How it is taken", required=False, max_length=100, help_text='E.g. "at night".'
+    )
+
+    def __init__(self, drugs: list[tuple[str, str]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["drug"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = [("", "—"), *drugs]
 
 
 class SettingsForm(forms.Form):

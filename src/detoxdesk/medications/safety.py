@@ -1,25 +1,49 @@
 """Runs the clinical core's safety engine on a dose, with what the chart knows.
 
-Earlier doses, the latest vitals and COWS, and the patient's facts are read from the database;
-every rule is the clinical core's. The first dose of a standard buprenorphine start also gets
-the COWS gate (``induction.standard_start_findings``).
+Earlier doses, the latest vitals and COWS, the patient's facts and the whole medication picture
+(:mod:`detoxdesk.medications.picture`) are read from the database; every rule is the clinical
+core's, including the first-buprenorphine-dose gate, whatever the order set.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from detoxdesk.clinical import dosing, findings, induction
+from detoxdesk.clinical import dosing, findings, products
 from detoxdesk.clinical.findings import Finding
-from detoxdesk.medications.models import Administration, MedicationSettings, Order, PatientFacts
+from detoxdesk.medications.models import (
+    Administration,
+    MedicationSettings,
+    Order,
+    OrderLine,
+    PatientFacts,
+)
+from detoxdesk.medications.picture import Picture
+from detoxdesk.medications.picture import medication_picture as read_picture
 from detoxdesk.medications.policy import order_policy, program_policy, settings_for
 from detoxdesk.monitoring.models import Assessment, Scale, VitalSigns
-from detoxdesk.patients.models import Episode
+from detoxdesk.patients.models import Episode, Patient
 
 BUP_STANDARD = "bup_standard"
+BUP_LOW_DOSE = "bup_low_dose"
+# Order sets -> the protocol names of the dose-check engine (DoseContext.protocol).
+PROTOCOLS = {BUP_STANDARD: "standard_start", BUP_LOW_DOSE: "low_dose_initiation"}
+# The engine's first-buprenorphine-dose gate: a bedside check, left out when an order is signed.
+GATE_CODES = frozenset(
+    {
+        "no_withdrawal_score",
+        "cows_gate_not_met",
+        "cows_not_recorded",
+        "opioid_class_not_recorded",
+        "time_since_last_use",
+        "time_since_last_use_unknown",
+        "fentanyl_within_48h",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +56,7 @@ class SafetyCheck:
     findings: tuple[Finding, ...]
     total_24h_mg: Decimal
     result: dosing.DoseCheck
+    vitals: dosing.VitalsReading | None = None
 
     @property
     def stops(self) -> tuple[Finding, ...]:
@@ -85,34 +110,68 @@ def latest_cows(episode: Episode, at: datetime) -> Assessment | None:
     )
 
 
+def allergy_codes(patient: Patient) -> tuple[str, ...]:
+    """The patient's allergies as ingredient codes (``clinical.products``), for the engine.
+
+    The seam for the structured allergy record: until it exists, the free text of
+    ``Patient.allergies`` is read, and an ingredient counts when its code or label is named in
+    it (broad on purpose: a false stop costs an override with a reason, a missed allergy more).
+    """
+    text = (patient.allergies or "").lower()
+    if not text.strip():
+        return ()
+    words = set(re.findall(r"[a-z]+", text))
+    return tuple(
+        code
+        for code, label in products.ingredient_choices()
+        if code in words or label.lower() in text or label.lower().split(" ")[0] in words
+    )
+
+
+def protocol_of(line: OrderLine) -> str | None:
+    """The engine's name of the protocol an order line came from, if it is one it knows."""
+    return PROTOCOLS.get(line.protocol)
+
+
+def _hours_since(moment: datetime | None, at: datetime) -> Decimal | None:
+    if moment is None:
+        return None
+    return max(Decimal((at - moment).total_seconds()) / 3600, Decimal(0))
+
+
+def _fentanyl(facts: PatientFacts | None) -> bool | None:
+    if facts is None:
+        return None
+    if facts.opioid_class == PatientFacts.OpioidClass.FENTANYL:
+        return True
+    return facts.fentanyl_exposure
+
+
 def _context(
-    episode: Episode, facts: PatientFacts | None, first_day: bool, cows: Assessment | None
+    order: Order,
+    facts: PatientFacts | None,
+    first_day: bool,
+    cows: Assessment | None,
+    at: datetime,
+    active: tuple[dosing.ActiveMedication, ...],
 ) -> dosing.DoseContext:
+    episode = order.line.episode
     return dosing.DoseContext(
         first_day=first_day,
         benzodiazepine_use=bool(facts and facts.benzodiazepine_use),
         qtc_ms=facts.qtc_ms if facts else None,
+        qtc_measured_at=facts.qtc_measured_at if facts else None,
         child_pugh_score=facts.child_pugh_score if facts else None,
         egfr=facts.egfr if facts else None,
         weight_kg=facts.weight_kg if facts else None,
         cows_total=cows.total if cows else None,
-        pregnant=bool(facts and facts.pregnant),
-        allergies=episode.patient.allergies,
-    )
-
-
-def _first_dose_gate(
-    order: Order, facts: PatientFacts | None, cows: Assessment | None, at: datetime
-) -> list[Finding]:
-    last_use = facts.last_opioid_use_at if facts else None
-    hours = None if last_use is None else Decimal((at - last_use).total_seconds()) / 3600
-    return list(
-        induction.standard_start_findings(
-            cows.total if cows else None,
-            facts.opioid_class if facts and facts.opioid_class else None,
-            max(hours, Decimal(0)) if hours is not None else None,
-            benzodiazepine_use=bool(facts and facts.benzodiazepine_use),
-        )
+        pregnant=facts.pregnant if facts else None,
+        allergies=allergy_codes(episode.patient),
+        protocol=protocol_of(order.line),
+        active_medications=active,
+        opioid_class=(facts.opioid_class or None) if facts else None,
+        hours_since_last_use=_hours_since(facts.last_opioid_use_at if facts else None, at),
+        fentanyl_exposure=_fentanyl(facts),
     )
 
 
@@ -126,13 +185,17 @@ def check_administration(
     with_gate: bool = True,
     planned: Sequence[dosing.GivenDose] = (),
     first_day: bool | None = None,
+    medication_picture: Picture | None = None,
 ) -> SafetyCheck:
     """The safety check for giving ``dose_mg`` of ``order`` at ``at``.
 
-    Counts the doses of the same drug given in the episode before ``at``; "first day" means
-    within 24 hours of the first dose of that drug in the episode (or no dose yet). When an
-    order is signed, ``planned`` adds the doses it would give earlier that day, vitals are left
-    out (they are checked at the bedside) and ``first_day`` may be fixed.
+    The engine receives the whole medication picture of the episode (but this order), the
+    patient's facts and the doses of the same drug given over ``dosing.history_window``; "first
+    day" means within 24 hours of the first dose of that drug in the episode (or no dose yet).
+    When an order is signed, ``planned`` adds the doses it would give earlier that day, vitals
+    and the first-dose gate are left out (they are bedside checks: a gate passed at signing must
+    never cover a dose) and ``first_day`` may be fixed. ``medication_picture`` may pass a picture
+    already read (the medication record reads one for all its orders).
     """
     episode = order.line.episode
     settings = settings or settings_for(episode.facility.program)
@@ -141,22 +204,24 @@ def check_administration(
     if first_day is None:
         first_day = not earlier or at - earlier[-1].occurred_at < dosing.DAY
     facts, cows = facts_for(episode), latest_cows(episode, at)
-    recent = [d for d in earlier if at - d.occurred_at < dosing.DAY + timedelta(minutes=1)]
+    window = dosing.history_window(policy) + timedelta(minutes=1)
+    recent = [d for d in earlier if at - d.occurred_at < window]
+    picture = medication_picture or read_picture(episode, at)
+    active = picture.without(order.line_id)
     request = dosing.DoseRequest(
         drug=order.drug,
         dose_mg=dose_mg,
         at=at,
         given=tuple(dosing.GivenDose(d.given_mg, d.occurred_at) for d in recent) + tuple(planned),
         vitals=_latest_vitals(episode, at) if with_vitals else None,
-        context=_context(episode, facts, first_day, cows),
+        context=_context(order, facts, first_day, cows, at, active),
     )
     result = dosing.check_dose(request, policy)
     found = list(result.findings)
     if not with_vitals:
         found = [f for f in found if not f.code.startswith("vitals_")]
-    if with_gate and order.line.protocol == BUP_STANDARD and not earlier:
-        codes = {f.code for f in found}
-        found = [f for f in _first_dose_gate(order, facts, cows, at) if f.code not in codes] + found
+    if not with_gate:
+        found = [f for f in found if f.code not in GATE_CODES]
     return SafetyCheck(
         dose_mg=dose_mg,
         at=at,
@@ -164,4 +229,5 @@ def check_administration(
         findings=tuple(found),
         total_24h_mg=result.total_24h_mg,
         result=result,
+        vitals=request.vitals,
     )

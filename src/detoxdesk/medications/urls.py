@@ -15,6 +15,16 @@ urlpatterns = [
     ),
     path("episodes/<uuid:episode_uuid>/medication-facts/", views.edit_facts, name="facts"),
     path(
+        "episodes/<uuid:episode_uuid>/home-medications/new/",
+        views.add_home_medication,
+        name="add_home_medication",
+    ),
+    path(
+        "episodes/<uuid:episode_uuid>/home-medications/<uuid:row_uuid>/stop/",
+        views.stop_home_medication,
+        name="stop_home_medication",
+    ),
+    path(
         "episodes/<uuid:episode_uuid>/medication-alerts/review/",
         views.review_alert,
         name="review_alert",

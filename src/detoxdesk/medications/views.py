@@ -26,6 +26,7 @@ from detoxdesk.medications.access import get_line_for_user
 from detoxdesk.medications.forms import (
     DoseForm,
     FactsForm,
+    HomeMedicationForm,
     ModifyOrderForm,
     OrderForm,
     ReviewAlertForm,
@@ -34,7 +35,13 @@ from detoxdesk.medications.forms import (
     order_initial,
     schedule_text,
 )
-from detoxdesk.medications.models import Administration, Order, OrderLine, PatientFacts
+from detoxdesk.medications.models import (
+    Administration,
+    HomeMedication,
+    Order,
+    OrderLine,
+    PatientFacts,
+)
 from detoxdesk.medications.policy import DEFAULT_SHIFT_STARTS, program_policy, settings_for
 from detoxdesk.medications.safety import SafetyCheck, check_administration
 from detoxdesk.monitoring.models import Assessment
@@ -401,6 +408,18 @@ def _suggest_last_use(form: FactsForm, facts: PatientFacts | None, episode: Epis
         form.fields[name].help_text = f"Suggested from the {found.source}: check before saving."
 
 
+def _facts_page(
+    request: HttpRequest, episode: Episode, form: FactsForm, home_form: HomeMedicationForm
+) -> HttpResponse:
+    context = {
+        "episode": episode,
+        "form": form,
+        "home_form": home_form,
+        "home_medications": HomeMedication.objects.filter(episode=episode, stopped_at=None),
+    }
+    return render(request, "medications/facts_form.html", context)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_facts(request: HttpRequest, episode_uuid: str) -> HttpResponse:
@@ -419,7 +438,46 @@ def edit_facts(request: HttpRequest, episode_uuid: str) -> HttpResponse:
         else:
             messages.success(request, "Medication facts saved.")
             return redirect("medications:mar", episode_uuid=episode.uuid)
-    return render(request, "medications/facts_form.html", {"episode": episode, "form": form})
+    return _facts_page(request, episode, form, HomeMedicationForm(actions.home_drug_choices()))
+
+
+@login_required
+@require_POST
+def add_home_medication(request: HttpRequest, episode_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    episode = access.get_episode_for_user(
+        user, episode_uuid, capability=permissions.EPISODE_CONFIGURE
+    )
+    form = HomeMedicationForm(actions.home_drug_choices(), request.POST)
+    if form.is_valid():
+        try:
+            actions.do_record_home_medication(episode, acting_user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Home medication recorded.")
+            return redirect("medications:facts", episode_uuid=episode.uuid)
+    facts = PatientFacts.objects.filter(episode=episode).first()
+    return _facts_page(request, episode, FactsForm(initial=_facts_initial(facts)), form)
+
+
+@login_required
+@require_POST
+def stop_home_medication(request: HttpRequest, episode_uuid: str, row_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    episode = access.get_episode_for_user(
+        user, episode_uuid, capability=permissions.EPISODE_CONFIGURE
+    )
+    row = HomeMedication.objects.filter(episode=episode, uuid=row_uuid).first()
+    if row is None:
+        raise Http404("No such home medication.")
+    try:
+        actions.do_stop_home_medication(row, acting_user=user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(_as_validation(exc).messages))
+    else:
+        messages.success(request, "Home medication marked stopped.")
+    return redirect("medications:facts", episode_uuid=episode.uuid)
 
 
 @login_required
