@@ -953,18 +953,20 @@ def test_it_is_registered_as_a_calculator() -> None:
 @pytest.mark.parametrize(
     ("drug", "allergies", "stopped"),
     [
-        ("ondansetron", "Ondansetron (rash)", True),
-        ("ondansetron", "ONDANSETRON", True),
-        ("clonidine", "Clonidine - hives; penicillin", True),
-        ("loperamide", "Imodium", False),
-        ("buprenorphine", "Penicillin (rash)", False),
-        ("buprenorphine", "", False),
-        ("lofexidine", "clonidine", False),
+        ("ondansetron", ("ondansetron",), True),
+        ("clonidine", ("ibuprofen", "clonidine"), True),
+        ("loperamide", ("ondansetron",), False),
+        ("buprenorphine", ("naloxone",), False),
+        ("buprenorphine_naloxone", ("naloxone",), True),
+        ("buprenorphine_naloxone", ("buprenorphine",), True),
+        ("buprenorphine", (), False),
+        ("lofexidine", ("clonidine",), False),
     ],
 )
-def test_it_stops_a_drug_named_in_the_recorded_allergies(
-    drug: str, allergies: str, stopped: bool
+def test_it_stops_a_drug_whose_ingredient_is_a_recorded_allergy(
+    drug: str, allergies: tuple[str, ...], stopped: bool
 ) -> None:
+    # Ingredient codes through clinical.products, no longer free text (issue 10 §3).
     result = check(drug, "0.1", allergies=allergies)
     assert (("allergy_recorded", "stop") in codes(result)) is stopped
     if stopped:

@@ -13,17 +13,17 @@ Doses are :class:`~decimal.Decimal` milligrams, so that 4 x 0.72 mg equals 2.88 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from detoxdesk.clinical import scales, vitals
+from detoxdesk.clinical import products, scales, vitals
 from detoxdesk.clinical.errors import InvalidInput
 from detoxdesk.clinical.findings import Decision, Finding, Severity, decision
 from detoxdesk.clinical.medication_policy import (
+    OPIOID_CLASSES,
     DrugLimits,
     DrugRules,
     ImpairmentCap,
@@ -38,6 +38,21 @@ from detoxdesk.clinical.numbers import decimal_or_none, format_number, json_numb
 from detoxdesk.clinical.times import read_instant
 
 DAY = timedelta(hours=24)  # a per-day cap counts the doses of the 24 hours before the dose checked
+
+
+def history_window(policy: MedicationPolicy | None = None) -> timedelta:
+    """How far before a dose the caller must read earlier doses of the same drug into
+    ``DoseRequest.given``: the 24 hours of the daily totals, or longer when a titration rule
+    (methadone: the days since the last increase, plus the day before it) needs older doses."""
+    policy = policy or default_policy()
+    days = [
+        rules.limits.increase_min_days.value
+        for rules in policy.drugs
+        if rules.limits.increase_min_days.value is not None
+    ]
+    if not days:
+        return DAY
+    return DAY * (int(max(days)) + 1)
 
 
 # --- Input ----------------------------------------------------------------------------------------
@@ -78,6 +93,31 @@ class FieldReader:
         if value is not None and not isinstance(value, bool):
             self.fail(key, "Must be true or false.")
         return value is True
+
+    def optional_boolean(self, key: str) -> bool | None:
+        """True, false, or None when absent or null ("not known")."""
+        value = self._value(key, False)
+        if value is not None and not isinstance(value, bool):
+            self.fail(key, "Must be true, false or null (not known).")
+            return None
+        return value
+
+    def optional_choice(self, key: str, choices: Sequence[str]) -> str | None:
+        """One of ``choices``, or None when absent or null."""
+        value = self._value(key, False)
+        if value is None:
+            return None
+        if value not in choices:
+            known = ", ".join(choices)
+            self.fail(key, f"Must be one of {known}, or null.")
+            return None
+        return value if isinstance(value, str) else None
+
+    def optional_moment(self, key: str) -> datetime | None:
+        """An ISO-8601 date and time with a timezone, or None when absent or null."""
+        if self._value(key, False) is None:
+            return None
+        return self.moment(key)
 
     def optional_integer(self, key: str, low: Decimal, high: Decimal) -> int | None:
         value = self._value(key, False)
@@ -182,8 +222,33 @@ class VitalsReading:
 
 
 @dataclass(frozen=True)
+class ActiveMedication:
+    """Something else the patient is taking: an order of any set, a taper plan, a PRN, a home
+    medication, or a substance such as alcohol recorded at evaluation.
+
+    ``drug`` is a drug code of the medication policy, an ingredient or product code of
+    ``clinical.products``, or a code of the interaction lists (``gabapentin``, ``alcohol`` ...).
+    """
+
+    drug: str
+    daily_dose_mg: Decimal | None  # None when not known (a PRN, a home medication without dose)
+    source: str = ""  # "order" | "taper" | "prn" | "home" | "evaluation"
+    label: str = ""  # what staff read in a message, e.g. "Methadone taper"
+
+
+PROTOCOLS = ("standard_start", "low_dose_initiation")
+
+
+@dataclass(frozen=True)
 class DoseContext:
-    """What is known about the patient that some rules need; None means not recorded."""
+    """What is known about the patient that some rules need; None means not recorded.
+
+    ``pregnant`` None is "not known": no finding, but never read as "not pregnant" by a caller.
+    ``allergies`` are ingredient codes of ``clinical.products``. ``protocol`` is the buprenorphine
+    initiation protocol of the order (``PROTOCOLS``) or None. ``active_medications`` is the rest of
+    the medication picture. ``opioid_class`` and ``hours_since_last_use`` feed the first-dose gate;
+    unknown hours are never read as "long ago".
+    """
 
     first_day: bool
     benzodiazepine_use: bool
@@ -192,8 +257,14 @@ class DoseContext:
     egfr: Decimal | None = None
     weight_kg: Decimal | None = None
     cows_total: int | None = None
-    pregnant: bool = False
-    allergies: str = ""
+    pregnant: bool | None = None
+    allergies: tuple[str, ...] = ()
+    protocol: str | None = None
+    active_medications: tuple[ActiveMedication, ...] = ()
+    opioid_class: str | None = None
+    hours_since_last_use: Decimal | None = None
+    fentanyl_exposure: bool | None = None
+    qtc_measured_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -217,7 +288,16 @@ CONTEXT_FIELDS = (
     "egfr",
     "weight_kg",
     "cows_total",
+    "pregnant",
+    "allergies",
+    "protocol",
+    "active_medications",
+    "opioid_class",
+    "hours_since_last_use",
+    "fentanyl_exposure",
+    "qtc_measured_at",
 )
+ACTIVE_MEDICATION_FIELDS = ("drug", "daily_dose_mg", "source", "label")
 VITALS_FIELDS = ("systolic", "diastolic", "heart_rate")
 
 
@@ -269,7 +349,88 @@ def _whole(value: float | int | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _read_context(reader: FieldReader) -> DoseContext:
+def _list(reader: FieldReader, key: str, what: str) -> list[object]:
+    """The list at ``key`` (absent or null: empty); an error naming ``key`` if not a list."""
+    raw = reader.payload.get(key)
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        reader.fail(key, f"Must be a list of {what}, empty when there are none.")
+        return []
+    return raw
+
+
+def _read_allergies(reader: FieldReader) -> tuple[str, ...]:
+    """Ingredient codes of ``clinical.products``; an unknown name is refused, never guessed."""
+    known = tuple(code for code, _ in products.ingredient_choices())
+    found: list[str] = []
+    for index, item in enumerate(_list(reader, "allergies", "ingredient codes")):
+        if not isinstance(item, str) or item not in known:
+            reader.fail(
+                f"allergies[{index}]",
+                f"Unknown substance {item!r}: use an ingredient code ({', '.join(known)}).",
+            )
+            continue
+        found.append(item)
+    return tuple(found)
+
+
+def _read_active(reader: FieldReader, policy: MedicationPolicy) -> tuple[ActiveMedication, ...]:
+    """The rest of the medication picture: ``[{"drug", "daily_dose_mg"}]`` (plus optional
+    ``source`` and ``label`` text); ``drug`` must be a code :func:`known_substances` lists."""
+    known = known_substances(policy)
+    found: list[ActiveMedication] = []
+    key = "active_medications"
+    for index, item in enumerate(_list(reader, key, "medications")):
+        child = _child(reader, f"{key}[{index}]", item, "drug and daily_dose_mg")
+        if child is None:
+            continue
+        child.only(ACTIVE_MEDICATION_FIELDS)
+        drug = child.payload.get("drug")
+        if not isinstance(drug, str) or drug not in known:
+            child.fail("drug", f"Unknown substance {drug!r}. Known: {', '.join(known)}.")
+        texts = [child.payload.get(name, "") for name in ("source", "label")]
+        for name, text in zip(("source", "label"), texts, strict=True):
+            if not isinstance(text, str):
+                child.fail(name, "Must be text.")
+        source, label = (text if isinstance(text, str) else "" for text in texts)
+        dose = child.optional_number("daily_dose_mg", positive=True)
+        found.append(ActiveMedication(str(drug), dose, source, label))
+    return tuple(found)
+
+
+def drug_of(code: str, policy: MedicationPolicy | None = None) -> str:
+    """The policy drug whose rules check ``code``: the drug itself, or for a product of
+    ``clinical.products`` the one ingredient that is a policy drug (buprenorphine_naloxone is
+    checked as buprenorphine, its dose in mg of buprenorphine). A code that is neither is
+    returned as it is, so that :meth:`MedicationPolicy.rules` refuses it."""
+    policy = policy or default_policy()
+    names = policy.drug_names()
+    if code in names:
+        return code
+    drugs = [part for part in products.ingredients_of(code) if part in names]
+    return drugs[0] if len(drugs) == 1 else code
+
+
+def checkable_drugs(policy: MedicationPolicy | None = None) -> tuple[str, ...]:
+    """The codes a dose check accepts as ``drug``: the policy's drugs, then the products that
+    contain exactly one of them (see :func:`drug_of`)."""
+    policy = policy or default_policy()
+    names = policy.drug_names()
+    extra = [code for code in products.catalogue().products if code not in names]
+    return (*names, *(code for code in extra if drug_of(code, policy) != code))
+
+
+def known_substances(policy: MedicationPolicy | None = None) -> tuple[str, ...]:
+    """Every code an active medication may name: the policy's drugs, the products and ingredients
+    of ``clinical.products`` and the codes of the policy's interaction lists, sorted."""
+    policy = policy or default_policy()
+    catalogue = products.catalogue()
+    codes = {*policy.drug_names(), *catalogue.ingredients, *catalogue.products}
+    return tuple(sorted(codes | policy.interaction_codes()))
+
+
+def _read_context(reader: FieldReader, policy: MedicationPolicy) -> DoseContext:
     raw = reader.payload.get("context")
     child = _child(reader, "context", raw, "first_day and benzodiazepine_use")
     if child is None:
@@ -285,6 +446,14 @@ def _read_context(reader: FieldReader) -> DoseContext:
         egfr=child.optional_number("egfr", limits=limits.egfr),
         weight_kg=child.optional_number("weight_kg", positive=True, limits=limits.weight_kg),
         cows_total=child.optional_integer("cows_total", Decimal(0), cows_max),
+        pregnant=child.optional_boolean("pregnant"),
+        allergies=_read_allergies(child),
+        protocol=child.optional_choice("protocol", PROTOCOLS),
+        active_medications=_read_active(child, policy),
+        opioid_class=child.optional_choice("opioid_class", OPIOID_CLASSES),
+        hours_since_last_use=child.optional_number("hours_since_last_use"),
+        fentanyl_exposure=child.optional_boolean("fentanyl_exposure"),
+        qtc_measured_at=child.optional_moment("qtc_measured_at"),
     )
 
 
@@ -301,12 +470,12 @@ def parse_dose_request(
     reader = FieldReader(payload)
     reader.only(REQUEST_FIELDS)
     request = DoseRequest(
-        drug=reader.choice("drug", policy.drug_names(), "drug"),
+        drug=reader.choice("drug", checkable_drugs(policy), "drug"),
         dose_mg=reader.number("dose_mg", positive=True),
         at=reader.moment("at"),
         given=_read_given(reader),
         vitals=_read_vitals(reader),
-        context=_read_context(reader),
+        context=_read_context(reader, policy),
     )
     reader.check("The dose cannot be checked: correct the marked fields.")
     return request
@@ -656,18 +825,18 @@ def _benzodiazepine_findings(
 ALLERGY_SOURCE = "chart-allergies"  # the patient's own record, not a publication
 
 
-def _allergy_findings(rules: DrugRules, context: DoseContext) -> list[Finding]:
-    """The drug (by code or label) named in the allergies recorded on the chart: a stop.
+def _allergy_findings(drug: str, rules: DrugRules, context: DoseContext) -> list[Finding]:
+    """An allergy recorded against an ingredient the product ``drug`` contains: a stop.
 
-    Source: the chart (ALLERGY_SOURCE). Free-text matching is deliberately broad: a false stop
-    costs an override with a reason, a missed allergy costs more.
+    Matching is by ingredient code through ``clinical.products`` (buprenorphine/naloxone contains
+    naloxone), never by free text. Source: the chart (ALLERGY_SOURCE).
     """
-    words = set(re.findall(r"[a-z]+", context.allergies.lower()))
-    names = {rules.drug.lower(), rules.label.lower()}
-    if not words & names:
+    matched = products.allergy_matches(drug, context.allergies)
+    if not matched:
         return []
+    names = ", ".join(products.ingredient_label(code) for code in matched)
     message = (
-        f'The chart records an allergy that names {rules.label}: "{context.allergies.strip()}".'
+        f"The chart records an allergy to {names}, which {rules.label} contains."
         " Check with the patient and the prescriber before giving it."
     )
     return [Finding("allergy_recorded", "stop", message, ALLERGY_SOURCE)]
@@ -701,7 +870,7 @@ def check_dose(request: DoseRequest, policy: MedicationPolicy | None = None) -> 
     unknown drug.
     """
     policy = policy or default_policy()
-    rules = policy.rules(request.drug)
+    rules = policy.rules(drug_of(request.drug, policy))
     facts = _facts(request)
     per_dose, per_day = dose_cap(rules, request.context), daily_cap(rules, request.context)
     findings = (
@@ -712,7 +881,7 @@ def check_dose(request: DoseRequest, policy: MedicationPolicy | None = None) -> 
         + _first_day_findings(request, rules, facts)
         + _qtc_findings(request, rules)
         + _benzodiazepine_findings(request, rules, policy)
-        + _allergy_findings(rules, request.context)
+        + _allergy_findings(request.drug, rules, request.context)
         + _pregnancy_findings(rules, request.context)
     )
     return DoseCheck(

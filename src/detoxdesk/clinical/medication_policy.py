@@ -149,6 +149,8 @@ class DrugLimits:
     first_day_stop_above_mg: Parameter
     qtc_warning_from_ms: Parameter
     qtc_strong_above_ms: Parameter
+    increase_warning_above_mg: Parameter
+    increase_min_days: Parameter
 
 
 # The unit each limit must be written in; the loader refuses any other.
@@ -168,6 +170,8 @@ LIMIT_UNITS: Mapping[str, str] = {
     "first_day_stop_above_mg": "mg",
     "qtc_warning_from_ms": "ms",
     "qtc_strong_above_ms": "ms",
+    "increase_warning_above_mg": "mg",
+    "increase_min_days": "d",
 }
 
 
@@ -264,6 +268,10 @@ class MedicationPolicy:
 
     def drug_names(self) -> tuple[str, ...]:
         return tuple(rules.drug for rules in self.drugs)
+
+    def interaction_codes(self) -> frozenset[str]:
+        """Every substance code the interaction lists name (an active medication may name one)."""
+        return frozenset()
 
     def rules(self, drug: str) -> DrugRules:
         """The rules for ``drug``; InvalidInput naming the ``drug`` field if there are none."""
