@@ -119,9 +119,13 @@ def _taper_entries(
     """Plans whose order is current are already in the picture as that order; the rest are
     added as tapers (and listed for the medication record as due with "time not set")."""
     entries, unscheduled = [], []
+    from detoxdesk.tapers.orders import drives_order
+
     for plan in plans:
         if plan.order_uuid is not None and plan.order_uuid in ordered:
             continue
+        if plan.order_uuid is None and drives_order(plan):
+            continue  # being signed: its order is the one checked
         dose = plan_day_dose(plan, day)
         mg = dose if plan.unit == "mg" else None
         label = f"{drug_label(plan.drug)} taper"

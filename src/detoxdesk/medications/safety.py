@@ -8,7 +8,7 @@ core's, including the first-buprenorphine-dose gate, whatever the order set.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -110,6 +110,42 @@ def latest_cows(episode: Episode, at: datetime) -> Assessment | None:
     )
 
 
+@dataclass(frozen=True)
+class Chart:
+    """What the chart knows at ``at``, read once for any number of checks at that moment."""
+
+    at: datetime
+    facts: PatientFacts | None
+    cows: Assessment | None
+    vitals: dosing.VitalsReading | None
+    picture: Picture
+    given: Mapping[str, list[Administration]]  # drug -> doses given at or before, latest first
+    allergies: tuple[str, ...]
+
+
+def read_chart(
+    episode: Episode, at: datetime, drugs: Iterable[str], *, orders: list[Order] | None = None
+) -> Chart:
+    """The chart of ``episode`` at ``at`` for checks of ``drugs``, in a fixed number of queries."""
+    given: dict[str, list[Administration]] = {drug: [] for drug in drugs}
+    for row in Administration.objects.filter(
+        episode=episode,
+        drug__in=list(given),
+        outcome=Administration.Outcome.GIVEN,
+        occurred_at__lte=at,
+    ).order_by("-occurred_at"):
+        given[row.drug].append(row)
+    return Chart(
+        at=at,
+        facts=facts_for(episode),
+        cows=latest_cows(episode, at),
+        vitals=_latest_vitals(episode, at),
+        picture=read_picture(episode, at, orders=orders),
+        given=given,
+        allergies=allergy_codes(episode.patient),
+    )
+
+
 def allergy_codes(patient: Patient) -> tuple[str, ...]:
     """The patient's allergies as ingredient codes (``clinical.products``), for the engine.
 
@@ -147,15 +183,8 @@ def _fentanyl(facts: PatientFacts | None) -> bool | None:
     return facts.fentanyl_exposure
 
 
-def _context(
-    order: Order,
-    facts: PatientFacts | None,
-    first_day: bool,
-    cows: Assessment | None,
-    at: datetime,
-    active: tuple[dosing.ActiveMedication, ...],
-) -> dosing.DoseContext:
-    episode = order.line.episode
+def _context(order: Order, chart: Chart, first_day: bool) -> dosing.DoseContext:
+    facts, cows, at = chart.facts, chart.cows, chart.at
     return dosing.DoseContext(
         first_day=first_day,
         benzodiazepine_use=bool(facts and facts.benzodiazepine_use),
@@ -166,9 +195,9 @@ def _context(
         weight_kg=facts.weight_kg if facts else None,
         cows_total=cows.total if cows else None,
         pregnant=facts.pregnant if facts else None,
-        allergies=allergy_codes(episode.patient),
+        allergies=chart.allergies,
         protocol=protocol_of(order.line),
-        active_medications=active,
+        active_medications=chart.picture.without(order.line_id),
         opioid_class=(facts.opioid_class or None) if facts else None,
         hours_since_last_use=_hours_since(facts.last_opioid_use_at if facts else None, at),
         fentanyl_exposure=_fentanyl(facts),
@@ -185,7 +214,7 @@ def check_administration(
     with_gate: bool = True,
     planned: Sequence[dosing.GivenDose] = (),
     first_day: bool | None = None,
-    medication_picture: Picture | None = None,
+    chart: Chart | None = None,
 ) -> SafetyCheck:
     """The safety check for giving ``dose_mg`` of ``order`` at ``at``.
 
@@ -194,27 +223,26 @@ def check_administration(
     day" means within 24 hours of the first dose of that drug in the episode (or no dose yet).
     When an order is signed, ``planned`` adds the doses it would give earlier that day, vitals
     and the first-dose gate are left out (they are bedside checks: a gate passed at signing must
-    never cover a dose) and ``first_day`` may be fixed. ``medication_picture`` may pass a picture
-    already read (the medication record reads one for all its orders).
+    never cover a dose) and ``first_day`` may be fixed. ``chart`` may pass the chart already
+    read at ``at`` (the medication record reads one for all its orders).
     """
     episode = order.line.episode
     settings = settings or settings_for(episode.facility.program)
     policy = order_policy(program_policy(settings), order)
-    earlier = given_doses(episode, order.drug, at)
+    if chart is None or chart.at != at or order.drug not in chart.given:
+        chart = read_chart(episode, at, [order.drug])
+    earlier = chart.given[order.drug]
     if first_day is None:
         first_day = not earlier or at - earlier[-1].occurred_at < dosing.DAY
-    facts, cows = facts_for(episode), latest_cows(episode, at)
     window = dosing.history_window(policy) + timedelta(minutes=1)
     recent = [d for d in earlier if at - d.occurred_at < window]
-    picture = medication_picture or read_picture(episode, at)
-    active = picture.without(order.line_id)
     request = dosing.DoseRequest(
         drug=order.drug,
         dose_mg=dose_mg,
         at=at,
         given=tuple(dosing.GivenDose(d.given_mg, d.occurred_at) for d in recent) + tuple(planned),
-        vitals=_latest_vitals(episode, at) if with_vitals else None,
-        context=_context(order, facts, first_day, cows, at, active),
+        vitals=chart.vitals if with_vitals else None,
+        context=_context(order, chart, first_day),
     )
     result = dosing.check_dose(request, policy)
     found = list(result.findings)

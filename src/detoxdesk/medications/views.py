@@ -109,11 +109,15 @@ def _sets(episode: Episode) -> list[ordersets.OrderSet]:
     )
 
 
-def _preview(episode: Episode, form: OrderForm, protocol: str) -> SafetyCheck | None:
-    """The engine's findings for the order as typed (nothing is saved)."""
+def _preview(
+    episode: Episode, form: OrderForm, protocol: str, line: OrderLine | None = None
+) -> SafetyCheck | None:
+    """The engine's findings for the order as typed (nothing is saved). A new version of
+    ``line`` is checked as that line, so that its current version is not counted beside it."""
     values = form.values()
-    line = OrderLine(episode=episode, drug=values["drug"], protocol=protocol)
-    line.created_at = timezone.now()
+    if line is None:
+        line = OrderLine(episode=episode, drug=values["drug"], protocol=protocol)
+        line.created_at = timezone.now()
     values["times_of_day"] = [t.strftime("%H:%M") for t in values["times_of_day"]]
     values["controlled"] = bool(values["controlled"])
     order = Order(line=line, version=1, signed_at=line.created_at, **values)
@@ -201,7 +205,7 @@ def modify_order(request: HttpRequest, line_uuid: str) -> HttpResponse:
     form = ModifyOrderForm(drugs, request.POST or None, initial=order_initial(current))
     check = None
     if request.method == "POST" and form.is_valid():
-        check = _preview(line.episode, form, line.protocol)
+        check = _preview(line.episode, form, line.protocol, line)
         if "sign" in request.POST:
             try:
                 _modify(line, user, form)

@@ -5,9 +5,11 @@ import uuid
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
-def pregnancy_not_recorded(apps, schema_editor):
+def pregnancy_not_recorded(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Before, an unticked box stood for both "no" and "not asked": read it as not recorded."""
     facts = apps.get_model("medications", "PatientFacts")
     facts.objects.filter(pregnant=False).update(pregnant=None)
