@@ -9,7 +9,7 @@ needs an override with a reason by an authorised user, warnings need an acknowle
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,7 +34,12 @@ from detoxdesk.medications.models import (
     PatientFacts,
 )
 from detoxdesk.medications.policy import program_policy, settings_for
-from detoxdesk.medications.safety import SafetyCheck, check_administration
+from detoxdesk.medications.safety import (
+    OrderOverride,
+    SafetyCheck,
+    check_administration,
+    order_override,
+)
 from detoxdesk.monitoring.models import Assessment, Scale
 from detoxdesk.patients.models import Episode, Program
 
@@ -88,10 +93,11 @@ def _confirm(
     settings: MedicationSettings,
     acknowledge_warnings: bool,
     override_reason: str,
+    covered: bool = False,
 ) -> None:
-    """Refuse unless every stop is overridden with a reason by an authorised user and every
-    warning is acknowledged."""
-    if check.stops:
+    """Refuse unless every stop is overridden with a reason by an authorised user (or covered
+    by the prescriber's override on the order) and every warning is acknowledged."""
+    if check.stops and not covered:
         if not may_override(user, episode, settings):
             raise PermissionDenied(
                 "The safety check stopped this dose and your role cannot override a stop: "
@@ -534,11 +540,35 @@ def _second_signer(
 
 @dataclass(frozen=True)
 class DoseConfirmation:
-    """What the person recording says about the safety check they were shown."""
+    """What the person recording says about the safety check they were shown.
+
+    ``rely_on_order_override``: the stops are given under the prescriber's override recorded on
+    the order (only where it covers them, see ``safety.order_override``).
+    """
 
     acknowledge_warnings: bool = False
     override_reason: str = ""
     second_signer: User | None = None
+    rely_on_order_override: bool = False
+
+
+def _covered(
+    check: SafetyCheck, override: OrderOverride | None, confirmation: DoseConfirmation
+) -> bool:
+    """Whether the dose's stops are given under the order's override; ValidationError when the
+    override covers them but the nurse did not say so."""
+    if override is None or not override.covers:
+        return False
+    if confirmation.rely_on_order_override:
+        return True
+    if confirmation.override_reason.strip():
+        return False  # an override of one's own, recorded as such
+    raise ValidationError(
+        {
+            "rely_on_order_override": "The prescriber overrode these stops on the order: "
+            "confirm that you give the dose under that override, or hold it."
+        }
+    )
 
 
 def do_record_administration(
@@ -627,6 +657,8 @@ def _record(
     if given and line.status != OrderLine.Status.ACTIVE:
         raise ValidationError(f"This order is {line.get_status_display().lower()}: do not give it.")
     check = check_administration(order, dose, occurred_at, settings=settings) if given else None
+    override = order_override(order, check, dose) if check is not None else None
+    covered = check is not None and _covered(check, override, confirmation)
     if check is not None:
         _confirm(
             check,
@@ -635,8 +667,9 @@ def _record(
             settings=settings,
             acknowledge_warnings=confirmation.acknowledge_warnings,
             override_reason=confirmation.override_reason,
+            covered=covered,
         )
-    overridden = check is not None and bool(check.stops)
+    overridden = check is not None and bool(check.stops) and not covered
     with transaction.atomic():  # a savepoint: a duplicate scheduled dose rolls back alone
         row = Administration.objects.create(
             episode=episode,
@@ -654,11 +687,40 @@ def _record(
             decision=check.decision if check else "",
             findings=check.as_json() if check else [],
             warnings_acknowledged=bool(check and check.warnings),
-            override_reason=confirmation.override_reason.strip() if overridden else "",
-            overridden_by=user if overridden else None,
+            override_reason=_override_reason(confirmation, order, overridden, covered),
+            overridden_by=user if overridden else order.signed_by if covered else None,
+            covered_by_order_override=covered,
         )
     _audit_dose(row, check, user, confirmation.override_reason)
+    if covered and override is not None:
+        _audit_order_override(row, override, user)
     return row
+
+
+def _override_reason(
+    confirmation: DoseConfirmation, order: Order, overridden: bool, covered: bool
+) -> str:
+    """The reason kept on the dose: the recorder's own, or the prescriber's on the order."""
+    if covered:
+        return order.sign_override_reason
+    return confirmation.override_reason.strip() if overridden else ""
+
+
+def _audit_order_override(row: Administration, override: OrderOverride, user: User) -> None:
+    log.record(
+        "safety.order_override_relied",
+        actor=user,
+        patient=row.episode.patient,
+        facility=row.episode.facility,
+        target=row,
+        changes={
+            "findings": list(override.codes),
+            "order_version": row.order.version,
+            "overridden_by": override.by.display_name,
+            "overridden_at": override.at.isoformat(),
+            "reason": override.reason,
+        },
+    )
 
 
 def _audit_dose(row: Administration, check: SafetyCheck | None, user: User, why: str) -> None:
@@ -678,7 +740,12 @@ def _audit_dose(row: Administration, check: SafetyCheck | None, user: User, why:
         target=row,
         changes=changes,
     )
-    if check is not None:
+    if check is not None and row.covered_by_order_override:
+        warnings_only = replace(check, findings=check.warnings)
+        _audit_confirmation(
+            warnings_only, user=user, episode=episode, target=row, override_reason=""
+        )
+    elif check is not None:
         _audit_confirmation(check, user=user, episode=episode, target=row, override_reason=why)
 
 

@@ -218,6 +218,10 @@ class DoseForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    rely_on_order_override = forms.BooleanField(
+        label="I give this dose under the prescriber's override recorded on the order",
+        required=False,
+    )
     second_signer = forms.CharField(label="Second signer's username", required=False)
     second_signer_password = forms.CharField(
         label="Second signer's password", required=False, widget=forms.PasswordInput

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from detoxdesk.accounts.models import User
 from detoxdesk.clinical import dosing, findings, products
 from detoxdesk.clinical.findings import Finding
+from detoxdesk.clinical.numbers import format_number
+from detoxdesk.medications import schedule
 from detoxdesk.medications.models import (
     Administration,
     MedicationSettings,
@@ -65,6 +68,16 @@ class SafetyCheck:
     @property
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == "warning")
+
+    @property
+    def holds_not_configured(self) -> tuple[dosing.UnsetParameter, ...]:
+        """The hold parameters of the drug that are not set, so no hold is checked for them
+        (the engine names them ``hold_...``, or ``<drug>.hold_...`` for the policy's own)."""
+        found: dict[str, dosing.UnsetParameter] = {}
+        for item in self.result.unset:
+            if item.name.rsplit(".", 1)[-1].startswith("hold_"):
+                found.setdefault(item.message, item)
+        return tuple(found.values())
 
     @property
     def fingerprint(self) -> str:
@@ -144,6 +157,49 @@ def read_chart(
         given=given,
         allergies=allergy_codes(episode.patient),
     )
+
+
+@dataclass(frozen=True)
+class OrderOverride:
+    """The prescriber's override of stops recorded when the order was signed, and whether it
+    covers the dose checked: the same stop codes only, the dose no larger than ordered and the
+    24-hour total within the order's own limit (its maximum, else what it schedules that day,
+    else one dose)."""
+
+    by: User
+    at: datetime
+    reason: str
+    codes: tuple[str, ...]
+    covers: bool
+    why_not: str = ""
+
+
+def _order_daily_limit(order: Order, at: datetime) -> Decimal:
+    if order.max_daily_mg is not None:
+        return order.max_daily_mg
+    if order.is_prn:
+        return order.dose_mg
+    day = schedule.local_date(order, at)
+    return sum((d.dose_mg for d in schedule.doses_on_day(order, day)), Decimal(0))
+
+
+def order_override(order: Order, check: SafetyCheck, ordered_mg: Decimal) -> OrderOverride | None:
+    """The override on ``order`` as it applies to ``check`` (None when the order has none or the
+    check has no stop). ``ordered_mg`` is the dose the order gives at that time."""
+    if not order.sign_override_reason or not check.stops:
+        return None
+    codes = tuple(f["code"] for f in order.sign_findings if f.get("severity") == "stop")
+    found = OrderOverride(order.signed_by, order.signed_at, order.sign_override_reason, codes, True)
+    new = sorted({f.code for f in check.stops} - set(codes))
+    limit = _order_daily_limit(order, check.at)
+    if new:
+        return replace(found, covers=False, why_not=f"It does not cover {', '.join(new)}.")
+    if check.dose_mg > ordered_mg:
+        return replace(found, covers=False, why_not="The dose is larger than ordered.")
+    if check.total_24h_mg > limit:
+        why = f"The 24-hour total would be above the {format_number(limit)} mg the order allows."
+        return replace(found, covers=False, why_not=why)
+    return found
 
 
 def allergy_codes(patient: Patient) -> tuple[str, ...]:

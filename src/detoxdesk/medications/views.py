@@ -43,7 +43,7 @@ from detoxdesk.medications.models import (
     PatientFacts,
 )
 from detoxdesk.medications.policy import DEFAULT_SHIFT_STARTS, program_policy, settings_for
-from detoxdesk.medications.safety import SafetyCheck, check_administration
+from detoxdesk.medications.safety import SafetyCheck, check_administration, order_override
 from detoxdesk.monitoring.models import Assessment
 from detoxdesk.patients import access
 from detoxdesk.patients.models import Episode, Program
@@ -291,7 +291,9 @@ def _signer(form: DoseForm, request: HttpRequest) -> User | None:
 def record_dose(request: HttpRequest, line_uuid: str) -> HttpResponse:
     user = staff_user(request)
     line = get_line_for_user(user, line_uuid, capability=permissions.DOSE_RECORD)
-    order = line.versions.select_related("line__episode__facility__program").get(superseded_at=None)
+    order = line.versions.select_related("line__episode__facility__program", "signed_by").get(
+        superseded_at=None
+    )
     scheduled_for = _scheduled_for(request, order)
     form = DoseForm(request.POST or None)
     due = schedule.dose_at(order, scheduled_for) if scheduled_for else None
@@ -299,6 +301,8 @@ def record_dose(request: HttpRequest, line_uuid: str) -> HttpResponse:
     when = _moment(form.cleaned_data["occurred_at"]) if form.is_bound and form.is_valid() else None
     when = when or timezone.now()
     check = check_administration(order, dose, when)
+    if check.findings:
+        form.initial.pop("outcome", None)  # with a stop or warning shown, nothing is pre-chosen
     if request.method == "POST" and form.is_valid():
         row = _try_record(request, form, order, user, scheduled_for, check)
         if row is not None:
@@ -314,6 +318,7 @@ def record_dose(request: HttpRequest, line_uuid: str) -> HttpResponse:
         "check": check,
         "dose": dose,
         "scheduled_for": scheduled_for,
+        "order_override": order_override(order, check, dose),
         "may_override": actions.may_override(
             user, line.episode, settings_for(line.episode.facility.program)
         ),
@@ -338,6 +343,7 @@ def _try_record(
             acknowledge_warnings=data["acknowledge_warnings"],
             override_reason=data["override_reason"],
             second_signer=_signer(form, request),
+            rely_on_order_override=data["rely_on_order_override"],
         )
         return actions.do_record_administration(
             order,
