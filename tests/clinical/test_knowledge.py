@@ -36,6 +36,7 @@ SPEC_KEYS = [
     "asam-patient-2020",
     "cdc-2016",
     "cdc-2022",
+    "fda-naloxone-2020",
     "hhs-2019",
     "ctn-0003",
     "tip-63",

@@ -22,7 +22,7 @@ from django.utils import timezone
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import Role, User
 from detoxdesk.audit import log
-from detoxdesk.clinical import dosing, products, scales
+from detoxdesk.clinical import dosing, findings, prescribing, products, scales
 from detoxdesk.medications import schedule
 from detoxdesk.medications.models import (
     Administration,
@@ -32,6 +32,7 @@ from detoxdesk.medications.models import (
     Order,
     OrderLine,
     PatientFacts,
+    PdmpCheck,
 )
 from detoxdesk.medications.policy import program_policy, settings_for
 from detoxdesk.medications.safety import (
@@ -279,7 +280,7 @@ def _combined(checks: list[SafetyCheck]) -> SafetyCheck | None:
 def preview_order_check(order: Order, *, now: datetime | None = None) -> SafetyCheck | None:
     """What the engine says about an unsaved order, for the order form (no write)."""
     settings = settings_for(order.line.episode.facility.program)
-    return _combined(_sign_checks(order, settings, _clock(now)))
+    return _with_naloxone(_combined(_sign_checks(order, settings, _clock(now))), order)
 
 
 def _new_version(
@@ -294,12 +295,57 @@ def _new_version(
     )
 
 
+def _with_naloxone(check: SafetyCheck | None, order: Order) -> SafetyCheck | None:
+    """The signing check with the naloxone offer for MOUD and opioids (SPEC A13): a warning
+    the prescriber acknowledges with the others."""
+    prompt = prescribing.naloxone_prompt({order.drug, dosing.drug_of(order.drug)})
+    if prompt is None or check is None:
+        return check
+    found = (*check.findings, prompt)
+    return replace(check, findings=found, decision=findings.decision(found))
+
+
+def pdmp_required(settings: MedicationSettings) -> bool:
+    """The program's choice, or the shipped default (knowledge/prescribing.toml, cdc-2022)."""
+    if settings.pdmp_check_required is not None:
+        return settings.pdmp_check_required
+    return prescribing.pdmp_rule().required_at_start
+
+
+def latest_pdmp_check(episode: Episode) -> PdmpCheck | None:
+    return (
+        PdmpCheck.objects.filter(episode=episode)
+        .select_related("recorded_by")
+        .order_by("-checked_at")
+        .first()
+    )
+
+
+PDMP_MISSING = (
+    "A PDMP check is required before a controlled-substance order is signed: record the check "
+    "(or why the PDMP could not be queried) first."
+)
+
+
+def _pdmp_for(order: Order, settings: MedicationSettings) -> PdmpCheck | None:
+    """The episode's PDMP check a controlled order relies on; ValidationError naming ``pdmp``
+    when the program requires one and none is recorded for the episode."""
+    if not order.controlled:
+        return None
+    found = latest_pdmp_check(order.line.episode)
+    if found is None and pdmp_required(settings):
+        raise ValidationError({"pdmp": PDMP_MISSING})
+    return found
+
+
 def _sign(
     order: Order, *, user: User, confirmation: SignConfirmation, now: datetime
 ) -> SafetyCheck | None:
     episode = order.line.episode
     settings = settings_for(episode.facility.program)
-    check = _combined(_sign_checks(order, settings, now))
+    if order.version == 1:
+        order.pdmp_check = _pdmp_for(order, settings)
+    check = _with_naloxone(_combined(_sign_checks(order, settings, now)), order)
     if check is not None:
         _confirm(
             check,
@@ -356,13 +402,14 @@ def do_sign_order(
         line.save()
         order.line = line
         order.save()
+        pdmp = order.pdmp_check
         log.record(
             "order.signed",
             actor=acting_user,
             patient=episode.patient,
             facility=episode.facility,
             target=line,
-            changes=_order_changes(order),
+            changes={**_order_changes(order), "pdmp_check": str(pdmp.uuid) if pdmp else None},
         )
         if check is not None:
             _audit_confirmation(
@@ -372,7 +419,21 @@ def do_sign_order(
                 target=line,
                 override_reason=override_reason,
             )
+            _audit_naloxone(check, user=acting_user, episode=episode, target=line)
     return order
+
+
+def _audit_naloxone(check: SafetyCheck, *, user: User, episode: Episode, target: Any) -> None:
+    code = prescribing.naloxone_rule().code
+    if any(f.code == code for f in check.findings):
+        log.record(
+            "naloxone.prompt_acknowledged",
+            actor=user,
+            patient=episode.patient,
+            facility=episode.facility,
+            target=target,
+            changes={"drug": target.drug},
+        )
 
 
 def _current(line: OrderLine) -> Order:
@@ -912,6 +973,62 @@ def do_stop_home_medication(
     return row
 
 
+def do_record_pdmp_check(
+    episode: Episode,
+    *,
+    acting_user: User,
+    outcome: str,
+    checked_at: datetime,
+    states: list[str] | None = None,
+    result_summary: str = "",
+    action_taken: str = "",
+    reason: str = "",
+    now: datetime | None = None,
+) -> PdmpCheck:
+    """Record a PDMP check (SPEC A12): the states queried, when, the result and the action
+    taken; or that the PDMP could not be queried, and why. By a prescriber (``order.sign``)."""
+    _require(acting_user, permissions.ORDER_SIGN, episode)
+    now = _clock(now)
+    states = [state.strip().upper() for state in states or [] if state.strip()]
+    errors: dict[str, str] = {}
+    if outcome not in PdmpCheck.Outcome.values:
+        errors["outcome"] = "Say whether the PDMP was queried or could not be."
+    if checked_at > now + timedelta(seconds=django_settings.FUTURE_TOLERANCE_SECONDS):
+        errors["checked_at"] = "This time is in the future."
+    if outcome == PdmpCheck.Outcome.QUERIED:
+        if not states:
+            errors["states"] = "Name the state or states queried."
+        if not result_summary.strip():
+            errors["result_summary"] = "Summarise what the PDMP showed."
+        if not action_taken.strip():
+            errors["action_taken"] = "Say what was done (e.g. no change, discussed with patient)."
+    if outcome == PdmpCheck.Outcome.COULD_NOT_QUERY and not reason.strip():
+        errors["reason"] = "Say why the PDMP could not be queried."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        row = PdmpCheck.objects.create(
+            episode=episode,
+            outcome=outcome,
+            states=states,
+            checked_at=checked_at,
+            result_summary=result_summary.strip(),
+            action_taken=action_taken.strip(),
+            reason=reason.strip(),
+            recorded_by=acting_user,
+            recorded_at=now,
+        )
+        log.record(
+            "pdmp.checked",
+            actor=acting_user,
+            patient=episode.patient,
+            facility=episode.facility,
+            target=row,
+            changes={"outcome": outcome, "states": states},
+        )
+    return row
+
+
 SETTING_FIELDS = (
     "nurses_may_override_stops",
     "second_signer_for_controlled",
@@ -921,6 +1038,7 @@ SETTING_FIELDS = (
     "vitals_max_age_min",
     "prn_reassessment_min",
     "shift_starts",
+    "pdmp_check_required",
 )
 
 

@@ -22,6 +22,7 @@ EVENTS: dict[str, str] = {
     "home_medication.recorded": "A home medication was recorded for the episode",
     "home_medication.stopped": "A home medication was marked stopped",
     "safety.order_override_relied": "A dose relied on the prescriber's override on the order",
+    "pdmp.viewed": "The PDMP checks of an episode were viewed",
     "pdmp.checked": "A PDMP check (or an attempt that could not query) was recorded",
     "naloxone.prompt_acknowledged": "The naloxone prompt at signing was acknowledged",
 }

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from detoxdesk.medications.models import Administration, Order, PatientFacts
+from detoxdesk.medications.models import Administration, Order, PatientFacts, PdmpCheck
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 TRIGGER_SCALES = [("", "No score trigger"), ("cows", "COWS"), ("ciwa_ar", "CIWA-Ar")]
@@ -269,6 +269,36 @@ class FactsForm(forms.Form):
     )
 
 
+class PdmpForm(forms.Form):
+    """A PDMP check (SPEC A12), or why the PDMP could not be queried."""
+
+    outcome = forms.ChoiceField(
+        label="Outcome", choices=PdmpCheck.Outcome.choices, widget=forms.RadioSelect
+    )
+    states = forms.CharField(
+        label="State(s) queried", required=False, help_text="For example OR, WA.", max_length=200
+    )
+    checked_at = _when("When the PDMP was checked")
+    result_summary = forms.CharField(
+        label="Result summary",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Prescriptions, prescribers, pharmacies; any opioid and benzodiazepine overlap.",
+    )
+    action_taken = forms.CharField(
+        label="Action taken", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reason = forms.CharField(
+        label="Why it could not be queried",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_states(self) -> list[str]:
+        raw = self.cleaned_data.get("states") or ""
+        return [part.strip() for part in raw.replace(";", ",").split(",") if part.strip()]
+
+
 class HomeMedicationForm(forms.Form):
     """A medication the patient takes from home; the dose and frequency may be unknown."""
 
@@ -313,6 +343,17 @@ class SettingsForm(forms.Form):
     )
     shift_starts = forms.CharField(
         label="Shift start times", required=False, help_text="For example 07:00, 19:00."
+    )
+    pdmp_check_required = forms.NullBooleanField(
+        label="PDMP check before a controlled-substance order is signed",
+        required=False,
+        widget=forms.Select(
+            choices=[
+                ("", "Shipped default: required at MOUD and controlled-substance start (CDC 2022)"),
+                ("true", "Required"),
+                ("false", "Not required"),
+            ]
+        ),
     )
 
     def __init__(self, drugs: list[tuple[str, str]], *args: Any, **kwargs: Any) -> None:

@@ -228,6 +228,14 @@ class Order(models.Model):
     change_reason = models.TextField(blank=True)
     sign_findings = models.JSONField(default=list, blank=True)
     sign_override_reason = models.TextField(blank=True)
+    pdmp_check = models.ForeignKey(
+        "PdmpCheck",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        help_text="The PDMP check a controlled-substance order was signed on.",
+    )
     superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -373,9 +381,6 @@ class PdmpCheck(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     episode = models.ForeignKey(
         "patients.Episode", on_delete=models.PROTECT, related_name="pdmp_checks"
-    )
-    line = models.ForeignKey(
-        OrderLine, null=True, blank=True, on_delete=models.PROTECT, related_name="pdmp_checks"
     )
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     states = models.JSONField(default=list, blank=True, help_text="States queried, e.g. OR, WA.")

@@ -29,6 +29,7 @@ urlpatterns = [
         views.review_alert,
         name="review_alert",
     ),
+    path("episodes/<uuid:episode_uuid>/pdmp/", views.pdmp_check, name="pdmp"),
     path("orders/<uuid:line_uuid>/", views.order_detail, name="order"),
     path("orders/<uuid:line_uuid>/change/", views.modify_order, name="modify_order"),
     path("orders/<uuid:line_uuid>/<slug:change>/", views.change_status, name="order_status"),

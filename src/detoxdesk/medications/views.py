@@ -10,7 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from detoxdesk.accounts import permissions
@@ -29,6 +31,7 @@ from detoxdesk.medications.forms import (
     HomeMedicationForm,
     ModifyOrderForm,
     OrderForm,
+    PdmpForm,
     ReviewAlertForm,
     SettingsForm,
     StatusForm,
@@ -150,7 +153,14 @@ def new_order(request: HttpRequest, episode_uuid: str, protocol: str) -> HttpRes
         else:
             messages.success(request, f"Order signed: {order.summary}.")
             return redirect("medications:mar", episode_uuid=episode.uuid)
-    context = {"episode": episode, "order_set": order_set, "form": form, "check": check}
+    context = {
+        "episode": episode,
+        "order_set": order_set,
+        "form": form,
+        "check": check,
+        "pdmp": actions.latest_pdmp_check(episode),
+        "pdmp_required": actions.pdmp_required(settings_for(episode.facility.program)),
+    }
     return render(request, "medications/order_form.html", context)
 
 
@@ -512,3 +522,32 @@ def medication_settings(request: HttpRequest) -> HttpResponse:
             return redirect("medications:settings")
     context = {"program": program, "form": form, "default_shifts": ", ".join(DEFAULT_SHIFT_STARTS)}
     return render(request, "medications/settings.html", context)
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    """The page to go back to: ``?next=`` when it is on this site, else ``default``."""
+    target = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    return target if target and safe else default
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pdmp_check(request: HttpRequest, episode_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    episode = access.get_episode_for_user(user, episode_uuid, capability=permissions.ORDER_SIGN)
+    initial = {"checked_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+    form = PdmpForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_record_pdmp_check(episode, acting_user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "PDMP check recorded.")
+            return redirect(_next(request, reverse("medications:mar", args=[episode.uuid])))
+    else:
+        _viewed("pdmp.viewed", user, episode)
+    checks = episode.pdmp_checks.select_related("recorded_by").order_by("-checked_at")
+    context = {"episode": episode, "form": form, "checks": checks}
+    return render(request, "medications/pdmp_form.html", context)

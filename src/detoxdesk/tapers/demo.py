@@ -37,7 +37,9 @@ def _methadone(demo: DemoContext, episode: Episode) -> None:
         times_of_day=[time(8)],
         now=now - timedelta(days=2, hours=1),
     )
-    actions.do_sign_plan(plan, acting_user=prescriber, now=now - timedelta(days=2))
+    actions.do_sign_plan(
+        plan, acting_user=prescriber, acknowledged=True, now=now - timedelta(days=2)
+    )
     actions.do_hold_plan(
         plan,
         acting_user=prescriber,
