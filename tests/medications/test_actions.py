@@ -337,8 +337,10 @@ def test_it_never_stops_moud_for_benzodiazepine_co_use(clock, unit, drug):
         unit.episode,
         unit.prescriber,
         benzodiazepine_use=True,
+        opioid_class="short_acting",
         last_opioid_use_at=START - timedelta(days=3),
     )
+    record_cows(unit.episode, unit.nurse, 14)  # past the first-buprenorphine-dose gate
     order = sign_prn(
         unit.episode, unit.prescriber, drug, "4", "withdrawal", acknowledge_warnings=True
     )
