@@ -38,10 +38,22 @@ def test_it_prefills_from_the_evaluation_when_nothing_else_is_known(unit: Unit, 
 @pytest.mark.now(NOW, tick=False)
 def test_it_keeps_a_more_recent_dose_given_here(unit: Unit, as_user) -> None:
     make_signed_evaluation(unit.patient, unit.ward, unit.prescriber, hours_ago=20)
-    order = sign_prn(unit.episode, unit.prescriber, "methadone", "20", "opioid withdrawal")
+    order = sign_prn(
+        unit.episode,
+        unit.prescriber,
+        "methadone",
+        "20",
+        "opioid withdrawal",
+        acknowledge_warnings=True,
+    )
     given_at = NOW - timedelta(hours=2)
     medications.do_record_administration(
-        order, acting_user=unit.nurse, outcome="given", occurred_at=given_at
+        order,
+        acting_user=unit.nurse,
+        outcome="given",
+        occurred_at=given_at,
+        # methadone with no QTc on file is a warning since issue 10
+        confirmation=medications.DoseConfirmation(acknowledge_warnings=True),
     )
     initial = _moud_initial(unit, as_user)
     assert (initial["opioid_class"], initial["last_opioid_use"]) == ("methadone", given_at)

@@ -32,6 +32,14 @@ from detoxdesk.clinical.errors import InvalidInput, KnowledgeError
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
+# A program that set the vitals window, so that a test of another rule reads only its own (the
+# unset window's own warning is tested below with the shipped policy).
+CONFIGURED = replace(
+    default_policy(),
+    vitals_max_age_min=default_policy().vitals_max_age_min.with_value(60),
+)
+NORMAL_QTC = 420  # a QTc on file, so that methadone's "no QTc" warning stays out of other tests
+
 
 def ago(minutes: float) -> datetime:
     return T0 - timedelta(minutes=minutes)
@@ -55,6 +63,9 @@ def check(
     """Check ``dose`` mg of ``drug`` at T0; ``given`` is (dose_mg, minutes before T0)."""
     context.setdefault("first_day", False)
     context.setdefault("benzodiazepine_use", False)
+    context.setdefault("qtc_ms", NORMAL_QTC)
+    context.setdefault("opioid_class", "short_acting")
+    context.setdefault("hours_since_last_use", Decimal(24))
     request = DoseRequest(
         drug=drug,
         dose_mg=Decimal(str(dose)),
@@ -63,7 +74,7 @@ def check(
         vitals=vitals,
         context=DoseContext(**context),
     )
-    return check_dose(request, policy)
+    return check_dose(request, CONFIGURED if policy is None else policy)
 
 
 def codes(result: DoseCheck) -> list[tuple[str, str]]:
@@ -149,12 +160,17 @@ def test_it_says_why_a_lofexidine_cap_was_lowered() -> None:
 
 
 def test_it_reports_the_unset_lofexidine_holds() -> None:
-    names = [item.name for item in check("lofexidine", "0.54").unset]
-    assert names == [
+    unset = check("lofexidine", "0.54").unset
+    assert [item.name for item in unset] == [
         "lofexidine.hold_systolic_below",
         "lofexidine.hold_diastolic_below",
         "lofexidine.hold_heart_rate_below",
+        # Also by the hold's own key, so that the dose form can say "hold not configured".
+        "hold_systolic_below",
+        "hold_diastolic_below",
+        "hold_heart_rate_below",
     ]
+    assert unset[3].message.startswith("Hold not configured: no systolic blood-pressure hold")
 
 
 # --- Buprenorphine: nida-ed-2018, cmaj-2018, herring-2021 -----------------------------------------
@@ -192,8 +208,11 @@ def test_it_warns_above_12_mg_and_stops_above_32_mg_on_day_one(
 
 
 def test_it_applies_no_day_one_limit_after_day_one() -> None:
+    # After day 1 the day-one rules give way to the maintenance ceiling (SPEC A1): 32.5 mg in 24
+    # hours is now its stop, no longer "ok" (issue 10).
     result = check("buprenorphine", "8.5", given=((8, 300), (8, 180), (8, 60)), first_day=False)
-    assert (result.decision, result.findings) == ("ok", ())
+    assert codes(result) == [("daily_total_exceeded", "stop")]
+    assert result.findings[0].source == "herring-2021"
 
 
 def test_it_cites_the_day_one_sources() -> None:
@@ -219,10 +238,10 @@ def test_it_stops_a_buprenorphine_re_dose_sooner_than_60_minutes(
 @pytest.mark.parametrize(
     ("dose", "cows", "decision"),
     [
-        ("2", None, "ok"),
-        ("4", None, "ok"),
-        ("4.5", None, "warning"),
-        ("8", None, "warning"),
+        ("2", 8, "ok"),
+        ("4", 8, "ok"),
+        ("4.5", 8, "warning"),
+        ("8", 8, "warning"),
         ("8", 12, "warning"),
         ("8", 13, "ok"),
         ("8", 30, "ok"),
@@ -230,8 +249,11 @@ def test_it_stops_a_buprenorphine_re_dose_sooner_than_60_minutes(
     ],
 )
 def test_it_warns_about_a_first_buprenorphine_dose_above_4_mg_unless_cows_allows_8(
-    dose: str, cows: int | None, decision: str
+    dose: str, cows: int, decision: str
 ) -> None:
+    # Every COWS here meets the short-acting gate (8): a first dose without one is now a stop of
+    # its own (no_withdrawal_score, tested in test_dosing_picture.py), so the rows that had none
+    # now carry the gate's value.
     result = check("buprenorphine", dose, first_day=True, cows_total=cows)
     assert result.decision == decision
     assert codes(result) == ([] if decision == "ok" else [("first_dose_above_usual", "warning")])
@@ -258,7 +280,12 @@ def test_it_only_checks_the_first_dose_size_on_the_first_dose() -> None:
             (),
             "55",
             "stop",
-            [("first_dose_above_usual", "warning"), ("first_day_total_exceeded", "stop")],
+            [
+                ("first_dose_above_usual", "warning"),
+                ("first_day_total_exceeded", "stop"),
+                # One dose above the day's stop: a probable unit error (SPEC A1, issue 10).
+                ("dose_implausible", "stop"),
+            ],
         ),
     ],
 )
@@ -285,7 +312,7 @@ def test_it_sets_no_methadone_cap_after_the_first_day() -> None:
 @pytest.mark.parametrize(
     ("qtc", "found"),
     [
-        (None, []),
+        (None, [("qtc_unknown", "warning")]),  # no QTc on file: a warning (SPEC A2, issue 10)
         (440, []),
         (449, []),
         (450, [("qtc_prolonged", "warning")]),
@@ -302,7 +329,8 @@ def test_it_warns_on_methadone_qtc_from_450_and_strongly_above_500(
     assert codes(result) == found
     if qtc == 501:
         assert result.findings[0].message.startswith("Strong warning: QTc 501 ms is above 500 ms")
-    assert all(finding.source == "krantz-2009" for finding in result.findings)
+    sources = {"krantz-2009", "bccsu-oud-app3"} if qtc is None else {"krantz-2009"}
+    assert all(finding.source in sources for finding in result.findings)
 
 
 def test_it_applies_the_qtc_rule_only_to_methadone() -> None:
@@ -337,8 +365,10 @@ def test_it_sets_no_clonidine_heart_rate_hold_and_says_so() -> None:
     assert result.decision == "ok"
     assert [item.name for item in result.unset] == [
         "clonidine.hold_heart_rate_below",
-        "policy.vitals_max_age_min",
+        "hold_heart_rate_below",
     ]
+    unset = [item.name for item in check("clonidine", "0.1", policy=default_policy()).unset]
+    assert unset[-1] == "policy.vitals_max_age_min"
 
 
 @pytest.mark.parametrize(
@@ -401,8 +431,12 @@ def test_it_warns_about_vitals_older_than_the_programs_window(age: int, stale: b
 
 
 def test_it_never_calls_vitals_stale_without_a_window() -> None:
-    result = check("clonidine", "0.1", vitals=vitals_at(120, 80, minutes_ago=10_000))
-    assert result.decision == "ok"
+    # Without a window the vitals' age is stated and needs an acknowledgement: no longer "ok" on
+    # vitals of any age (issue 10 §3).
+    vitals = vitals_at(120, 80, minutes_ago=10_000)
+    result = check("clonidine", "0.1", vitals=vitals, policy=default_policy())
+    assert codes(result) == [("vitals_age_unchecked", "warning")]
+    assert "6 days before this dose" in result.findings[0].message
     assert "policy.vitals_max_age_min" in [item.name for item in result.unset]
 
 
@@ -416,7 +450,7 @@ def test_it_checks_still_holds_with_stale_vitals() -> None:
 
 
 def with_clonidine_heart_rate_hold(bpm: int) -> MedicationPolicy:
-    policy = default_policy()
+    policy = CONFIGURED
     rules = policy.rules("clonidine")
     hold = rules.limits.hold_heart_rate_below.with_value(bpm)
     return policy.with_rules(
@@ -742,6 +776,9 @@ def any_cases(draw: st.DrawFn) -> dict[str, Any]:
     return case
 
 
+FIRST_DOSE_ONLY = {"no_withdrawal_score", "cows_gate_not_met", "opioid_class_not_recorded"}
+
+
 @given(any_cases(), DOSES, st.integers(min_value=0, max_value=3000))
 @settings(max_examples=300)
 def test_it_never_turns_a_stop_into_ok_when_an_earlier_dose_is_added(
@@ -749,7 +786,8 @@ def test_it_never_turns_a_stop_into_ok_when_an_earlier_dose_is_added(
 ) -> None:
     before = check(**case)
     after = check(**{**case, "given": ((extra_dose, extra_minutes), *case["given"])})
-    if before.decision == "stop":
+    # The first-dose gate applies only while there is no earlier dose, by definition.
+    if any(f.severity == "stop" and f.code not in FIRST_DOSE_ONLY for f in before.findings):
         assert after.decision == "stop"
     assert after.total_24h_mg >= before.total_24h_mg
 
@@ -820,11 +858,13 @@ def fields_for(payload: dict[str, Any]) -> dict[str, str]:
 
 def test_it_checks_a_valid_payload() -> None:
     output = dosing.dose_check_calculator(VALID)
+    # The shipped policy sets no vitals window: the vitals' age is stated as a warning (issue 10).
     assert (output["decision"], output["total_24h_mg"], output["earlier_doses_24h"]) == (
-        "ok",
+        "warning",
         0.3,
         1,
     )
+    assert [finding["code"] for finding in output["findings"]] == ["vitals_age_unchecked"]
     assert output["max_daily_mg"] == {"value": 0.8, "source": "uptodate-ed", "reason": None}
     assert output["minutes_since_last_dose"] == 360
 
@@ -924,10 +964,18 @@ def test_it_runs_dose_check_from_the_command_line() -> None:
             "severity": "stop",
             "message": "Hold clonidine: systolic 88 mmHg is below 90.",
             "source": "va-pbm-handout",
-        }
+        },
+        {
+            "code": "vitals_age_unchecked",
+            "severity": "warning",
+            "message": "The vitals were taken 10 minutes before this dose and no maximum age for"
+            " vitals is configured: confirm they are recent enough to check the holds against.",
+            "source": "program-policy",
+        },
     ]
     assert [item["name"] for item in output["unset"]] == [
         "clonidine.hold_heart_rate_below",
+        "hold_heart_rate_below",
         "policy.vitals_max_age_min",
     ]
 

@@ -36,7 +36,6 @@ SPEC_KEYS = [
     "asam-patient-2020",
     "cdc-2016",
     "cdc-2022",
-    "fda-naloxone-2020",
     "hhs-2019",
     "ctn-0003",
     "tip-63",
@@ -49,6 +48,18 @@ SPEC_KEYS = [
     "oakley-2021",
     "hillhouse-2010",
     "uptodate-adjunct",
+    # SPEC's December 2026 additions (dose check: ceilings, ECG, combinations, naloxone).
+    "fda-btod-2024",
+    "asam-hpso-2023",
+    "buppractice",
+    "chou-2014",
+    "bccsu-oud-app3",
+    "fda-ondansetron-2011",
+    "mhra-hydroxyzine-2015",
+    "fda-gabapentinoid-2019",
+    "who-2009",
+    "fda-naloxone-2020",
+    "methadone-label-interactions",
 ]
 
 TOML_FILES = sorted(knowledge.KNOWLEDGE_DIR.glob("*.toml"))

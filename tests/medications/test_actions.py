@@ -242,6 +242,11 @@ def test_it_refuses_a_dose_in_the_future(ready, unit):
 def test_it_needs_a_second_signer_for_a_controlled_substance_where_required(ready, unit):
     make_settings(unit.program, second_signer_for_controlled=True, controlled_drugs=["methadone"])
     record_pdmp(unit.episode, unit.prescriber)
+    make_facts(unit.episode, unit.prescriber, qtc_ms=420)  # no "no QTc on file" warning
+    # Methadone beside the active buprenorphine order would be an agonist conflict.
+    actions.do_change_order_status(
+        ready.line, "order.discontinued", acting_user=unit.prescriber, reason="switch"
+    )
     order = sign_scheduled(unit.episode, unit.prescriber, "methadone", "10", time(9))
     assert order.controlled
     at = START
@@ -339,8 +344,10 @@ def test_it_never_stops_moud_for_benzodiazepine_co_use(clock, unit, drug):
         benzodiazepine_use=True,
         opioid_class="short_acting",
         last_opioid_use_at=START - timedelta(days=3),
+        qtc_ms=420,  # methadone's "no QTc on file" warning is tested in tests/clinical
     )
-    record_cows(unit.episode, unit.nurse, 14)  # past the first-buprenorphine-dose gate
+    # The first buprenorphine dose is gated whatever the order set (issue 10): a COWS above it.
+    record_cows(unit.episode, unit.nurse, 14)
     order = sign_prn(
         unit.episode, unit.prescriber, drug, "4", "withdrawal", acknowledge_warnings=True
     )

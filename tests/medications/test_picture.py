@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -87,17 +88,16 @@ def test_it_shows_a_taper_without_times_on_the_mar_as_due_with_time_not_set(unit
     assert "Methadone withdrawal taper" in text and "due, time not set" in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The engine's opioid_agonist_conflict rule (INTERFACE.md section 1) is not merged yet.",
-)
 def test_a_buprenorphine_dose_beside_a_taper_without_times_is_an_agonist_conflict(unit):
     signed_without_times(unit)
     make_facts(unit.episode, unit.prescriber, opioid_class="short_acting")
-    order = sign_bup_standard(unit.episode, unit.prescriber)
+    with pytest.raises(ValidationError, match="override reason"):
+        sign_bup_standard(unit.episode, unit.prescriber)  # the stop is seen at signing too
+    order = sign_bup_standard(unit.episode, unit.prescriber, override_reason="Taper ended early")
     record_cows(unit.episode, unit.nurse, 14)
     check = check_administration(order, Decimal(4), NOW)
     assert "opioid_agonist_conflict" in [f.code for f in check.stops]
+    assert "Methadone taper" in next(f.message for f in check.stops)
 
 
 def test_it_passes_the_whole_picture_but_the_order_checked(unit, monkeypatch):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,7 @@ from detoxdesk.clinical.medication_policy import (
     DrugLimits,
     DrugRules,
     ImpairmentCap,
+    InteractionMember,
     Parameter,
     entry_limits,
 )
@@ -711,15 +712,31 @@ def _vitals_findings(
 def _stale_findings(
     at: datetime, reading: VitalsReading, policy: MedicationPolicy
 ) -> list[Finding]:
-    """Vitals older than the program's window: a warning. Unset by default (SPEC gives none)."""
+    """Vitals older than the program's window: a warning. While the window is unset (SPEC gives
+    none), a warning that says how old the vitals are, so that someone looks, instead of reading
+    "ok" on vitals of any age."""
     window, age = policy.vitals_max_age_min, _minutes(at, reading.at)
-    if window.value is None or age <= window.value:
+    if window.value is None:
+        message = (
+            f"The vitals were taken {_age_words(age)} before this dose and no maximum age for"
+            " vitals is configured: confirm they are recent enough to check the holds against."
+        )
+        return [Finding("vitals_age_unchecked", "warning", message, window.cited)]
+    if age <= window.value:
         return []
     message = (
         f"The vitals are {format_number(age.quantize(Decimal(1)))} minutes old, older than"
         f" {format_number(window.value)} minutes: take them again before relying on them."
     )
     return [Finding("vitals_stale", "warning", message, window.cited)]
+
+
+def _age_words(minutes: Decimal) -> str:
+    whole = int(minutes.quantize(Decimal(1)))
+    if whole < 120:
+        return f"{whole} minutes"
+    hours = int(minutes // 60)
+    return f"{hours} hours" if hours < 48 else f"{hours // 24} days"
 
 
 def _first_dose_findings(request: DoseRequest, rules: DrugRules, facts: _Facts) -> list[Finding]:
@@ -814,12 +831,20 @@ def _benzodiazepine_findings(
 ) -> list[Finding]:
     """Benzodiazepine co-use with buprenorphine or methadone: ALWAYS a warning, never a stop.
 
+    Co-use is the context's benzodiazepine_use or a benzodiazepine among the active medications;
+    a benzodiazepine checked while an opioid is active warns the same way.
     Sources: fda-2017 (do not withhold MOUD), fda-2016 (boxed warning on combined use).
     """
-    rule = policy.benzodiazepine
-    if not request.context.benzodiazepine_use or rules.drug not in rule.drugs:
-        return []
-    return [Finding("benzodiazepine_co_use", "warning", rule.advice, rule.source)]
+    rule, mine = policy.benzodiazepine, _checked_codes(request, rules)
+    if mine & rule.drugs:
+        co_use = request.context.benzodiazepine_use or bool(
+            _active_with(request, rule.benzodiazepines)
+        )
+    elif mine & rule.benzodiazepines:
+        co_use = bool(_active_with(request, policy.opioids.all | rule.drugs))
+    else:
+        co_use = False
+    return [Finding("benzodiazepine_co_use", "warning", rule.advice, rule.source)] if co_use else []
 
 
 ALLERGY_SOURCE = "chart-allergies"  # the patient's own record, not a publication
@@ -853,8 +878,416 @@ def _pregnancy_findings(rules: DrugRules, context: DoseContext) -> list[Finding]
     return [Finding(caution.code, "warning", caution.message, caution.source)]
 
 
+# --- The medication picture: combinations (SPEC A3, A4, 6.4) ------------------------------------
+
+LOW_DOSE_INITIATION = "low_dose_initiation"
+
+
+def _codes_of(code: str) -> frozenset[str]:
+    """A code and, for a product, its ingredients (buprenorphine_naloxone: buprenorphine too)."""
+    return frozenset({code}) | products.ingredients_of(code)
+
+
+def _checked_codes(request: DoseRequest, rules: DrugRules) -> frozenset[str]:
+    return _codes_of(request.drug) | {rules.drug}
+
+
+def _name(item: ActiveMedication, policy: MedicationPolicy) -> str:
+    """What staff read for an active medication: its label, else the product or drug label."""
+    if item.label:
+        return item.label
+    if item.drug in policy.drug_names():
+        return policy.rules(item.drug).label
+    found = products.catalogue().products.get(item.drug)
+    return found.label if found else products.ingredient_label(item.drug)
+
+
+def _names(items: Sequence[ActiveMedication], policy: MedicationPolicy) -> str:
+    names = list(dict.fromkeys(_name(item, policy) for item in items))
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _active_with(request: DoseRequest, codes: Collection[str]) -> tuple[ActiveMedication, ...]:
+    """The active medications that are (or contain) one of ``codes``."""
+    wanted = frozenset(codes)
+    return tuple(m for m in request.context.active_medications if _codes_of(m.drug) & wanted)
+
+
+def _agonist_findings(
+    request: DoseRequest, rules: DrugRules, policy: MedicationPolicy
+) -> list[Finding]:
+    """A partial agonist (buprenorphine) with a full agonist active, either way round: a stop
+    naming precipitated withdrawal. A low-dose initiation, which continues the full agonist until
+    its last day (SPEC 5.3), is the exception. Source: the [opioids] list (methadone label)."""
+    opioids, mine = policy.opioids, _checked_codes(request, rules)
+    if request.context.protocol == LOW_DOSE_INITIATION:
+        return []
+    if mine & opioids.partial:
+        partners = opioids.full - mine
+    elif mine & opioids.full:
+        partners = opioids.partial - mine
+    else:
+        return []
+    active = _active_with(request, partners)
+    if not active:
+        return []
+    message = (
+        f"{rules.label} while {_names(active, policy)} is active: risk of precipitated"
+        f" withdrawal. {opioids.advice}"
+    )
+    return [Finding("opioid_agonist_conflict", "stop", message, opioids.source)]
+
+
+def _above_label_dose(
+    code: str, daily_mg: Decimal | None, policy: MedicationPolicy, context: DoseContext
+) -> bool:
+    """A daily dose above the drug's daily maximum; unknown (no dose or no maximum) is not."""
+    if daily_mg is None or code not in policy.drug_names():
+        return False
+    cap = daily_cap(policy.rules(code), context)
+    return cap is not None and daily_mg > cap.value
+
+
+def _qt_findings(
+    request: DoseRequest, rules: DrugRules, facts: _Facts, policy: MedicationPolicy
+) -> list[Finding]:
+    """Methadone with a QT-prolonging drug of the list, either way round: a warning with an ECG
+    prompt, never a stop. A member marked ``above_max_daily`` (loperamide) counts only above its
+    own daily maximum; a dose not known does not count (the drug's own check stops an excess).
+    Sources: each member's (lofexidine-label, fda-ondansetron-2011, mhra-hydroxyzine-2015,
+    fda-loperamide-2016)."""
+    qt, mine, context = policy.qt_with_methadone, _checked_codes(request, rules), request.context
+    pairs: list[tuple[InteractionMember, ActiveMedication | None]] = []
+    if mine & qt.drugs:
+        for item in request.context.active_medications:
+            for member in (qt.member(code) for code in _codes_of(item.drug)):
+                if member is None:
+                    continue
+                if member.above_max_daily and not _above_label_dose(
+                    member.drug, item.daily_dose_mg, policy, context
+                ):
+                    continue
+                pairs.append((member, item))
+    else:
+        member = next((qt.member(code) for code in mine if qt.member(code)), None)
+        if member is None or not _active_with(request, qt.drugs):
+            return []
+        if member.above_max_daily and not _above_label_dose(
+            member.drug, facts.total_mg, policy, context
+        ):
+            return []
+        pairs = [(member, item) for item in _active_with(request, qt.drugs)]
+    if not pairs:
+        return []
+    others = _names([item for _, item in pairs if item is not None], policy)
+    message = f"{rules.label} with {others}: {qt.advice}"
+    return [Finding("qt_interaction", "warning", message, pairs[0][0].source)]
+
+
+def _cns_findings(
+    request: DoseRequest, rules: DrugRules, policy: MedicationPolicy
+) -> list[Finding]:
+    """Any opioid (MOUD included) with a CNS depressant of the list, either way round: a warning
+    with acknowledgement, never a stop (SPEC A4, FDA 2017). Sources: each member's
+    (fda-gabapentinoid-2019, who-2009, fda-2016)."""
+    cns, mine = policy.cns_depressants, _checked_codes(request, rules)
+    if mine & cns.drugs:
+        active = _active_with(request, cns.codes() - mine)
+        members = [m for item in active for c in _codes_of(item.drug) if (m := cns.member(c))]
+    else:
+        own = [member for code in mine if (member := cns.member(code))]
+        active = _active_with(request, cns.drugs - mine) if own else ()
+        members = own
+    if not active or not members:
+        return []
+    groups = ", ".join(dict.fromkeys(member.group for member in members))
+    message = f"{rules.label} with {_names(active, policy)} ({groups}): {cns.advice}"
+    return [Finding("cns_depressant_interaction", "warning", message, members[0].source)]
+
+
+# --- Buprenorphine: the first-dose gate, whatever the order set (SPEC 5.1, 5.3) -------------------
+
+
+# The codes the first-dose gate can report (its own and induction.standard_start_findings'), so that
+# a caller checking an order at signing, before the bedside, can tell them apart.
+FIRST_DOSE_GATE_CODES = frozenset(
+    {
+        "no_withdrawal_score",
+        "cows_gate_not_met",
+        "opioid_class_not_recorded",
+        "cows_not_recorded",
+        "time_since_last_use",
+        "time_since_last_use_unknown",
+        "fentanyl_within_48h",
+        "fentanyl_timing_unknown",
+    }
+)
+
+
+def _is_first_dose(request: DoseRequest, facts: _Facts) -> bool:
+    return request.context.first_day and not facts.earlier
+
+
+def _within_low_dose_start(request: DoseRequest, policy: MedicationPolicy) -> bool:
+    """A low-dose initiation's first dose, at or below the schedule's day-1 dose."""
+    days = policy.induction.low_dose_days
+    return (
+        request.context.protocol == LOW_DOSE_INITIATION
+        and bool(days)
+        and request.dose_mg <= days[0].dose_mg
+    )
+
+
+def _gate_findings(
+    request: DoseRequest, rules: DrugRules, facts: _Facts, policy: MedicationPolicy
+) -> list[Finding]:
+    """The first buprenorphine dose needs an objective withdrawal score at the gate of the opioid
+    last used, from any order set. No score: a stop ``no_withdrawal_score``. The low-dose
+    initiation's first dose (within its schedule) is exempt; one raised above it is not.
+
+    Sources: acep-bupe-tool, nida-ed-2018 (the gate), asam-2015 (the wait), varshneya-2022
+    (fentanyl), randhawa-2020 (the low-dose schedule).
+    """
+    # Imported here: induction reads this module's FieldReader.
+    from detoxdesk.clinical import induction
+
+    context = request.context
+    if not _checked_codes(request, rules) & policy.opioids.partial:
+        return []
+    if not _is_first_dose(request, facts) or _within_low_dose_start(request, policy):
+        return []
+    gate_source = policy.induction.cows_gate("short_acting").cited
+    if context.cows_total is None:
+        message = (
+            "No withdrawal score (COWS) is recorded: objective signs of withdrawal are the gate"
+            " for a first buprenorphine dose, whatever the order set. Score COWS first."
+        )
+        return [Finding("no_withdrawal_score", "stop", message, gate_source)]
+    found = list(
+        induction.standard_start_findings(
+            context.cows_total,
+            context.opioid_class,
+            context.hours_since_last_use,
+            benzodiazepine_use=False,  # the dose check's own rule reports it
+            policy=policy,
+        )
+    )
+    return found + _fentanyl_findings(context, found, policy)
+
+
+def _fentanyl_findings(
+    context: DoseContext, found: Sequence[Finding], policy: MedicationPolicy
+) -> list[Finding]:
+    """Fentanyl used (by class or recorded exposure) within the window, or at a time not known:
+    the fentanyl warning and the low-dose suggestion. Unknown never reads as "long ago".
+    Source: varshneya-2022."""
+    if any(finding.code.startswith("fentanyl") for finding in found):
+        return []
+    if context.opioid_class != "fentanyl" and context.fentanyl_exposure is not True:
+        return []
+    window, hours = policy.induction.fentanyl_window_hours, context.hours_since_last_use
+    if window.value is None:
+        return []
+    advice = f" {window.advice}" if window.advice else ""
+    if hours is None:
+        message = f"Fentanyl was used and the time of last use is not known.{advice}"
+        return [Finding("fentanyl_timing_unknown", "warning", message, window.cited)]
+    if hours > window.value:
+        return []
+    message = (
+        f"Fentanyl was used {format_number(hours)} hours ago, within"
+        f" {format_number(window.value)} hours.{advice}"
+    )
+    return [Finding("fentanyl_within_48h", "warning", message, window.cited)]
+
+
+# --- Ceilings after day 1 and titration (SPEC A1, A2) ---------------------------------------------
+
+
+def _ceiling_findings(request: DoseRequest, rules: DrugRules, facts: _Facts) -> list[Finding]:
+    """After day 1, the 24-hour total: a stop above daily_stop_above_mg (a plausibility ceiling,
+    not a clinical maximum), else a warning above daily_warning_above_mg.
+
+    Sources: buprenorphine herring-2021 (32 mg) and fda-btod-2024 (24 mg).
+    """
+    if request.context.first_day:
+        return []
+    limits, total = rules.limits, facts.total_mg
+    levels: tuple[tuple[str, Severity, Parameter], ...] = (
+        ("daily_total_exceeded", "stop", limits.daily_stop_above_mg),
+        ("daily_total_high", "warning", limits.daily_warning_above_mg),
+    )
+    for code, severity, limit in levels:
+        if limit.value is not None and total > limit.value:
+            message = (
+                f"{format_number(total)} mg of {rules.drug} in 24 hours, counting this dose, is"
+                f" above {format_number(limit.value)} mg."
+            )
+            if limit.advice:
+                message += f" {limit.advice}"
+            return [Finding(code, severity, message, limit.cited)]
+    return []
+
+
+def _daily_stop(request: DoseRequest, rules: DrugRules, per_day: Cap | None) -> Cap | None:
+    """The lowest daily amount above which the total is a stop, on the day of the dose."""
+    limits = rules.limits
+    day_stop = limits.first_day_stop_above_mg if request.context.first_day else None
+    later_stop = None if request.context.first_day else limits.daily_stop_above_mg
+    return _lowest([per_day, *(_cap(p) for p in (day_stop, later_stop) if p is not None)])
+
+
+def _implausible_findings(
+    request: DoseRequest, rules: DrugRules, per_day: Cap | None
+) -> list[Finding]:
+    """One dose above the drug's daily stop: a stop, as a probable unit or entry error (mg and
+    mcg, films and mg). Source: the daily stop's own (SPEC A1, derived)."""
+    stop = _daily_stop(request, rules, per_day)
+    if stop is None or request.dose_mg <= stop.value:
+        return []
+    message = (
+        f"A single dose of {format_number(request.dose_mg)} mg of {rules.drug} is above the daily"
+        f" stop of {format_number(stop.value)} mg: probably a unit or entry error (mg and"
+        " micrograms, films and mg). Check the order before giving it."
+    )
+    return [Finding("dose_implausible", "stop", message, stop.source)]
+
+
+def _day_totals(request: DoseRequest) -> dict[date, Decimal]:
+    """Totals by calendar day in the timezone of ``request.at``, counting this dose.
+
+    Titration compares days, not rolling 24-hour windows: a once-daily dose given an hour
+    earlier than yesterday's must not read as a doubled dose. Pass ``at`` in the unit's local
+    time so that days split at its midnight.
+    """
+    zone = request.at.tzinfo
+    totals: dict[date, Decimal] = {request.at.date(): request.dose_mg}
+    for dose in request.given:
+        if dose.at <= request.at:
+            day = dose.at.astimezone(zone).date()
+            totals[day] = totals.get(day, Decimal(0)) + dose.dose_mg
+    return totals
+
+
+def _titration_findings(request: DoseRequest, rules: DrugRules) -> list[Finding]:
+    """After day 1, a day's total above the last dosing day's: a warning when the step is above
+    increase_warning_above_mg, and when it comes fewer than increase_min_days days after the
+    last increase. The caller reads :func:`history_window` of earlier doses.
+
+    Source: methadone asam-2015 (5 to 10 mg, no more often than every 7 days).
+    """
+    step, interval = rules.limits.increase_warning_above_mg, rules.limits.increase_min_days
+    if request.context.first_day or not (step.is_set or interval.is_set):
+        return []
+    totals = _day_totals(request)
+    today = request.at.date()
+    days = sorted(day for day in totals if day < today)
+    if not days or totals[today] <= totals[days[-1]]:
+        return []
+    increase, found = totals[today] - totals[days[-1]], []
+    if step.value is not None and increase > step.value:
+        message = (
+            f"The daily total of {rules.drug} rises by {format_number(increase)} mg to"
+            f" {format_number(totals[today])} mg, more than the usual step of"
+            f" {format_number(step.value)} mg."
+        )
+        found.append(Finding("dose_increase_above_step", "warning", message, step.cited))
+    raised = [b for a, b in zip(days, days[1:], strict=False) if totals[b] > totals[a]]
+    if interval.value is not None and raised and (today - raised[-1]).days < interval.value:
+        message = (
+            f"The daily total of {rules.drug} was last increased {(today - raised[-1]).days}"
+            f" days ago, sooner than every {format_number(interval.value)} days."
+        )
+        found.append(Finding("dose_increase_too_soon", "warning", message, interval.cited))
+    return found
+
+
+# --- QTc and ECG prompts (SPEC A2) ----------------------------------------------------------------
+
+
+def _ecg_findings(request: DoseRequest, rules: DrugRules) -> list[Finding]:
+    """No QTc on file: a warning (qtc_unknown), never a block. A QTc older than
+    ecg_max_age_days, or a day's total rising above ecg_above_daily_mg with no QTc taken since
+    that day began: an ECG prompt (a warning). A QTc with no date gets no age prompt.
+
+    Sources: bccsu-oud-app3 (no QTc), krantz-2009 (yearly; above 100 mg a day).
+    """
+    context, limits, found = request.context, rules.limits, []
+    if context.qtc_ms is None and rules.qtc_unknown_warning is not None:
+        advice = rules.qtc_unknown_warning
+        found.append(Finding(advice.code, "warning", advice.message, advice.source))
+    age_limit, measured = limits.ecg_max_age_days, context.qtc_measured_at
+    if context.qtc_ms is not None and measured is not None and age_limit.value is not None:
+        age = (request.at - measured).days
+        if age > age_limit.value:
+            message = (
+                f"The QTc on file was measured {age} days ago, more than"
+                f" {format_number(age_limit.value)} days: take a new ECG."
+            )
+            found.append(Finding("ecg_due", "warning", message, age_limit.cited))
+    return found + _ecg_dose_findings(request, rules)
+
+
+def _ecg_dose_findings(request: DoseRequest, rules: DrugRules) -> list[Finding]:
+    limit, measured = rules.limits.ecg_above_daily_mg, request.context.qtc_measured_at
+    if limit.value is None:
+        return []
+    totals, today = _day_totals(request), request.at.date()
+    earlier = sorted(day for day in totals if day < today)
+    if totals[today] <= limit.value or (earlier and totals[earlier[-1]] > limit.value):
+        return []
+    if measured is not None and measured.astimezone(request.at.tzinfo).date() >= today:
+        return []
+    message = (
+        f"The daily total of {rules.drug} goes above {format_number(limit.value)} mg"
+        f" ({format_number(totals[today])} mg): take an ECG (QTc)."
+    )
+    return [Finding("ecg_prompt_dose", "warning", message, limit.cited)]
+
+
+# --- Naloxone (SPEC A13) --------------------------------------------------------------------------
+
+
+def naloxone_prompt(
+    drug: str, context: DoseContext | None = None, policy: MedicationPolicy | None = None
+) -> Finding | None:
+    """The naloxone offer to show when an order for ``drug`` is signed: a warning for MOUD or any
+    opioid of the policy's [opioids] lists (a drug, product or ingredient code), else None.
+
+    SPEC A13: an MOUD or detox patient is always offered naloxone; benzodiazepines or other CNS
+    depressants are named when the context records them. Source: fda-naloxone-2020.
+    """
+    policy = policy or default_policy()
+    if not (_codes_of(drug) | {drug_of(drug, policy)}) & policy.opioids.all:
+        return None
+    offer = policy.naloxone_offer
+    message = offer.message
+    if context is not None and (context.benzodiazepine_use or _sedatives(context, policy)):
+        message += " Sedating medicines are also recorded, which raises the overdose risk."
+    return Finding(offer.code, "warning", message, offer.source)
+
+
+def _sedatives(context: DoseContext, policy: MedicationPolicy) -> bool:
+    codes = policy.cns_depressants.codes() | policy.benzodiazepine.benzodiazepines
+    return any(_codes_of(item.drug) & codes for item in context.active_medications)
+
+
+HOLD_SIGNS = {
+    "hold_systolic_below": "systolic blood-pressure",
+    "hold_diastolic_below": "diastolic blood-pressure",
+    "hold_heart_rate_below": "heart-rate",
+}
+
+
 def _unset(rules: DrugRules, policy: MedicationPolicy) -> tuple[UnsetParameter, ...]:
+    """The declared parameters left unset; each unset hold of the drug is also listed by its key
+    (``hold_systolic_below`` ...), so that a dose form can say "hold not configured"."""
     found = [UnsetParameter(p.name, p.note or f"{p.name} is not set.") for p in rules.unset()]
+    for key, sign in HOLD_SIGNS.items():
+        hold: Parameter = getattr(rules.limits, key)
+        if hold.declared and not hold.is_set:
+            message = f"Hold not configured: no {sign} hold is set for {rules.label}."
+            found.append(UnsetParameter(key, message))
     window = policy.vitals_max_age_min
     if _holds(rules) and not window.is_set:
         found.append(UnsetParameter(window.name, window.note or f"{window.name} is not set."))
@@ -883,6 +1316,14 @@ def check_dose(request: DoseRequest, policy: MedicationPolicy | None = None) -> 
         + _benzodiazepine_findings(request, rules, policy)
         + _allergy_findings(request.drug, rules, request.context)
         + _pregnancy_findings(rules, request.context)
+        + _gate_findings(request, rules, facts, policy)
+        + _agonist_findings(request, rules, policy)
+        + _implausible_findings(request, rules, per_day)
+        + _ceiling_findings(request, rules, facts)
+        + _titration_findings(request, rules)
+        + _ecg_findings(request, rules)
+        + _qt_findings(request, rules, facts, policy)
+        + _cns_findings(request, rules, policy)
     )
     return DoseCheck(
         drug=rules.drug,

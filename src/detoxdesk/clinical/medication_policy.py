@@ -151,6 +151,10 @@ class DrugLimits:
     qtc_strong_above_ms: Parameter
     increase_warning_above_mg: Parameter
     increase_min_days: Parameter
+    daily_warning_above_mg: Parameter
+    daily_stop_above_mg: Parameter
+    ecg_above_daily_mg: Parameter
+    ecg_max_age_days: Parameter
 
 
 # The unit each limit must be written in; the loader refuses any other.
@@ -172,6 +176,10 @@ LIMIT_UNITS: Mapping[str, str] = {
     "qtc_strong_above_ms": "ms",
     "increase_warning_above_mg": "mg",
     "increase_min_days": "d",
+    "daily_warning_above_mg": "mg",
+    "daily_stop_above_mg": "mg",
+    "ecg_above_daily_mg": "mg",
+    "ecg_max_age_days": "d",
 }
 
 
@@ -188,6 +196,7 @@ class DrugRules:
     renal_caps: tuple[ImpairmentCap, ...]
     over_cap_warning: Advice | None
     pregnancy_caution: Advice | None = None
+    qtc_unknown_warning: Advice | None = None
 
     def unset(self) -> tuple[Parameter, ...]:
         """The declared limits that are not set, in field order."""
@@ -250,11 +259,75 @@ class InductionPolicy:
 
 @dataclass(frozen=True)
 class BenzodiazepineRule:
-    """Benzodiazepine co-use with the listed opioids: always a warning, never a stop."""
+    """Benzodiazepine co-use with the listed opioids: always a warning, never a stop.
+
+    ``benzodiazepines`` are the codes that, among the active medications, count as co-use.
+    """
 
     drugs: frozenset[str]
     source: str
     advice: str
+    benzodiazepines: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class OpioidAgonists:
+    """Which codes are opioids: partial agonists (buprenorphine) and full agonists.
+
+    A partial agonist with a full agonist active is the agonist conflict (``advice`` says why).
+    A program extends a list with ``dataclasses.replace`` before passing the policy in.
+    """
+
+    partial: frozenset[str]
+    full: frozenset[str]
+    source: str
+    confidence: str
+    advice: str
+
+    @property
+    def all(self) -> frozenset[str]:
+        return self.partial | self.full
+
+
+@dataclass(frozen=True)
+class InteractionMember:
+    """One code of an interaction list, with its own source. ``group`` is what staff read;
+    ``above_max_daily`` counts the member only above its own daily maximum (loperamide)."""
+
+    drug: str
+    group: str
+    source: str
+    confidence: str
+    above_max_daily: bool = False
+
+
+@dataclass(frozen=True)
+class InteractionList:
+    """Codes that interact with ``drugs`` (for the CNS list: every opioid), always a warning.
+
+    A program extends ``members`` with :meth:`extended` before passing the policy in.
+    """
+
+    drugs: frozenset[str]
+    members: tuple[InteractionMember, ...]
+    advice: str
+
+    def member(self, code: str) -> InteractionMember | None:
+        return next((item for item in self.members if item.drug == code), None)
+
+    def codes(self) -> frozenset[str]:
+        return frozenset(item.drug for item in self.members)
+
+    def extended(
+        self, codes: Mapping[str, str], *, source: str = PROGRAM_POLICY
+    ) -> InteractionList:
+        """A copy with the codes of ``codes`` (code -> group label) added by a program."""
+        added = tuple(
+            InteractionMember(code, group, source, "U")
+            for code, group in codes.items()
+            if self.member(code) is None
+        )
+        return replace(self, members=self.members + added)
 
 
 @dataclass(frozen=True)
@@ -265,13 +338,22 @@ class MedicationPolicy:
     drugs: tuple[DrugRules, ...]
     benzodiazepine: BenzodiazepineRule
     vitals_max_age_min: Parameter
+    opioids: OpioidAgonists
+    qt_with_methadone: InteractionList
+    cns_depressants: InteractionList
+    naloxone_offer: Advice
 
     def drug_names(self) -> tuple[str, ...]:
         return tuple(rules.drug for rules in self.drugs)
 
     def interaction_codes(self) -> frozenset[str]:
         """Every substance code the interaction lists name (an active medication may name one)."""
-        return frozenset()
+        return (
+            self.opioids.all
+            | self.benzodiazepine.benzodiazepines
+            | self.qt_with_methadone.codes()
+            | self.cns_depressants.codes()
+        )
 
     def rules(self, drug: str) -> DrugRules:
         """The rules for ``drug``; InvalidInput naming the ``drug`` field if there are none."""
@@ -460,6 +542,14 @@ def _advice(raw: object, where: str) -> Advice | None:
     )
 
 
+def _required_advice(raw: object, where: str) -> Advice:
+    _also(_table(raw, where).get("also", []), where)
+    advice = _advice(raw, where)
+    if advice is None:
+        raise _fail(where, "expected a table")
+    return advice
+
+
 _DRUG_KEYS = frozenset(LIMIT_UNITS) | {
     "label",
     "indications",
@@ -468,6 +558,7 @@ _DRUG_KEYS = frozenset(LIMIT_UNITS) | {
     "renal_caps",
     "over_cap_warning",
     "pregnancy_caution",
+    "qtc_unknown_warning",
 }
 
 
@@ -489,6 +580,7 @@ def _drug_rules(drug: str, raw: object) -> DrugRules:
         renal_caps=tuple(_impairment_cap(c, drug) for c in table.get("renal_caps", [])),
         over_cap_warning=_advice(table.get("over_cap_warning"), f"drugs.{drug}"),
         pregnancy_caution=_advice(table.get("pregnancy_caution"), f"drugs.{drug}"),
+        qtc_unknown_warning=_advice(table.get("qtc_unknown_warning"), f"drugs.{drug}"),
     )
 
 
@@ -556,6 +648,54 @@ def _benzodiazepine(raw: object) -> BenzodiazepineRule:
         drugs=frozenset(table["drugs"]),
         source=table["source"],
         advice=table["advice"],
+        benzodiazepines=frozenset(_codes(table.get("benzodiazepines", []), "benzodiazepines")),
+    )
+
+
+def _codes(raw: object, where: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(code, str) and code for code in raw):
+        raise _fail(where, "expected a list of codes")
+    return tuple(raw)
+
+
+def _opioids(raw: object) -> OpioidAgonists:
+    table = _table(raw, "opioids")
+    _also(table.get("also", []), "opioids")
+    partial = frozenset(_codes(table["partial_agonists"], "opioids.partial_agonists"))
+    full = frozenset(_codes(table["full_agonists"], "opioids.full_agonists"))
+    if partial & full:
+        raise _fail("opioids", "a code cannot be both a partial and a full agonist")
+    return OpioidAgonists(
+        partial=partial,
+        full=full,
+        source=_required_text(table.get("source"), "opioids"),
+        confidence=_required_text(_confidence(table.get("confidence"), "opioids"), "opioids"),
+        advice=_required_text(table.get("advice"), "opioids"),
+    )
+
+
+def _member(raw: object, where: str) -> InteractionMember:
+    entry = _table(raw, where)
+    _also(entry.get("also", []), where)
+    drug = _required_text(entry.get("drug"), where)
+    return InteractionMember(
+        drug=drug,
+        group=_text(entry.get("group"), where) or drug,
+        source=_required_text(entry.get("source"), where),
+        confidence=_required_text(_confidence(entry.get("confidence"), where), where),
+        above_max_daily=entry.get("above_max_daily") is True,
+    )
+
+
+def _interactions(raw: object, where: str, drugs: frozenset[str] | None = None) -> InteractionList:
+    table = _table(raw, where)
+    members = table.get("members")
+    if not isinstance(members, list):
+        raise _fail(where, "members must be a list of tables")
+    return InteractionList(
+        drugs=frozenset(_codes(table["drugs"], where)) if drugs is None else drugs,
+        members=tuple(_member(item, where) for item in members),
+        advice=_required_text(table.get("advice"), where),
     )
 
 
@@ -570,11 +710,16 @@ def default_policy() -> MedicationPolicy:
     data = knowledge.load("medications")
     try:
         drugs = _table(data["drugs"], "drugs")
+        opioids = _opioids(data["opioids"])
         policy = MedicationPolicy(
             induction=_induction(data),
             drugs=tuple(_drug_rules(drug, raw) for drug, raw in drugs.items()),
             benzodiazepine=_benzodiazepine(data["benzodiazepine_with_opioid"]),
             vitals_max_age_min=_parameter(data["policy"], "vitals_max_age_min", "min", "policy"),
+            opioids=opioids,
+            qt_with_methadone=_interactions(data["qt_with_methadone"], "qt_with_methadone"),
+            cns_depressants=_interactions(data["cns_depressants"], "cns_depressants", opioids.all),
+            naloxone_offer=_required_advice(data["naloxone_offer"], "naloxone_offer"),
         )
     except (KeyError, TypeError) as exc:
         raise KnowledgeError(f"medications.toml: missing or malformed entry {exc}") from exc

@@ -298,8 +298,8 @@ def _new_version(
 def _with_naloxone(check: SafetyCheck | None, order: Order) -> SafetyCheck | None:
     """The signing check with the naloxone offer for MOUD and opioids (SPEC A13): a warning
     the prescriber acknowledges with the others."""
-    prompt = prescribing.naloxone_prompt({order.drug, dosing.drug_of(order.drug)})
-    if prompt is None or check is None:
+    prompt = dosing.naloxone_prompt(order.drug)
+    if prompt is None or check is None or any(f.code == prompt.code for f in check.findings):
         return check
     found = (*check.findings, prompt)
     return replace(check, findings=found, decision=findings.decision(found))
@@ -424,7 +424,7 @@ def do_sign_order(
 
 
 def _audit_naloxone(check: SafetyCheck, *, user: User, episode: Episode, target: Any) -> None:
-    code = prescribing.naloxone_rule().code
+    code = dosing.default_policy().naloxone_offer.code
     if any(f.code == code for f in check.findings):
         log.record(
             "naloxone.prompt_acknowledged",

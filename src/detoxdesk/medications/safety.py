@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from detoxdesk.accounts.models import User
-from detoxdesk.clinical import dosing, findings, induction, products
+from detoxdesk.clinical import dosing, findings, products
 from detoxdesk.clinical.findings import Finding
 from detoxdesk.clinical.numbers import format_number
 from detoxdesk.medications import schedule
@@ -36,17 +36,7 @@ BUP_LOW_DOSE = "bup_low_dose"
 # Order sets -> the protocol names of the dose-check engine (DoseContext.protocol).
 PROTOCOLS = {BUP_STANDARD: "standard_start", BUP_LOW_DOSE: "low_dose_initiation"}
 # The engine's first-buprenorphine-dose gate: a bedside check, left out when an order is signed.
-GATE_CODES = frozenset(
-    {
-        "no_withdrawal_score",
-        "cows_gate_not_met",
-        "cows_not_recorded",
-        "opioid_class_not_recorded",
-        "time_since_last_use",
-        "time_since_last_use_unknown",
-        "fentanyl_within_48h",
-    }
-)
+GATE_CODES = dosing.FIRST_DOSE_GATE_CODES
 
 
 @dataclass(frozen=True)
@@ -260,23 +250,6 @@ def _context(order: Order, chart: Chart, first_day: bool) -> dosing.DoseContext:
     )
 
 
-def _interim_gate(found: list[Finding], chart: Chart, at: datetime) -> list[Finding]:
-    """The first-buprenorphine-dose gate, for any order set, while the engine does not report
-    it itself: nothing when the engine already gave a gate finding. INTERFACE.md section 1 moves
-    the gate into ``dosing.check_dose``; this goes once the engine's gate is merged."""
-    if any(f.code in GATE_CODES for f in found):
-        return []
-    facts = chart.facts
-    return list(
-        induction.standard_start_findings(
-            chart.cows.total if chart.cows else None,
-            facts.opioid_class if facts and facts.opioid_class else None,
-            _hours_since(facts.last_opioid_use_at if facts else None, at),
-            benzodiazepine_use=bool(facts and facts.benzodiazepine_use),
-        )
-    )
-
-
 def check_administration(
     order: Order,
     dose_mg: Decimal,
@@ -319,9 +292,6 @@ def check_administration(
     )
     result = dosing.check_dose(request, policy)
     found = list(result.findings)
-    if with_gate and not earlier and dosing.drug_of(order.drug) == "buprenorphine":
-        codes = {f.code for f in found}
-        found = [f for f in _interim_gate(found, chart, at) if f.code not in codes] + found
     if not with_vitals:
         found = [f for f in found if not f.code.startswith("vitals_")]
     if not with_gate:

@@ -100,8 +100,10 @@ def _long_term(demo: DemoContext, episode: Episode) -> None:
 def load(demo: DemoContext) -> None:
     """Add the demo taper plans and one prescribed opioid through the app's actions."""
     inpatients, outpatients = _by_kind(demo, "in"), _by_kind(demo, "out")
-    if len(inpatients) >= 2:
-        _methadone(demo, inpatients[1])
+    if len(inpatients) >= 3:
+        # Not beside the demo's buprenorphine starts (inpatients 0 and 1): a full agonist taper
+        # with buprenorphine active is a stop (precipitated withdrawal).
+        _methadone(demo, inpatients[2])
         _buprenorphine_draft(demo, inpatients[0])
     if outpatients:
         _long_term(demo, outpatients[0])
