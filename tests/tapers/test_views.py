@@ -193,3 +193,12 @@ def test_it_signs_a_taper_with_the_times_given_on_the_sign_form(unit, as_user):
     plan.refresh_from_db()
     assert plan.status == TaperPlan.Status.ACTIVE and plan.order_uuid is not None
     assert plan.parameters["times_of_day"] == ["08:00", "20:00"]
+
+
+def test_it_names_the_orders_warnings_on_the_sign_form(unit, as_user):
+    plan = make_methadone_plan(unit)  # methadone: the naloxone offer on its order
+    response = as_user(unit.prescriber).post(plan_url("sign", plan), {"times_of_day": "08:00"})
+    assert response.status_code == 200
+    assert "naloxone offer" in response.context["form"].errors["acknowledged"][0]
+    plan.refresh_from_db()
+    assert plan.status == TaperPlan.Status.DRAFT
