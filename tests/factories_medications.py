@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from detoxdesk.accounts.models import User
 from detoxdesk.medications import actions
-from detoxdesk.medications.models import MedicationSettings, Order, PatientFacts
+from detoxdesk.medications.models import MedicationSettings, Order, PatientFacts, PdmpCheck
 from detoxdesk.monitoring import actions as monitoring
 from detoxdesk.monitoring.models import Assessment
 from detoxdesk.patients.models import Episode, Program
@@ -71,6 +71,7 @@ def sign_bup_standard(episode: Episode, prescriber: User, **more: Any) -> Order:
         "trigger_scale": "cows",
         "trigger_min_total": 8,
         "protocol": "bup_standard",
+        "acknowledge_warnings": True,  # the naloxone offer at every MOUD signing
     }
     fields.update(more)
     return actions.do_sign_order(episode, acting_user=prescriber, **fields)
@@ -79,6 +80,7 @@ def sign_bup_standard(episode: Episode, prescriber: User, **more: Any) -> Order:
 def sign_scheduled(
     episode: Episode, prescriber: User, drug: str, dose: str, *times: time, **more: Any
 ) -> Order:
+    more.setdefault("acknowledge_warnings", True)  # the naloxone offer for MOUD and opioids
     return actions.do_sign_order(
         episode,
         acting_user=prescriber,
@@ -93,6 +95,7 @@ def sign_scheduled(
 def sign_prn(
     episode: Episode, prescriber: User, drug: str, dose: str, indication: str, **more: Any
 ) -> Order:
+    more.setdefault("acknowledge_warnings", True)  # the naloxone offer for MOUD and opioids
     return actions.do_sign_order(
         episode,
         acting_user=prescriber,
@@ -101,4 +104,17 @@ def sign_prn(
         route=more.pop("route", "oral"),
         prn_indication=indication,
         **more,
+    )
+
+
+def record_pdmp(episode: Episode, prescriber: User) -> PdmpCheck:
+    """A PDMP check that found nothing of concern, checked now."""
+    return actions.do_record_pdmp_check(
+        episode,
+        acting_user=prescriber,
+        outcome="queried",
+        checked_at=timezone.now(),
+        states=["OR"],
+        result_summary="No other prescriptions in 12 months.",
+        action_taken="None needed.",
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,8 @@ def make_methadone_plan(unit: Any, *, start: date | None = None, **values: Any) 
 
 
 def make_signed_plan(unit: Any, **values: Any) -> TaperPlan:
+    """A signed methadone taper; its doses are given at 08:00 unless ``times_of_day`` says."""
+    values.setdefault("times_of_day", [time(8)])
     plan = make_methadone_plan(unit, **values)
     return actions.do_sign_plan(plan, acting_user=unit.prescriber, acknowledged=True)
 

@@ -83,6 +83,9 @@ def test_a_standard_buprenorphine_start_from_order_to_day_total(page, screenshot
     page.get_by_role("link", name="Buprenorphine: standard start").click()
     expect(page.get_by_label("Dose (mg)", exact=True)).to_have_value("4")
     screenshot("medications-order-set")
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator(".safety-check")).to_contain_text("Offer naloxone")
+    page.get_by_label("I have read the safety warnings shown").check()  # the naloxone offer
     page.get_by_role("button", name="Sign order").click()
     expect(page.locator(".message")).to_contain_text("Order signed: Buprenorphine 4 mg")
     sign_out(page)
@@ -121,6 +124,9 @@ def test_a_standard_buprenorphine_start_from_order_to_day_total(page, screenshot
     check = page.get_by_role("region", name="Safety check: stop")
     expect(check).to_contain_text("wait at least 60 minutes between doses")
     screenshot("medications-redose-stopped")
+    outcome = page.get_by_role("group", name="Outcome")
+    expect(outcome.get_by_label("Given")).not_to_be_checked()  # nothing chosen beside a stop
+    outcome.get_by_label("Given").check()
     page.get_by_role("button", name="Record").click()
     expect(page.locator(".error-summary")).to_contain_text("cannot override a stop")
     assert Administration.objects.count() == 1

@@ -46,6 +46,10 @@ def test_a_prescriber_plans_holds_and_resumes_a_methadone_taper(page, screenshot
     expect(page.get_by_role("heading", name="Methadone withdrawal taper")).to_be_visible()
     expect(page.locator("svg rect.bar")).to_have_count(7)
     page.get_by_role("link", name="Sign plan").click()
+    page.get_by_role("button", name="Sign plan").click()  # without times: refused, field named
+    expect(page.locator(".field-error")).to_contain_text("medication record")
+    page.get_by_label("Times of day the doses are given (medication record)").fill("08:00")
+    page.get_by_label("I have read the warnings above and sign the plan").check()
     page.get_by_role("button", name="Sign plan").click()
     expect(page.locator(".message")).to_contain_text("Taper plan signed")
 

@@ -70,6 +70,7 @@ def sign_data(**more):
         "trigger_scale": "cows",
         "trigger_min_total": "8",
         "min_interval_min": "60",
+        "acknowledge_warnings": "on",
         "sign": "1",
         **more,
     }

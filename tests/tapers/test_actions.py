@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -142,7 +142,18 @@ def test_it_refuses_signing_by_a_nurse(unit):
 
 
 def test_it_needs_warnings_acknowledged_before_signing(unit):
-    plan = make_methadone_plan(unit, dose="60", increment="5", days=8)  # start above 20-30 mg
+    # The start is above 20-30 mg; in mL of liquid, so that no medication order is signed with it.
+    plan = actions.do_draft_plan(
+        unit.episode,
+        acting_user=unit.prescriber,
+        kind="methadone",
+        start_date=TODAY,
+        current_daily_dose=Decimal("60"),
+        increment=Decimal("5"),
+        unit="mL",
+        days=8,
+        times_of_day=[time(8)],
+    )
     assert plan.findings
     with pytest.raises(ValidationError):
         actions.do_sign_plan(plan, acting_user=unit.prescriber)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 
 from detoxdesk.medications.models import Order, OrderLine
 from detoxdesk.tapers import actions
@@ -28,9 +29,39 @@ def daily(order: Order) -> list[str]:
     return [row["daily_dose_mg"] for row in order.dose_schedule]
 
 
-def test_it_plans_only_when_no_times_of_day_are_given(unit):
-    plan = make_signed_plan(unit)
-    assert plan.order_uuid is None and not Order.objects.exists()
+def test_it_refuses_to_sign_a_withdrawal_taper_without_times_of_day(unit):
+    plan = make_methadone_plan(unit)
+    with pytest.raises(ValidationError) as exc:
+        actions.do_sign_plan(plan, acting_user=unit.prescriber, acknowledged=True)
+    assert "medication record" in exc.value.message_dict["times_of_day"][0]
+    plan.refresh_from_db()
+    assert plan.status == "draft" and not Order.objects.exists()
+
+
+def test_it_takes_the_times_of_day_given_at_signing(unit):
+    plan = make_methadone_plan(unit)
+    plan = actions.do_sign_plan(
+        plan, acting_user=unit.prescriber, acknowledged=True, times_of_day=[time(9), time(21)]
+    )
+    assert plan.parameters["times_of_day"] == ["09:00", "21:00"]
+    assert current(plan).times_of_day == ["09:00", "21:00"]
+
+
+def test_it_signs_a_long_term_taper_without_times_of_day(unit):
+    plan = actions.do_draft_plan(
+        unit.episode,
+        acting_user=unit.prescriber,
+        kind="long_term_opioid",
+        drug="oxycodone",
+        start_date=TODAY,
+        current_daily_dose=Decimal("60"),
+        increment=Decimal("5"),
+        percent=Decimal("10"),
+        every_days=30,
+        of="original",
+    )
+    plan = actions.do_sign_plan(plan, acting_user=unit.prescriber, acknowledged=True)
+    assert plan.status == "active" and plan.order_uuid is None
 
 
 def test_it_signs_the_order_with_the_plans_schedule(unit):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 import time_machine
@@ -34,7 +34,9 @@ def high_cows(unit, minutes_ago: int = 0) -> None:
 def test_it_has_no_active_plan_for_a_draft_or_a_cancelled_one(unit):
     draft = make_methadone_plan(unit)
     assert queries.active_plan(unit.patient) is None
-    actions.do_sign_plan(draft, acting_user=unit.prescriber)
+    actions.do_sign_plan(
+        draft, acting_user=unit.prescriber, acknowledged=True, times_of_day=[time(8)]
+    )
     assert queries.active_plan(unit.patient) == draft
     actions.do_cancel_plan(draft, acting_user=unit.prescriber, reason="x")
     assert queries.active_plan(unit.patient) is None

@@ -172,3 +172,33 @@ def test_it_shows_the_active_plan_on_the_chart(unit, as_user, django_assert_max_
 def test_it_offers_a_prescriber_to_plan_a_taper_on_the_chart(unit, as_user):
     body = as_user(unit.prescriber).get(reverse("patients:chart", args=[unit.patient.uuid]))
     assert "Plan a taper" in body.content.decode()
+
+
+def test_it_refuses_to_sign_a_withdrawal_taper_without_times_naming_the_field(unit, as_user):
+    plan = make_methadone_plan(unit)
+    response = as_user(unit.prescriber).post(plan_url("sign", plan), {"acknowledged": "on"})
+    assert response.status_code == 200
+    assert "times_of_day" in response.context["form"].errors
+    assert 'aria-describedby="id_times_of_day' in response.content.decode()
+    plan.refresh_from_db()
+    assert plan.status == TaperPlan.Status.DRAFT
+
+
+def test_it_signs_a_taper_with_the_times_given_on_the_sign_form(unit, as_user):
+    plan = make_methadone_plan(unit)
+    response = as_user(unit.prescriber).post(
+        plan_url("sign", plan), {"acknowledged": "on", "times_of_day": "08:00, 20:00"}
+    )
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == TaperPlan.Status.ACTIVE and plan.order_uuid is not None
+    assert plan.parameters["times_of_day"] == ["08:00", "20:00"]
+
+
+def test_it_names_the_orders_warnings_on_the_sign_form(unit, as_user):
+    plan = make_methadone_plan(unit)  # methadone: the naloxone offer on its order
+    response = as_user(unit.prescriber).post(plan_url("sign", plan), {"times_of_day": "08:00"})
+    assert response.status_code == 200
+    assert "naloxone offer" in response.context["form"].errors["acknowledged"][0]
+    plan.refresh_from_db()
+    assert plan.status == TaperPlan.Status.DRAFT

@@ -9,7 +9,7 @@ needs an override with a reason by an authorised user, warnings need an acknowle
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,18 +22,25 @@ from django.utils import timezone
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import Role, User
 from detoxdesk.audit import log
-from detoxdesk.clinical import dosing, scales
+from detoxdesk.clinical import dosing, findings, prescribing, products, scales
 from detoxdesk.medications import schedule
 from detoxdesk.medications.models import (
     Administration,
     AlertReview,
+    HomeMedication,
     MedicationSettings,
     Order,
     OrderLine,
     PatientFacts,
+    PdmpCheck,
 )
 from detoxdesk.medications.policy import program_policy, settings_for
-from detoxdesk.medications.safety import SafetyCheck, check_administration
+from detoxdesk.medications.safety import (
+    OrderOverride,
+    SafetyCheck,
+    check_administration,
+    order_override,
+)
 from detoxdesk.monitoring.models import Assessment, Scale
 from detoxdesk.patients.models import Episode, Program
 
@@ -87,10 +94,11 @@ def _confirm(
     settings: MedicationSettings,
     acknowledge_warnings: bool,
     override_reason: str,
+    covered: bool = False,
 ) -> None:
-    """Refuse unless every stop is overridden with a reason by an authorised user and every
-    warning is acknowledged."""
-    if check.stops:
+    """Refuse unless every stop is overridden with a reason by an authorised user (or covered
+    by the prescriber's override on the order) and every warning is acknowledged."""
+    if check.stops and not covered:
         if not may_override(user, episode, settings):
             raise PermissionDenied(
                 "The safety check stopped this dose and your role cannot override a stop: "
@@ -272,7 +280,7 @@ def _combined(checks: list[SafetyCheck]) -> SafetyCheck | None:
 def preview_order_check(order: Order, *, now: datetime | None = None) -> SafetyCheck | None:
     """What the engine says about an unsaved order, for the order form (no write)."""
     settings = settings_for(order.line.episode.facility.program)
-    return _combined(_sign_checks(order, settings, _clock(now)))
+    return _with_naloxone(_combined(_sign_checks(order, settings, _clock(now))), order)
 
 
 def _new_version(
@@ -287,12 +295,57 @@ def _new_version(
     )
 
 
+def _with_naloxone(check: SafetyCheck | None, order: Order) -> SafetyCheck | None:
+    """The signing check with the naloxone offer for MOUD and opioids (SPEC A13): a warning
+    the prescriber acknowledges with the others."""
+    prompt = dosing.naloxone_prompt(order.drug)
+    if prompt is None or check is None or any(f.code == prompt.code for f in check.findings):
+        return check
+    found = (*check.findings, prompt)
+    return replace(check, findings=found, decision=findings.decision(found))
+
+
+def pdmp_required(settings: MedicationSettings) -> bool:
+    """The program's choice, or the shipped default (knowledge/prescribing.toml, cdc-2022)."""
+    if settings.pdmp_check_required is not None:
+        return settings.pdmp_check_required
+    return prescribing.pdmp_rule().required_at_start
+
+
+def latest_pdmp_check(episode: Episode) -> PdmpCheck | None:
+    return (
+        PdmpCheck.objects.filter(episode=episode)
+        .select_related("recorded_by")
+        .order_by("-checked_at")
+        .first()
+    )
+
+
+PDMP_MISSING = (
+    "A PDMP check is required before a controlled-substance order is signed: record the check "
+    "(or why the PDMP could not be queried) first."
+)
+
+
+def _pdmp_for(order: Order, settings: MedicationSettings) -> PdmpCheck | None:
+    """The episode's PDMP check a controlled order relies on; ValidationError naming ``pdmp``
+    when the program requires one and none is recorded for the episode."""
+    if not order.controlled:
+        return None
+    found = latest_pdmp_check(order.line.episode)
+    if found is None and pdmp_required(settings):
+        raise ValidationError({"pdmp": PDMP_MISSING})
+    return found
+
+
 def _sign(
     order: Order, *, user: User, confirmation: SignConfirmation, now: datetime
 ) -> SafetyCheck | None:
     episode = order.line.episode
     settings = settings_for(episode.facility.program)
-    check = _combined(_sign_checks(order, settings, now))
+    if order.version == 1:
+        order.pdmp_check = _pdmp_for(order, settings)
+    check = _with_naloxone(_combined(_sign_checks(order, settings, now)), order)
     if check is not None:
         _confirm(
             check,
@@ -349,13 +402,14 @@ def do_sign_order(
         line.save()
         order.line = line
         order.save()
+        pdmp = order.pdmp_check
         log.record(
             "order.signed",
             actor=acting_user,
             patient=episode.patient,
             facility=episode.facility,
             target=line,
-            changes=_order_changes(order),
+            changes={**_order_changes(order), "pdmp_check": str(pdmp.uuid) if pdmp else None},
         )
         if check is not None:
             _audit_confirmation(
@@ -365,7 +419,21 @@ def do_sign_order(
                 target=line,
                 override_reason=override_reason,
             )
+            _audit_naloxone(check, user=acting_user, episode=episode, target=line)
     return order
+
+
+def _audit_naloxone(check: SafetyCheck, *, user: User, episode: Episode, target: Any) -> None:
+    code = dosing.default_policy().naloxone_offer.code
+    if any(f.code == code for f in check.findings):
+        log.record(
+            "naloxone.prompt_acknowledged",
+            actor=user,
+            patient=episode.patient,
+            facility=episode.facility,
+            target=target,
+            changes={"drug": target.drug},
+        )
 
 
 def _current(line: OrderLine) -> Order:
@@ -533,11 +601,35 @@ def _second_signer(
 
 @dataclass(frozen=True)
 class DoseConfirmation:
-    """What the person recording says about the safety check they were shown."""
+    """What the person recording says about the safety check they were shown.
+
+    ``rely_on_order_override``: the stops are given under the prescriber's override recorded on
+    the order (only where it covers them, see ``safety.order_override``).
+    """
 
     acknowledge_warnings: bool = False
     override_reason: str = ""
     second_signer: User | None = None
+    rely_on_order_override: bool = False
+
+
+def _covered(
+    check: SafetyCheck, override: OrderOverride | None, confirmation: DoseConfirmation
+) -> bool:
+    """Whether the dose's stops are given under the order's override; ValidationError when the
+    override covers them but the nurse did not say so."""
+    if override is None or not override.covers:
+        return False
+    if confirmation.rely_on_order_override:
+        return True
+    if confirmation.override_reason.strip():
+        return False  # an override of one's own, recorded as such
+    raise ValidationError(
+        {
+            "rely_on_order_override": "The prescriber overrode these stops on the order: "
+            "confirm that you give the dose under that override, or hold it."
+        }
+    )
 
 
 def do_record_administration(
@@ -626,6 +718,8 @@ def _record(
     if given and line.status != OrderLine.Status.ACTIVE:
         raise ValidationError(f"This order is {line.get_status_display().lower()}: do not give it.")
     check = check_administration(order, dose, occurred_at, settings=settings) if given else None
+    override = order_override(order, check, dose) if check is not None else None
+    covered = check is not None and _covered(check, override, confirmation)
     if check is not None:
         _confirm(
             check,
@@ -634,8 +728,9 @@ def _record(
             settings=settings,
             acknowledge_warnings=confirmation.acknowledge_warnings,
             override_reason=confirmation.override_reason,
+            covered=covered,
         )
-    overridden = check is not None and bool(check.stops)
+    overridden = check is not None and bool(check.stops) and not covered
     with transaction.atomic():  # a savepoint: a duplicate scheduled dose rolls back alone
         row = Administration.objects.create(
             episode=episode,
@@ -653,11 +748,40 @@ def _record(
             decision=check.decision if check else "",
             findings=check.as_json() if check else [],
             warnings_acknowledged=bool(check and check.warnings),
-            override_reason=confirmation.override_reason.strip() if overridden else "",
-            overridden_by=user if overridden else None,
+            override_reason=_override_reason(confirmation, order, overridden, covered),
+            overridden_by=user if overridden else order.signed_by if covered else None,
+            covered_by_order_override=covered,
         )
     _audit_dose(row, check, user, confirmation.override_reason)
+    if covered and override is not None:
+        _audit_order_override(row, override, user)
     return row
+
+
+def _override_reason(
+    confirmation: DoseConfirmation, order: Order, overridden: bool, covered: bool
+) -> str:
+    """The reason kept on the dose: the recorder's own, or the prescriber's on the order."""
+    if covered:
+        return order.sign_override_reason
+    return confirmation.override_reason.strip() if overridden else ""
+
+
+def _audit_order_override(row: Administration, override: OrderOverride, user: User) -> None:
+    log.record(
+        "safety.order_override_relied",
+        actor=user,
+        patient=row.episode.patient,
+        facility=row.episode.facility,
+        target=row,
+        changes={
+            "findings": list(override.codes),
+            "order_version": row.order.version,
+            "overridden_by": override.by.display_name,
+            "overridden_at": override.at.isoformat(),
+            "reason": override.reason,
+        },
+    )
 
 
 def _audit_dose(row: Administration, check: SafetyCheck | None, user: User, why: str) -> None:
@@ -677,7 +801,12 @@ def _audit_dose(row: Administration, check: SafetyCheck | None, user: User, why:
         target=row,
         changes=changes,
     )
-    if check is not None:
+    if check is not None and row.covered_by_order_override:
+        warnings_only = replace(check, findings=check.warnings)
+        _audit_confirmation(
+            warnings_only, user=user, episode=episode, target=row, override_reason=""
+        )
+    elif check is not None:
         _audit_confirmation(check, user=user, episode=episode, target=row, override_reason=why)
 
 
@@ -723,9 +852,11 @@ def do_review_alert(
 FACT_FIELDS = (
     "opioid_class",
     "last_opioid_use_at",
+    "fentanyl_exposure",
     "benzodiazepine_use",
     "pregnant",
     "qtc_ms",
+    "qtc_measured_at",
     "child_pugh_score",
     "egfr",
     "weight_kg",
@@ -742,8 +873,9 @@ def do_update_facts(
     now = _clock(now)
     if values.get("opioid_class") not in (None, "", *PatientFacts.OpioidClass.values):
         raise ValidationError({"opioid_class": "Choose the opioid last used."})
-    if (last := values.get("last_opioid_use_at")) is not None and last > now:
-        raise ValidationError({"last_opioid_use_at": "This time is in the future."})
+    for key in ("last_opioid_use_at", "qtc_measured_at"):
+        if (moment := values.get(key)) is not None and moment > now:
+            raise ValidationError({key: "This time is in the future."})
     with transaction.atomic():
         facts = PatientFacts.objects.select_for_update().filter(episode=episode).first()
         facts = facts or PatientFacts(episode=episode)
@@ -764,6 +896,139 @@ def do_update_facts(
     return facts
 
 
+def _home_drugs() -> frozenset[str]:
+    return frozenset(code for code, _ in home_drug_choices())
+
+
+def home_drug_choices() -> list[tuple[str, str]]:
+    """Products and ingredients of the clinical knowledge, for the home-medication form."""
+    seen = dict(products.ingredient_choices())
+    for code, product in products.catalogue().products.items():
+        seen.setdefault(code, product.label)
+    return sorted(seen.items(), key=lambda pair: pair[1])
+
+
+def do_record_home_medication(
+    episode: Episode,
+    *,
+    acting_user: User,
+    drug: str,
+    dose_mg: Decimal | None = None,
+    doses_per_day: int | None = None,
+    frequency: str = "",
+    now: datetime | None = None,
+) -> HomeMedication:
+    """Record a medication the patient takes from home; every safety check then sees it."""
+    _require(acting_user, permissions.EPISODE_CONFIGURE, episode)
+    errors: dict[str, str] = {}
+    if drug not in _home_drugs():
+        errors["drug"] = "Choose the medication from the list."
+    if dose_mg is not None and dose_mg <= 0:
+        errors["dose_mg"] = "The dose must be greater than 0 mg, or left empty."
+    if doses_per_day is not None and doses_per_day <= 0:
+        errors["doses_per_day"] = "Must be 1 or more, or left empty."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        row = HomeMedication.objects.create(
+            episode=episode,
+            drug=drug,
+            dose_mg=dose_mg,
+            doses_per_day=doses_per_day,
+            frequency=frequency.strip(),
+            recorded_at=_clock(now),
+            recorded_by=acting_user,
+        )
+        log.record(
+            "home_medication.recorded",
+            actor=acting_user,
+            patient=episode.patient,
+            facility=episode.facility,
+            target=row,
+            changes={"drug": drug, "dose_mg": None if dose_mg is None else str(dose_mg)},
+        )
+    return row
+
+
+def do_stop_home_medication(
+    row: HomeMedication, *, acting_user: User, now: datetime | None = None
+) -> HomeMedication:
+    """Mark a home medication stopped; it leaves the medication picture from then on."""
+    episode = row.episode
+    _require(acting_user, permissions.EPISODE_CONFIGURE, episode)
+    now = _clock(now)
+    with transaction.atomic():
+        updated = HomeMedication.objects.filter(pk=row.pk, stopped_at=None).update(stopped_at=now)
+        if not updated:
+            raise ValidationError("This home medication is already marked stopped.")
+        log.record(
+            "home_medication.stopped",
+            actor=acting_user,
+            patient=episode.patient,
+            facility=episode.facility,
+            target=row,
+            changes={"drug": row.drug},
+        )
+    row.stopped_at = now
+    return row
+
+
+def do_record_pdmp_check(
+    episode: Episode,
+    *,
+    acting_user: User,
+    outcome: str,
+    checked_at: datetime,
+    states: list[str] | None = None,
+    result_summary: str = "",
+    action_taken: str = "",
+    reason: str = "",
+    now: datetime | None = None,
+) -> PdmpCheck:
+    """Record a PDMP check (SPEC A12): the states queried, when, the result and the action
+    taken; or that the PDMP could not be queried, and why. By a prescriber (``order.sign``)."""
+    _require(acting_user, permissions.ORDER_SIGN, episode)
+    now = _clock(now)
+    states = [state.strip().upper() for state in states or [] if state.strip()]
+    errors: dict[str, str] = {}
+    if outcome not in PdmpCheck.Outcome.values:
+        errors["outcome"] = "Say whether the PDMP was queried or could not be."
+    if checked_at > now + timedelta(seconds=django_settings.FUTURE_TOLERANCE_SECONDS):
+        errors["checked_at"] = "This time is in the future."
+    if outcome == PdmpCheck.Outcome.QUERIED:
+        if not states:
+            errors["states"] = "Name the state or states queried."
+        if not result_summary.strip():
+            errors["result_summary"] = "Summarise what the PDMP showed."
+        if not action_taken.strip():
+            errors["action_taken"] = "Say what was done (e.g. no change, discussed with patient)."
+    if outcome == PdmpCheck.Outcome.COULD_NOT_QUERY and not reason.strip():
+        errors["reason"] = "Say why the PDMP could not be queried."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        row = PdmpCheck.objects.create(
+            episode=episode,
+            outcome=outcome,
+            states=states,
+            checked_at=checked_at,
+            result_summary=result_summary.strip(),
+            action_taken=action_taken.strip(),
+            reason=reason.strip(),
+            recorded_by=acting_user,
+            recorded_at=now,
+        )
+        log.record(
+            "pdmp.checked",
+            actor=acting_user,
+            patient=episode.patient,
+            facility=episode.facility,
+            target=row,
+            changes={"outcome": outcome, "states": states},
+        )
+    return row
+
+
 SETTING_FIELDS = (
     "nurses_may_override_stops",
     "second_signer_for_controlled",
@@ -773,6 +1038,7 @@ SETTING_FIELDS = (
     "vitals_max_age_min",
     "prn_reassessment_min",
     "shift_starts",
+    "pdmp_check_required",
 )
 
 

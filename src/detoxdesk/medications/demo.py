@@ -55,7 +55,12 @@ def _standard_start(episode: Episode, prescriber: User, nurse: User) -> None:
         return
     values = {k: v for k, v in found.initial.items() if v is not None}
     order = actions.do_sign_order(
-        episode, acting_user=prescriber, protocol=BUP_STANDARD, now=signed, **values
+        episode,
+        acting_user=prescriber,
+        protocol=BUP_STANDARD,
+        acknowledge_warnings=True,  # the naloxone offer
+        now=signed,
+        **values,
     )
     ready = (
         Assessment.objects.filter(

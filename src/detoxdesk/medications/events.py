@@ -19,4 +19,10 @@ EVENTS: dict[str, str] = {
     "order.viewed": "A medication order was viewed",
     "medication_facts.updated": "The patient facts used by the safety engine were updated",
     "medication_settings.updated": "The program's medication settings were changed",
+    "home_medication.recorded": "A home medication was recorded for the episode",
+    "home_medication.stopped": "A home medication was marked stopped",
+    "safety.order_override_relied": "A dose relied on the prescriber's override on the order",
+    "pdmp.viewed": "The PDMP checks of an episode were viewed",
+    "pdmp.checked": "A PDMP check (or an attempt that could not query) was recorded",
+    "naloxone.prompt_acknowledged": "The naloxone prompt at signing was acknowledged",
 }

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from detoxdesk.medications.models import Administration, Order, PatientFacts
+from detoxdesk.medications.models import Administration, Order, PatientFacts, PdmpCheck
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 TRIGGER_SCALES = [("", "No score trigger"), ("cows", "COWS"), ("ciwa_ar", "CIWA-Ar")]
@@ -218,6 +218,10 @@ class DoseForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    rely_on_order_override = forms.BooleanField(
+        label="I give this dose under the prescriber's override recorded on the order",
+        required=False,
+    )
     second_signer = forms.CharField(label="Second signer's username", required=False)
     second_signer_password = forms.CharField(
         label="Second signer's password", required=False, widget=forms.PasswordInput
@@ -240,6 +244,12 @@ class ReviewAlertForm(forms.Form):
     )
 
 
+def _yes_no(label: str) -> forms.NullBooleanField:
+    """Yes, no, or not recorded (None): unknown is never read as no."""
+    choices = [("", "Not recorded"), ("true", "Yes"), ("false", "No")]
+    return forms.NullBooleanField(label=label, required=False, widget=forms.Select(choices=choices))
+
+
 class FactsForm(forms.Form):
     opioid_class = forms.ChoiceField(
         label="Opioid last used",
@@ -247,14 +257,63 @@ class FactsForm(forms.Form):
         choices=[("", "Not recorded"), *PatientFacts.OpioidClass.choices],
     )
     last_opioid_use_at = _when("Last opioid use", required=False)
+    fentanyl_exposure = _yes_no("Fentanyl exposure (including a contaminated supply)")
     benzodiazepine_use = forms.BooleanField(label="Uses benzodiazepines", required=False)
-    pregnant = forms.BooleanField(label="Pregnant", required=False)
+    pregnant = _yes_no("Pregnant")
     qtc_ms = forms.IntegerField(label="QTc (ms)", required=False, min_value=1)
+    qtc_measured_at = _when("When the QTc was measured (ECG)", required=False)
     child_pugh_score = forms.IntegerField(label="Child-Pugh score", required=False, min_value=1)
     egfr = forms.DecimalField(label="eGFR", required=False, max_digits=5, decimal_places=1)
     weight_kg = forms.DecimalField(
         label="Weight (kg)", required=False, max_digits=5, decimal_places=1
     )
+
+
+class PdmpForm(forms.Form):
+    """A PDMP check (SPEC A12), or why the PDMP could not be queried."""
+
+    outcome = forms.ChoiceField(
+        label="Outcome", choices=PdmpCheck.Outcome.choices, widget=forms.RadioSelect
+    )
+    states = forms.CharField(
+        label="State(s) queried", required=False, help_text="For example OR, WA.", max_length=200
+    )
+    checked_at = _when("When the PDMP was checked")
+    result_summary = forms.CharField(
+        label="Result summary",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Prescriptions, prescribers, pharmacies; any opioid and benzodiazepine overlap.",
+    )
+    action_taken = forms.CharField(
+        label="Action taken", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reason = forms.CharField(
+        label="Why it could not be queried",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_states(self) -> list[str]:
+        raw = self.cleaned_data.get("states") or ""
+        return [part.strip() for part in raw.replace(";", ",").split(",") if part.strip()]
+
+
+class HomeMedicationForm(forms.Form):
+    """A medication the patient takes from home; the dose and frequency may be unknown."""
+
+    drug = forms.ChoiceField(label="Home medication")
+    dose_mg = _mg("Dose (mg)")
+    doses_per_day = forms.IntegerField(label="Doses a day", required=False, min_value=1)
+    frequency = forms.CharField(
+        label="How it is taken", required=False, max_length=100, help_text='E.g. "at night".'
+    )
+
+    def __init__(self, drugs: list[tuple[str, str]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["drug"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = [("", "—"), *drugs]
 
 
 class SettingsForm(forms.Form):
@@ -284,6 +343,17 @@ class SettingsForm(forms.Form):
     )
     shift_starts = forms.CharField(
         label="Shift start times", required=False, help_text="For example 07:00, 19:00."
+    )
+    pdmp_check_required = forms.NullBooleanField(
+        label="PDMP check before a controlled-substance order is signed",
+        required=False,
+        widget=forms.Select(
+            choices=[
+                ("", "Shipped default: required at MOUD and controlled-substance start (CDC 2022)"),
+                ("true", "Required"),
+                ("false", "Not required"),
+            ]
+        ),
     )
 
     def __init__(self, drugs: list[tuple[str, str]], *args: Any, **kwargs: Any) -> None:

@@ -18,9 +18,10 @@ from django.conf import settings as django_settings
 from detoxdesk.medications import schedule
 from detoxdesk.medications.alerts import PrecipitatedAlert, precipitated_alerts
 from detoxdesk.medications.models import Administration, MedicationSettings, Order, OrderLine
+from detoxdesk.medications.picture import UnscheduledTaper
 from detoxdesk.medications.policy import settings_for, shift_starts
 from detoxdesk.medications.queries import current_orders
-from detoxdesk.medications.safety import SafetyCheck, check_administration
+from detoxdesk.medications.safety import Chart, SafetyCheck, check_administration, read_chart
 from detoxdesk.monitoring.models import Assessment, Scale
 from detoxdesk.patients.models import Episode
 
@@ -99,6 +100,7 @@ class Mar:
     reassessments: list[Reassessment]
     day_totals: dict[str, Decimal] = field(default_factory=dict)
     alerts: list[PrecipitatedAlert] = field(default_factory=list)
+    unscheduled_tapers: list[UnscheduledTaper] = field(default_factory=list)
 
 
 def _state(
@@ -135,19 +137,31 @@ def _scheduled(orders: list[Order], shift: Shift, now: datetime) -> list[Schedul
     return sorted(rows, key=lambda r: r.due.at)
 
 
-def _latest(episode: Episode, scale: str, now: datetime) -> Assessment | None:
-    return (
-        Assessment.objects.filter(episode=episode, scale=scale, performed_at__lte=now)
-        .order_by("-performed_at")
-        .first()
-    )
+def _latest_scores(episode: Episode, scales: set[str], now: datetime) -> dict[str, Assessment]:
+    """The latest assessment of each of ``scales`` (one query per scale, not per order)."""
+    found = {}
+    for scale in sorted(scales):
+        row = (
+            Assessment.objects.filter(episode=episode, scale=scale, performed_at__lte=now)
+            .order_by("-performed_at")
+            .first()
+        )
+        if row is not None:
+            found[scale] = row
+    return found
 
 
-def _prn_row(order: Order, settings: MedicationSettings, now: datetime) -> PrnRow:
+def _prn_row(
+    order: Order,
+    settings: MedicationSettings,
+    now: datetime,
+    chart: Chart,
+    scores: dict[str, Assessment],
+) -> PrnRow:
     reasons: list[str] = []
     trigger, met = None, None
     if order.trigger_scale and order.trigger_min_total is not None:
-        trigger = _latest(order.line.episode, order.trigger_scale, now)
+        trigger = scores.get(order.trigger_scale)
         scale = Scale(order.trigger_scale).label
         if trigger is None:
             met = False
@@ -165,7 +179,7 @@ def _prn_row(order: Order, settings: MedicationSettings, now: datetime) -> PrnRo
     if order.line.status != OrderLine.Status.ACTIVE:
         reasons.append(f"The order is {order.line.get_status_display().lower()}.")
         return PrnRow(order, None, trigger, met, tuple(reasons))
-    check = check_administration(order, order.dose_mg, now, settings=settings)
+    check = check_administration(order, order.dose_mg, now, settings=settings, chart=chart)
     reasons += [f.message for f in check.stops]
     return PrnRow(order, check, trigger, met, tuple(reasons))
 
@@ -227,6 +241,8 @@ def build_mar(episode: Episode, now: datetime, shift_start: datetime | None = No
         .order_by("occurred_at")
     )
     prn = [o for o in orders if o.is_prn]
+    chart = read_chart(episode, now, {o.drug for o in prn}, orders=orders)
+    scores = _latest_scores(episode, {o.trigger_scale for o in prn if o.trigger_scale}, now)
     return Mar(
         episode=episode,
         settings=settings,
@@ -236,7 +252,8 @@ def build_mar(episode: Episode, now: datetime, shift_start: datetime | None = No
         now=now,
         orders=orders,
         scheduled=_scheduled(orders, shift, now),
-        prn=[_prn_row(o, settings, now) for o in prn],
+        prn=[_prn_row(o, settings, now, chart, scores) for o in prn],
+        unscheduled_tapers=list(chart.picture.unscheduled_tapers),
         records=records,
         reassessments=_reassessments(episode, records, {o.line_id for o in prn}, settings),
         day_totals=day_totals(episode, now),

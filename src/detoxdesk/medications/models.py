@@ -65,6 +65,12 @@ class MedicationSettings(models.Model):
         blank=True,
         help_text='Start times of the shifts of a day, "HH:MM" in the program time zone.',
     )
+    pdmp_check_required = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Signing a controlled-substance order needs a PDMP check recorded first. "
+        "Empty: the shipped default (knowledge/prescribing.toml).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -77,7 +83,8 @@ class MedicationSettings(models.Model):
 class PatientFacts(models.Model):
     """What the safety engine needs to know about the patient in one episode.
 
-    None means not recorded. Allergies are read from the patient record itself.
+    None means not recorded (``pregnant`` and ``fentanyl_exposure`` are yes, no or not
+    recorded). Allergies are read from the patient record itself.
     """
 
     class OpioidClass(models.TextChoices):
@@ -92,8 +99,10 @@ class PatientFacts(models.Model):
     opioid_class = models.CharField(max_length=24, choices=OpioidClass.choices, blank=True)
     last_opioid_use_at = models.DateTimeField(null=True, blank=True)
     benzodiazepine_use = models.BooleanField(default=False)
-    pregnant = models.BooleanField(default=False)
+    fentanyl_exposure = models.BooleanField(null=True, blank=True)
+    pregnant = models.BooleanField(null=True, blank=True)
     qtc_ms = models.PositiveSmallIntegerField(null=True, blank=True)
+    qtc_measured_at = models.DateTimeField(null=True, blank=True)
     child_pugh_score = models.PositiveSmallIntegerField(null=True, blank=True)
     egfr = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
@@ -107,6 +116,44 @@ class PatientFacts(models.Model):
 
     def __str__(self) -> str:
         return f"Medication facts for {self.episode}"
+
+
+class HomeMedication(models.Model):
+    """A medication the patient takes from home, recorded at evaluation or admission.
+
+    ``drug`` is a product or ingredient code of the clinical knowledge (``clinical.products``),
+    so that the safety engine can match it; the dose and frequency are optional, and without
+    both the daily dose is unknown. A medication stopped is kept with ``stopped_at``.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    episode = models.ForeignKey(
+        "patients.Episode", on_delete=models.PROTECT, related_name="home_medications"
+    )
+    drug = models.CharField(max_length=64)
+    dose_mg = models.DecimalField(null=True, blank=True, max_digits=9, decimal_places=3)
+    doses_per_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    frequency = models.CharField(max_length=100, blank=True, help_text='E.g. "at night".')
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        indexes = [
+            models.Index(fields=["episode", "stopped_at"], name="homemed_episode_stopped_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"Home medication {self.drug}"
+
+    @property
+    def daily_dose_mg(self) -> Decimal | None:
+        if self.dose_mg is None or self.doses_per_day is None:
+            return None
+        return self.dose_mg * self.doses_per_day
 
 
 class OrderLine(models.Model):
@@ -181,6 +228,14 @@ class Order(models.Model):
     change_reason = models.TextField(blank=True)
     sign_findings = models.JSONField(default=list, blank=True)
     sign_override_reason = models.TextField(blank=True)
+    pdmp_check = models.ForeignKey(
+        "PdmpCheck",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        help_text="The PDMP check a controlled-substance order was signed on.",
+    )
     superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -254,6 +309,10 @@ class Administration(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    covered_by_order_override = models.BooleanField(
+        default=False,
+        help_text="The stops were covered by the prescriber's override recorded on the order.",
+    )
 
     class Meta:
         ordering = ["-occurred_at"]
@@ -308,3 +367,38 @@ class AlertReview(models.Model):
 
     def __str__(self) -> str:
         return f"Alert reviewed by {self.reviewed_by} at {self.reviewed_at:%Y-%m-%d %H:%M}"
+
+
+class PdmpCheck(models.Model):
+    """A prescription drug monitoring program check, recorded before a controlled-substance
+    order is signed (SPEC §A12 "PDMP-check record"): the state(s) queried, when, by whom, a
+    summary of the result and the action taken, or "could not query" with the reason."""
+
+    class Outcome(models.TextChoices):
+        QUERIED = "queried", "Queried"
+        COULD_NOT_QUERY = "could_not_query", "Could not query"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    episode = models.ForeignKey(
+        "patients.Episode", on_delete=models.PROTECT, related_name="pdmp_checks"
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    states = models.JSONField(default=list, blank=True, help_text="States queried, e.g. OR, WA.")
+    checked_at = models.DateTimeField()
+    result_summary = models.TextField(
+        blank=True,
+        help_text="Prescriptions, prescribers, pharmacies; opioid and benzodiazepine overlap.",
+    )
+    action_taken = models.TextField(blank=True)
+    reason = models.TextField(blank=True, help_text="Why the PDMP could not be queried.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-checked_at"]
+
+    def __str__(self) -> str:
+        outcome = self.get_outcome_display().lower()
+        return f"PDMP check {outcome} at {self.checked_at:%Y-%m-%d %H:%M}"

@@ -16,10 +16,9 @@ from typing import Any
 from detoxdesk.clinical import induction
 from detoxdesk.clinical.medication_policy import DrugRules, MedicationPolicy
 from detoxdesk.clinical.numbers import format_number
-from detoxdesk.medications.safety import BUP_STANDARD
+from detoxdesk.medications.safety import BUP_LOW_DOSE, BUP_STANDARD
 
 FIRST_DOSE_TIME = time(8, 0)  # not clinical: the first administration round of the day
-BUP_LOW_DOSE = "bup_low_dose"
 CIWA_BENZODIAZEPINE = "ciwa_benzodiazepine"
 COMFORT_PREFIX = "comfort_"
 BENZODIAZEPINES = ("chlordiazepoxide", "lorazepam", "diazepam")

@@ -9,7 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from detoxdesk.accounts import permissions
@@ -25,17 +27,25 @@ from detoxdesk.medications.access import get_line_for_user
 from detoxdesk.medications.forms import (
     DoseForm,
     FactsForm,
+    HomeMedicationForm,
     ModifyOrderForm,
     OrderForm,
+    PdmpForm,
     ReviewAlertForm,
     SettingsForm,
     StatusForm,
     order_initial,
     schedule_text,
 )
-from detoxdesk.medications.models import Administration, Order, OrderLine, PatientFacts
+from detoxdesk.medications.models import (
+    Administration,
+    HomeMedication,
+    Order,
+    OrderLine,
+    PatientFacts,
+)
 from detoxdesk.medications.policy import DEFAULT_SHIFT_STARTS, program_policy, settings_for
-from detoxdesk.medications.safety import SafetyCheck, check_administration
+from detoxdesk.medications.safety import SafetyCheck, check_administration, order_override
 from detoxdesk.monitoring.models import Assessment
 from detoxdesk.patients import access
 from detoxdesk.patients.models import Episode, Program
@@ -101,11 +111,15 @@ def _sets(episode: Episode) -> list[ordersets.OrderSet]:
     )
 
 
-def _preview(episode: Episode, form: OrderForm, protocol: str) -> SafetyCheck | None:
-    """The engine's findings for the order as typed (nothing is saved)."""
+def _preview(
+    episode: Episode, form: OrderForm, protocol: str, line: OrderLine | None = None
+) -> SafetyCheck | None:
+    """The engine's findings for the order as typed (nothing is saved). A new version of
+    ``line`` is checked as that line, so that its current version is not counted beside it."""
     values = form.values()
-    line = OrderLine(episode=episode, drug=values["drug"], protocol=protocol)
-    line.created_at = timezone.now()
+    if line is None:
+        line = OrderLine(episode=episode, drug=values["drug"], protocol=protocol)
+        line.created_at = timezone.now()
     values["times_of_day"] = [t.strftime("%H:%M") for t in values["times_of_day"]]
     values["controlled"] = bool(values["controlled"])
     order = Order(line=line, version=1, signed_at=line.created_at, **values)
@@ -138,7 +152,14 @@ def new_order(request: HttpRequest, episode_uuid: str, protocol: str) -> HttpRes
         else:
             messages.success(request, f"Order signed: {order.summary}.")
             return redirect("medications:mar", episode_uuid=episode.uuid)
-    context = {"episode": episode, "order_set": order_set, "form": form, "check": check}
+    context = {
+        "episode": episode,
+        "order_set": order_set,
+        "form": form,
+        "check": check,
+        "pdmp": actions.latest_pdmp_check(episode),
+        "pdmp_required": actions.pdmp_required(settings_for(episode.facility.program)),
+    }
     return render(request, "medications/order_form.html", context)
 
 
@@ -193,7 +214,7 @@ def modify_order(request: HttpRequest, line_uuid: str) -> HttpResponse:
     form = ModifyOrderForm(drugs, request.POST or None, initial=order_initial(current))
     check = None
     if request.method == "POST" and form.is_valid():
-        check = _preview(line.episode, form, line.protocol)
+        check = _preview(line.episode, form, line.protocol, line)
         if "sign" in request.POST:
             try:
                 _modify(line, user, form)
@@ -279,7 +300,9 @@ def _signer(form: DoseForm, request: HttpRequest) -> User | None:
 def record_dose(request: HttpRequest, line_uuid: str) -> HttpResponse:
     user = staff_user(request)
     line = get_line_for_user(user, line_uuid, capability=permissions.DOSE_RECORD)
-    order = line.versions.select_related("line__episode__facility__program").get(superseded_at=None)
+    order = line.versions.select_related("line__episode__facility__program", "signed_by").get(
+        superseded_at=None
+    )
     scheduled_for = _scheduled_for(request, order)
     form = DoseForm(request.POST or None)
     due = schedule.dose_at(order, scheduled_for) if scheduled_for else None
@@ -287,6 +310,8 @@ def record_dose(request: HttpRequest, line_uuid: str) -> HttpResponse:
     when = _moment(form.cleaned_data["occurred_at"]) if form.is_bound and form.is_valid() else None
     when = when or timezone.now()
     check = check_administration(order, dose, when)
+    if check.findings:
+        form.initial.pop("outcome", None)  # with a stop or warning shown, nothing is pre-chosen
     if request.method == "POST" and form.is_valid():
         row = _try_record(request, form, order, user, scheduled_for, check)
         if row is not None:
@@ -302,6 +327,7 @@ def record_dose(request: HttpRequest, line_uuid: str) -> HttpResponse:
         "check": check,
         "dose": dose,
         "scheduled_for": scheduled_for,
+        "order_override": order_override(order, check, dose),
         "may_override": actions.may_override(
             user, line.episode, settings_for(line.episode.facility.program)
         ),
@@ -326,6 +352,7 @@ def _try_record(
             acknowledge_warnings=data["acknowledge_warnings"],
             override_reason=data["override_reason"],
             second_signer=_signer(form, request),
+            rely_on_order_override=data["rely_on_order_override"],
         )
         return actions.do_record_administration(
             order,
@@ -400,6 +427,18 @@ def _suggest_last_use(form: FactsForm, facts: PatientFacts | None, episode: Epis
         form.fields[name].help_text = f"Suggested from the {found.source}: check before saving."
 
 
+def _facts_page(
+    request: HttpRequest, episode: Episode, form: FactsForm, home_form: HomeMedicationForm
+) -> HttpResponse:
+    context = {
+        "episode": episode,
+        "form": form,
+        "home_form": home_form,
+        "home_medications": HomeMedication.objects.filter(episode=episode, stopped_at=None),
+    }
+    return render(request, "medications/facts_form.html", context)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_facts(request: HttpRequest, episode_uuid: str) -> HttpResponse:
@@ -418,7 +457,46 @@ def edit_facts(request: HttpRequest, episode_uuid: str) -> HttpResponse:
         else:
             messages.success(request, "Medication facts saved.")
             return redirect("medications:mar", episode_uuid=episode.uuid)
-    return render(request, "medications/facts_form.html", {"episode": episode, "form": form})
+    return _facts_page(request, episode, form, HomeMedicationForm(actions.home_drug_choices()))
+
+
+@login_required
+@require_POST
+def add_home_medication(request: HttpRequest, episode_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    episode = access.get_episode_for_user(
+        user, episode_uuid, capability=permissions.EPISODE_CONFIGURE
+    )
+    form = HomeMedicationForm(actions.home_drug_choices(), request.POST)
+    if form.is_valid():
+        try:
+            actions.do_record_home_medication(episode, acting_user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Home medication recorded.")
+            return redirect("medications:facts", episode_uuid=episode.uuid)
+    facts = PatientFacts.objects.filter(episode=episode).first()
+    return _facts_page(request, episode, FactsForm(initial=_facts_initial(facts)), form)
+
+
+@login_required
+@require_POST
+def stop_home_medication(request: HttpRequest, episode_uuid: str, row_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    episode = access.get_episode_for_user(
+        user, episode_uuid, capability=permissions.EPISODE_CONFIGURE
+    )
+    row = HomeMedication.objects.filter(episode=episode, uuid=row_uuid).first()
+    if row is None:
+        raise Http404("No such home medication.")
+    try:
+        actions.do_stop_home_medication(row, acting_user=user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(_as_validation(exc).messages))
+    else:
+        messages.success(request, "Home medication marked stopped.")
+    return redirect("medications:facts", episode_uuid=episode.uuid)
 
 
 @login_required
@@ -443,3 +521,32 @@ def medication_settings(request: HttpRequest) -> HttpResponse:
             return redirect("medications:settings")
     context = {"program": program, "form": form, "default_shifts": ", ".join(DEFAULT_SHIFT_STARTS)}
     return render(request, "medications/settings.html", context)
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    """The page to go back to: ``?next=`` when it is on this site, else ``default``."""
+    target = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    return target if target and safe else default
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pdmp_check(request: HttpRequest, episode_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    episode = access.get_episode_for_user(user, episode_uuid, capability=permissions.ORDER_SIGN)
+    initial = {"checked_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+    form = PdmpForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_record_pdmp_check(episode, acting_user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "PDMP check recorded.")
+            return redirect(_next(request, reverse("medications:mar", args=[episode.uuid])))
+    else:
+        _viewed("pdmp.viewed", user, episode)
+    checks = episode.pdmp_checks.select_related("recorded_by").order_by("-checked_at")
+    context = {"episode": episode, "form": form, "checks": checks}
+    return render(request, "medications/pdmp_form.html", context)

@@ -6,7 +6,7 @@ plan's whole history, and written with its audit event in one transaction.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -249,16 +249,38 @@ def do_edit_step(
     return plan
 
 
+# Withdrawal tapers are given on the unit, so the nurse must see their doses on the medication
+# record; a long-term opioid taper is taken at home from the patient's own prescription.
+NEEDS_TIMES = frozenset(KIND_DRUGS)
+TIMES_REQUIRED = (
+    "Give the times of day the doses are given at: a signed withdrawal taper must appear on the "
+    "medication record."
+)
+
+
+def _sign_times(plan: TaperPlan, times_of_day: list[time] | None) -> None:
+    """Take the times given at signing (if any); refuse a withdrawal taper without times."""
+    if times_of_day:
+        times = _times_of_day({"times_of_day": times_of_day})
+        plan.parameters = {**plan.parameters, "times_of_day": times}
+    if plan.kind in NEEDS_TIMES and not plan.parameters.get("times_of_day"):
+        raise ValidationError({"times_of_day": TIMES_REQUIRED})
+
+
 def do_sign_plan(
     plan: TaperPlan,
     *,
     acting_user: User,
     acknowledged: bool = False,
+    times_of_day: list[time] | None = None,
     now: datetime | None = None,
 ) -> TaperPlan:
     """Sign a draft: it becomes the patient's active plan (another live plan must be cancelled
     first). Warnings on the plan need ``acknowledged``; a stop (``abrupt_taper``) refuses signing,
-    and so does a pregnancy recorded after the plan was drafted (draft it again)."""
+    and so does a pregnancy recorded after the plan was drafted (draft it again). A withdrawal
+    taper needs its times of day (``times_of_day``, or those given when it was drafted):
+    ValidationError naming ``times_of_day`` otherwise, so that no signed taper is missing from the
+    medication record."""
     _require_plan(acting_user, plan)
     now = now or timezone.now()
     with transaction.atomic():
@@ -267,12 +289,13 @@ def do_sign_plan(
             raise ValidationError("Only a draft can be signed.")
         _refuse_unseen_pregnancy(plan)
         _refuse_stops(plan)
+        _sign_times(plan, times_of_day)
         if plan.findings and not acknowledged:
             raise ValidationError({"acknowledged": "Acknowledge the warnings to sign the plan."})
         if queries.active_plan(plan.patient) is not None:
             raise ValidationError("This patient already has an active taper; cancel it first.")
         plan.status, plan.signed_by, plan.signed_at = TaperPlan.Status.ACTIVE, acting_user, now
-        plan.save(update_fields=["status", "signed_by", "signed_at"])
+        plan.save(update_fields=["status", "signed_by", "signed_at", "parameters"])
         warnings = [f["code"] for f in plan.findings]
         _event(plan, TaperEvent.Kind.SIGNED, acting_user, now, "", acknowledged=warnings)
         _audit("taper.signed", acting_user, plan, {"acknowledged": warnings})

@@ -6,7 +6,7 @@ taper, and an outpatient on oxycodone with a long-term taper. Doses are made-up 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -34,9 +34,12 @@ def _methadone(demo: DemoContext, episode: Episode) -> None:
         current_daily_dose=Decimal("30"),
         increment=Decimal("5"),
         days=8,
+        times_of_day=[time(8)],
         now=now - timedelta(days=2, hours=1),
     )
-    actions.do_sign_plan(plan, acting_user=prescriber, now=now - timedelta(days=2))
+    actions.do_sign_plan(
+        plan, acting_user=prescriber, acknowledged=True, now=now - timedelta(days=2)
+    )
     actions.do_hold_plan(
         plan,
         acting_user=prescriber,
@@ -97,8 +100,10 @@ def _long_term(demo: DemoContext, episode: Episode) -> None:
 def load(demo: DemoContext) -> None:
     """Add the demo taper plans and one prescribed opioid through the app's actions."""
     inpatients, outpatients = _by_kind(demo, "in"), _by_kind(demo, "out")
-    if len(inpatients) >= 2:
-        _methadone(demo, inpatients[1])
+    if len(inpatients) >= 3:
+        # Not beside the demo's buprenorphine starts (inpatients 0 and 1): a full agonist taper
+        # with buprenorphine active is a stop (precipitated withdrawal).
+        _methadone(demo, inpatients[2])
         _buprenorphine_draft(demo, inpatients[0])
     if outpatients:
         _long_term(demo, outpatients[0])

@@ -51,6 +51,13 @@ def drug_choices() -> list[tuple[str, str]]:
     return sorted(counted + excluded, key=lambda pair: pair[1])
 
 
+def _parse_times(raw: str) -> list[time]:
+    try:
+        return [time.fromisoformat(part.strip()) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise forms.ValidationError("Write times as HH:MM, separated by commas.") from None
+
+
 class PlanForm(forms.Form):
     kind = forms.ChoiceField(label="Kind of taper", choices=TaperPlan.Kind.choices)
     start_date = _date("First day")
@@ -90,11 +97,7 @@ class PlanForm(forms.Form):
     )
 
     def clean_times_of_day(self) -> list[time]:
-        raw = self.cleaned_data.get("times_of_day") or ""
-        try:
-            return [time.fromisoformat(part.strip()) for part in raw.split(",") if part.strip()]
-        except ValueError:
-            raise forms.ValidationError("Write times as HH:MM, separated by commas.") from None
+        return _parse_times(self.cleaned_data.get("times_of_day") or "")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"start_date": timezone.localdate(), "unit": "mg"})
@@ -121,9 +124,18 @@ class EditStepForm(forms.Form):
 
 
 class SignForm(forms.Form):
+    times_of_day = forms.CharField(
+        label="Times of day the doses are given (medication record)",
+        required=False,
+        help_text='For example "08:00" or "08:00, 20:00". A withdrawal taper cannot be signed '
+        "without them: its doses must appear on the medication record.",
+    )
     acknowledged = forms.BooleanField(
         label="I have read the warnings above and sign the plan", required=False
     )
+
+    def clean_times_of_day(self) -> list[time]:
+        return _parse_times(self.cleaned_data.get("times_of_day") or "")
 
 
 class HoldForm(forms.Form):

@@ -13,9 +13,12 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 from detoxdesk.accounts.models import User
 from detoxdesk.medications import actions as medications
 from detoxdesk.medications.models import Order, OrderLine
+from detoxdesk.patients.models import Episode
 from detoxdesk.tapers.models import TaperPlan
 
 # How each tapered drug is given; a long-term taper of another opioid is taken by mouth.
@@ -71,8 +74,37 @@ def _create(plan: TaperPlan, user: User, acknowledged: bool) -> None:
         return
     times = _times(plan)
     first = Decimal(plan.steps[0]["daily_dose"])
-    order = medications.do_sign_order(
-        plan.episode,
+    try:
+        order = _sign_order(plan, plan.episode, user, acknowledged, times, first)
+    except ValidationError as exc:
+        raise _for_the_plan(exc) from None
+    plan.order_uuid = order.line.uuid
+    plan.save(update_fields=["order_uuid"])
+
+
+ORDER_WARNINGS = (
+    "The medication order this plan signs carries safety warnings (such as the naloxone offer "
+    "or no QTc on file): read them on the medication record and acknowledge them to sign."
+)
+
+
+def _for_the_plan(exc: ValidationError) -> ValidationError:
+    """The order's refusal in the words of the plan's sign form (its ``acknowledged`` box)."""
+    if hasattr(exc, "error_dict") and "acknowledge_warnings" in exc.error_dict:
+        return ValidationError({"acknowledged": ORDER_WARNINGS})
+    return exc
+
+
+def _sign_order(
+    plan: TaperPlan,
+    episode: Episode,
+    user: User,
+    acknowledged: bool,
+    times: list[time],
+    first: Decimal,
+) -> Order:
+    return medications.do_sign_order(
+        episode,
         acting_user=user,
         drug=plan.drug,
         dose_mg=(first / len(times)).quantize(Decimal("0.001")),
@@ -84,8 +116,6 @@ def _create(plan: TaperPlan, user: User, acknowledged: bool) -> None:
         start_date=plan.start_date,
         instructions=f"Taper plan {plan.uuid}: give the dose the plan schedules for the day.",
     )
-    plan.order_uuid = order.line.uuid
-    plan.save(update_fields=["order_uuid"])
 
 
 def sync(plan: TaperPlan, *, acting_user: User, reason: str, acknowledged: bool = False) -> None:

@@ -158,11 +158,15 @@ def _plan_form_page(
 def sign_plan(request: HttpRequest, plan_uuid: str) -> HttpResponse:
     user = staff_user(request)
     plan = get_plan_for_user(user, plan_uuid, capability=permissions.TAPER_PLAN)
-    form = forms.SignForm(request.POST or None)
+    initial = {"times_of_day": ", ".join(plan.parameters.get("times_of_day") or [])}
+    form = forms.SignForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_sign_plan(
-                plan, acting_user=user, acknowledged=form.cleaned_data["acknowledged"]
+                plan,
+                acting_user=user,
+                acknowledged=form.cleaned_data["acknowledged"],
+                times_of_day=form.cleaned_data["times_of_day"],
             )
         except ValidationError as exc:
             apply_errors(form, exc)
