@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from detoxdesk.audit.models import AuditEvent
 from detoxdesk.medications import actions
 from detoxdesk.medications.models import Administration, Order, OrderLine
+from detoxdesk.patients.actions import do_record_allergy
 from factories import make_user
 from factories_medications import (
     make_facts,
@@ -319,8 +320,7 @@ def test_it_holds_clonidine_on_low_blood_pressure(clock, unit):
 
 
 def test_it_stops_a_drug_named_in_the_recorded_allergies(clock, unit):
-    unit.patient.allergies = "Ondansetron (rash)"
-    unit.patient.save()
+    do_record_allergy(unit.patient, acting_user=unit.nurse, values={"substance": "ondansetron"})
     order = sign_prn(
         unit.episode, unit.prescriber, "ondansetron", "4", "nausea", override_reason="checked"
     )

@@ -12,12 +12,16 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from detoxdesk.clinical import dosing
 from detoxdesk.medications import actions
 from detoxdesk.medications.mar import build_mar
 from detoxdesk.medications.picture import medication_picture
 from detoxdesk.medications.safety import allergy_codes, check_administration, protocol_of
+from detoxdesk.patients.actions import do_record_allergy
+from detoxdesk.patients.allergies import LEGACY_NOTE_START
+from detoxdesk.patients.models import Allergy
 from detoxdesk.tapers.models import TaperPlan
 from factories_intake import make_signed_evaluation
 from factories_medications import make_facts, record_cows, sign_bup_standard, sign_prn
@@ -125,17 +129,29 @@ def test_it_names_the_protocol_of_the_order_set(unit, protocol, expected):
     assert protocol_of(order.line) == expected
 
 
+def test_it_reads_allergies_as_ingredient_codes_from_the_allergy_record(unit):
+    assert allergy_codes(unit.patient) == ()
+    for values in ({"substance": "naloxone"}, {"other_substance": "Ondansetron (rash)"}):
+        do_record_allergy(unit.patient, acting_user=unit.nurse, values=values)
+    # A typed "other substance" matches no product: only the coded entry counts.
+    assert allergy_codes(unit.patient) == ("naloxone",)
+
+
 @pytest.mark.parametrize(
     ("text", "codes"),
     [
-        ("", ()),
         ("Ondansetron (rash)", ("ondansetron",)),
         ("naloxone - hives", ("naloxone",)),
         ("Penicillin", ()),
     ],
 )
-def test_it_reads_allergies_as_ingredient_codes(unit, text, codes):
-    unit.patient.allergies = text
+def test_it_still_reads_allergies_copied_from_the_old_text_field_until_reviewed(unit, text, codes):
+    Allergy.objects.create(
+        patient=unit.patient,
+        other_substance=text,
+        note=f"{LEGACY_NOTE_START} Review it.",
+        recorded_at=timezone.now(),
+    )
     assert allergy_codes(unit.patient) == codes
 
 

@@ -29,6 +29,7 @@ from detoxdesk.medications.picture import Picture
 from detoxdesk.medications.picture import medication_picture as read_picture
 from detoxdesk.medications.policy import order_policy, program_policy, settings_for
 from detoxdesk.monitoring.models import Assessment, Scale, VitalSigns
+from detoxdesk.patients import allergies
 from detoxdesk.patients.models import Episode, Patient
 
 BUP_STANDARD = "bup_standard"
@@ -195,19 +196,22 @@ def order_override(order: Order, check: SafetyCheck, ordered_mg: Decimal) -> Ord
 def allergy_codes(patient: Patient) -> tuple[str, ...]:
     """The patient's allergies as ingredient codes (``clinical.products``), for the engine.
 
-    The seam for the structured allergy record: until it exists, the free text of
-    ``Patient.allergies`` is read, and an ingredient counts when its code or label is named in
-    it (broad on purpose: a false stop costs an override with a reason, a missed allergy more).
+    The coded entries of the allergy record (``patients.allergies``). Entries copied from the
+    former free-text field and not yet reviewed also count where they name an ingredient, so that
+    an allergy recorded before the structured record existed is not silently dropped; a reviewed
+    or newly typed "other substance" matches nothing.
     """
-    text = (patient.allergies or "").lower()
-    if not text.strip():
-        return ()
-    words = set(re.findall(r"[a-z]+", text))
-    return tuple(
+    coded = allergies.allergy_codes(patient)
+    legacy = " ".join(allergies.unreviewed_legacy_texts(patient)).lower()
+    if not legacy.strip():
+        return coded
+    words = set(re.findall(r"[a-z]+", legacy))
+    named = tuple(
         code
         for code, label in products.ingredient_choices()
-        if code in words or label.lower() in text or label.lower().split(" ")[0] in words
+        if code in words or label.lower().split(" ")[0] in words
     )
+    return tuple(dict.fromkeys(coded + named))
 
 
 def protocol_of(line: OrderLine) -> str | None:

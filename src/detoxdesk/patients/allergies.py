@@ -67,3 +67,20 @@ def allergy_codes(patient: Patient) -> tuple[str, ...]:
         .values_list("substance", flat=True)
     )
     return tuple(dict.fromkeys(codes))
+
+
+# The note the data migration (0004) puts on entries copied from the former free-text field.
+LEGACY_NOTE_START = "Copied from the former free-text allergy field."
+
+
+def unreviewed_legacy_texts(patient: Patient) -> tuple[str, ...]:
+    """The texts of current entries copied from the former free-text field, not yet reviewed."""
+    return tuple(
+        Allergy.objects.filter(
+            patient=patient,
+            removed_at__isnull=True,
+            substance="",
+            recorded_by__isnull=True,
+            note__startswith=LEGACY_NOTE_START,
+        ).values_list("other_substance", flat=True)
+    )
