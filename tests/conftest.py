@@ -5,9 +5,11 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from detoxdesk.lib.auth import REAUTH_SESSION_KEY
 from factories import Unit
 
 # Property tests check rules, not speed: a busy CI machine must not fail them on a deadline.
@@ -50,10 +52,17 @@ def unit(db: None, clock) -> Unit:
 
 @pytest.fixture
 def as_user(client: Client):
-    """Sign a persona in on the test client: ``as_user(unit.nurse)``."""
+    """Sign a persona in on the test client: ``as_user(unit.nurse)``.
+
+    Like a real sign-in with a password, it counts as the recent re-authentication that signing
+    asks for (tests/accounts/test_reauth.py tests the asking itself).
+    """
 
     def sign_in(user):
         client.force_login(user)
+        session = client.session
+        session[REAUTH_SESSION_KEY] = timezone.now().timestamp()
+        session.save()
         return client
 
     return sign_in

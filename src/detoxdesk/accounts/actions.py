@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from detoxdesk.accounts import mfa, permissions
 from detoxdesk.accounts.models import SignInPolicy, User
 from detoxdesk.audit import log
-from detoxdesk.lib.auth import GENERIC_ERROR, check_password
+from detoxdesk.lib.auth import GENERIC_ERROR, check_password, mark_reauthenticated
 from detoxdesk.lib.http import client_ip
 from detoxdesk.patients.models import Program
 
@@ -42,6 +42,8 @@ def do_sign_in(request: HttpRequest, *, username: str, password: str) -> SignInR
         pending = mfa.pending_after_password(user)
         if pending:
             request.session[mfa.PENDING_KEY] = pending
+        else:
+            mark_reauthenticated(request)  # the password was just given: signing needs no repeat
         log.record(
             "auth.signed_in",
             actor=user,

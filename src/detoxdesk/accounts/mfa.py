@@ -25,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from detoxdesk.accounts.models import Membership, Role, User
 from detoxdesk.audit import log
+from detoxdesk.lib.auth import mark_reauthenticated
 from detoxdesk.lib.http import client_ip
 
 PENDING_KEY = "detoxdesk_mfa_pending"
@@ -147,6 +148,7 @@ def do_complete_sign_in(request: HttpRequest, *, acting_user: User, code: str) -
     if not verify_code(request, acting_user, code, purpose="sign_in"):
         return False
     request.session.pop(PENDING_KEY, None)
+    mark_reauthenticated(request)  # both factors were just given
     return True
 
 

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -32,7 +33,7 @@ from detoxdesk.audit import log
 from detoxdesk.clinical import aftercare as rules
 from detoxdesk.clinical import products
 from detoxdesk.directory.models import Resource
-from detoxdesk.lib.auth import staff_user
+from detoxdesk.lib.auth import reauth_required, require_recent_reauth, staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access
 from detoxdesk.patients.models import Program
@@ -127,6 +128,7 @@ def _refusal_rows(exc: ValidationError) -> list[tuple[str, str, str]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@reauth_required
 def ama(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
     user = staff_user(request)
     discharge = get_discharge_for_user(user, discharge_uuid, capability=PREPARE)
@@ -326,6 +328,10 @@ def edit_summary(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
 def sign(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
     user = staff_user(request)
     discharge = get_discharge_for_user(user, discharge_uuid, capability=permissions.DISCHARGE_SIGN)
+    asked = require_recent_reauth(request, reverse("aftercare:bundle", args=[discharge.uuid]))
+    if asked:
+        messages.info(request, "Confirm who you are, then sign the discharge again.")
+        return asked
     try:
         actions.do_sign_discharge(discharge, acting_user=user)
     except ValidationError as exc:

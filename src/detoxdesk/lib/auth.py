@@ -163,15 +163,16 @@ def mark_reauthenticated(request: HttpRequest) -> None:
     request.session[REAUTH_SESSION_KEY] = timezone.now().timestamp()
 
 
-def require_recent_reauth(request: HttpRequest) -> HttpResponse | None:
+def require_recent_reauth(request: HttpRequest, next_url: str | None = None) -> HttpResponse | None:
     """None when the user confirmed who they are recently; else a redirect that asks them.
 
     Call it first in a view that signs (an order, a discharge); the re-authentication page
-    brings the user back to the same address. A POST that arrives too late is not carried out.
+    brings the user back to ``next_url`` (by default the same address: give the page that holds
+    the form for a view that only takes POST). A POST that arrives too late is not carried out.
     """
     if has_recent_reauth(request):
         return None
-    query = urlencode({"next": request.get_full_path()})
+    query = urlencode({"next": next_url or request.get_full_path()})
     return redirect(f"{reverse('accounts:reauth')}?{query}")
 
 

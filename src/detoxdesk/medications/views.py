@@ -19,7 +19,7 @@ from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.clinical.numbers import format_number
 from detoxdesk.intake import queries as intake_queries
-from detoxdesk.lib.auth import check_password, staff_user
+from detoxdesk.lib.auth import check_password, reauth_required, staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.medications import actions, ordersets, schedule
 from detoxdesk.medications import mar as mar_module
@@ -131,6 +131,7 @@ def _preview(
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@reauth_required
 def new_order(request: HttpRequest, episode_uuid: str, protocol: str) -> HttpResponse:
     user = staff_user(request)
     episode = access.get_episode_for_user(user, episode_uuid, capability=permissions.ORDER_SIGN)
@@ -206,6 +207,7 @@ def order_detail(request: HttpRequest, line_uuid: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@reauth_required
 def modify_order(request: HttpRequest, line_uuid: str) -> HttpResponse:
     user = staff_user(request)
     line = get_line_for_user(user, line_uuid, capability=permissions.ORDER_SIGN)

@@ -18,7 +18,7 @@ from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.clinical import errors, taper
 from detoxdesk.clinical import mme as mme_engine
-from detoxdesk.lib.auth import staff_user
+from detoxdesk.lib.auth import reauth_required, staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access
 from detoxdesk.patients.models import Program
@@ -155,6 +155,7 @@ def _plan_form_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@reauth_required
 def sign_plan(request: HttpRequest, plan_uuid: str) -> HttpResponse:
     user = staff_user(request)
     plan = get_plan_for_user(user, plan_uuid, capability=permissions.TAPER_PLAN)
