@@ -42,9 +42,13 @@ def lifted(connection: BaseDatabaseWrapper) -> Iterator[None]:
     """Within this block and transaction, the database lets audit rows change or go."""
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # ALTER TABLE waits for no deferred foreign-key check: run the pending ones now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER USER")
             yield
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER USER")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         elif connection.vendor == "sqlite":
             # SQLite cannot disable a trigger: keep its text, drop it, and create it again.
             cursor.execute(

@@ -56,7 +56,8 @@ def record(
         "changes": changes or {},
         "ip_address": ip_field.get_prep_value(ip_address) or None,
     }
-    with transaction.atomic():
+    # Joins the caller's transaction (no savepoint): a failed append fails the whole action.
+    with transaction.atomic(savepoint=False):
         head = _locked_head()
         fields["id"] = _next_id(head)
         fields["at"] = timezone.now()
@@ -88,11 +89,14 @@ def _locked_head() -> AuditChainHead:
 
 
 def _next_id(head: AuditChainHead) -> int:
-    """The id of the event being appended, known before the insert because it is hashed."""
-    if connection.vendor == "postgresql":
-        table = AuditEvent._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
-            return int(cursor.fetchone()[0])
-    highest = AuditEvent.objects.aggregate(highest=Max("id"))["highest"] or 0
-    return max(highest, head.last_event_id or 0) + 1
+    """The id of the event being appended: one after the chain's last, known before the insert
+    because it is hashed.
+
+    Taken from the locked head rather than the table's sequence, so ids run without gaps (a
+    rolled-back append rolls the head back too) and one query is saved; the sequence is not
+    used, since every event is written here.
+    """
+    if head.last_event_id is not None:
+        return head.last_event_id + 1
+    # A new head (a fresh database, or one whose head row was lost): start after any event.
+    return (AuditEvent.objects.aggregate(highest=Max("id"))["highest"] or 0) + 1

@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "detoxdesk.lib.middleware.ProgramTimezoneMiddleware",
+    "detoxdesk.audit.middleware.AccessDeniedAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "detoxdesk.lib.middleware.SecurityHeadersMiddleware",

@@ -419,6 +419,7 @@ def edit_facts(request: HttpRequest, episode_uuid: str) -> HttpResponse:
         else:
             messages.success(request, "Medication facts saved.")
             return redirect("medications:mar", episode_uuid=episode.uuid)
+    _viewed("medication_facts.viewed", user, episode)
     return render(request, "medications/facts_form.html", {"episode": episode, "form": form})
 
 

@@ -98,4 +98,5 @@ def record_vitals(request: HttpRequest, episode_uuid: str) -> HttpResponse:
         else:
             messages.success(request, "Vital signs recorded.")
             return redirect("patients:chart", patient_uuid=episode.patient.uuid)
+    log.record("vitals_form.viewed", actor=user, patient=episode.patient, facility=episode.facility)
     return render(request, "monitoring/vitals_form.html", {"episode": episode, "form": form})
