@@ -67,6 +67,9 @@ def _finish(path: Path, write: object) -> Path:
 
 
 def _sqlite(connection: BaseDatabaseWrapper, target: Path) -> None:
+    if connection.in_atomic_block:
+        # The copy would wait for this very connection's open transaction, for ever.
+        raise BackupError("Back up outside a transaction: this connection has one open.")
     connection.ensure_connection()
     source = connection.connection
     copy = sqlite3.connect(target)
