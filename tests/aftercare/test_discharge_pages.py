@@ -168,7 +168,9 @@ def test_the_summary_reads_a_fixed_number_of_queries(
             patient=unit.patient, when=timezone.now() + timedelta(days=n), provider_name=f"P{n}"
         )
         discharge.referrals.create(name=f"Group {n}")
-    with django_assert_max_num_queries(15):
+    # 15 for the page; its audit event costs two more than a bare insert: the chain head is
+    # locked and moved (detoxdesk.audit.log.record).
+    with django_assert_max_num_queries(17):
         assert client.get(reverse("aftercare:summary", args=[discharge.uuid])).status_code == 200
 
 

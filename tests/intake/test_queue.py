@@ -67,7 +67,8 @@ def test_it_paginates_with_a_fixed_number_of_queries(unit, as_user, django_asser
     for n in range(30):
         make_inquiry(unit.ward, phone=f"555-1{n:03d}")
     client = as_user(unit.coordinator)
-    with django_assert_max_num_queries(12):
+    # +2: the audit event locks and moves the chain head (detoxdesk.audit.log.record).
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("intake:queue"))
     assert len(response.context["page"].object_list) == 25
     assert "Page 1 of 2" in response.content.decode()

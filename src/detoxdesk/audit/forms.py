@@ -30,3 +30,32 @@ class AuditFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", "The end date is before the start date.")
         return data
+
+
+class AuditReportForm(forms.Form):
+    """The audit report an auditor downloads: a date range, optionally one patient."""
+
+    date_from = forms.DateField(
+        label="From", widget=forms.DateInput(attrs={"type": "date"}), help_text="First day."
+    )
+    date_to = forms.DateField(
+        label="To", widget=forms.DateInput(attrs={"type": "date"}), help_text="Last day, included."
+    )
+    record_number = forms.CharField(
+        required=False,
+        max_length=32,
+        label="Patient record number",
+        help_text="Leave empty for every patient.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Shown on the log page beside the filter form: its own element ids.
+        kwargs.setdefault("auto_id", "report_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data

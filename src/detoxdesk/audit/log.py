@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from detoxdesk.audit import chain
 from detoxdesk.audit.events import EVENTS
-from detoxdesk.audit.models import AuditEvent
+from detoxdesk.audit.models import HEAD_ID, AuditChainHead, AuditEvent
 from detoxdesk.lib import requestid
 
 if TYPE_CHECKING:
@@ -29,20 +34,69 @@ def record(
     changes: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
-    """Append one audit event. ``actor`` None means the system acted."""
+    """Append one audit event to the chain. ``actor`` None means the system acted.
+
+    Inside the caller's transaction when there is one (the event commits or rolls back with the
+    change); otherwise in a transaction of its own.
+    """
     if event not in EVENTS:
         raise UnknownEventError(f"{event!r} is not a registered audit event.")
     target_id = ""
     if target is not None:
         target_id = str(getattr(target, "uuid", None) or target.pk)
-    return AuditEvent.objects.create(
-        event=event,
-        actor=actor,
-        patient=patient,
-        facility=facility,
-        request_id=requestid.current(),
-        object_type=target._meta.label_lower if target is not None else "",
-        object_id=target_id,
-        changes=changes or {},
-        ip_address=ip_address,
-    )
+    ip_field = AuditEvent._meta.get_field("ip_address")
+    fields: dict[str, Any] = {
+        "event": event,
+        "actor_id": actor.pk if actor is not None else None,
+        "patient_id": patient.pk if patient is not None else None,
+        "facility_id": facility.pk if facility is not None else None,
+        "request_id": requestid.current(),
+        "object_type": target._meta.label_lower if target is not None else "",
+        "object_id": target_id,
+        "changes": changes or {},
+        "ip_address": ip_field.get_prep_value(ip_address) or None,
+    }
+    # Joins the caller's transaction (no savepoint): a failed append fails the whole action.
+    with transaction.atomic(savepoint=False):
+        head = _locked_head()
+        fields["id"] = _next_id(head)
+        fields["at"] = timezone.now()
+        fields["chain_hash"] = chain.digest(fields, head.last_hash)
+        created = AuditEvent.objects.create(prev_hash=head.last_hash, **fields)
+        AuditChainHead.objects.filter(pk=HEAD_ID).update(
+            last_event_id=created.pk, last_hash=created.chain_hash, events=F("events") + 1
+        )
+    return created
+
+
+def _locked_head() -> AuditChainHead:
+    """The chain head, locked until the transaction ends, so appends happen one at a time.
+
+    PostgreSQL locks the row (``SELECT ... FOR UPDATE``) and hands back its newest version once
+    a concurrent append commits. SQLite takes its one write lock at ``BEGIN IMMEDIATE``
+    (settings), which already serialises every writer. The head row is created when missing: a
+    fresh database after ``flush``.
+    """
+    heads = AuditChainHead.objects.filter(pk=HEAD_ID)
+    if connection.features.has_select_for_update:
+        head = heads.select_for_update().first()
+    else:
+        head = heads.first()
+    if head is None:
+        AuditChainHead.objects.bulk_create([AuditChainHead(pk=HEAD_ID)], ignore_conflicts=True)
+        return _locked_head()
+    return head
+
+
+def _next_id(head: AuditChainHead) -> int:
+    """The id of the event being appended: one after the chain's last, known before the insert
+    because it is hashed.
+
+    Taken from the locked head rather than the table's sequence, so ids run without gaps (a
+    rolled-back append rolls the head back too) and one query is saved; the sequence is not
+    used, since every event is written here.
+    """
+    if head.last_event_id is not None:
+        return head.last_event_id + 1
+    # A new head (a fresh database, or one whose head row was lost): start after any event.
+    return (AuditEvent.objects.aggregate(highest=Max("id"))["highest"] or 0) + 1

@@ -1,20 +1,22 @@
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
-from detoxdesk.audit import log
-from detoxdesk.audit.forms import AuditFilterForm
+from detoxdesk.audit import log, report
+from detoxdesk.audit.forms import AuditFilterForm, AuditReportForm
 from detoxdesk.audit.models import AuditEvent
 from detoxdesk.lib.auth import staff_user
 from detoxdesk.patients.models import Patient
@@ -58,11 +60,23 @@ def _filtered(events: QuerySet[AuditEvent], data: dict[str, object]) -> QuerySet
     return events
 
 
-@login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def _auditor(request: HttpRequest) -> User:
     user = staff_user(request)
     if not permissions.can(user, permissions.AUDIT_VIEW):
         raise PermissionDenied("Only a director or an auditor can read the audit log.")
+    return user
+
+
+def _day_range(start: date, end: date) -> tuple[datetime, datetime]:
+    """From the start of ``start`` to the last instant of ``end``, in the program's time zone."""
+    tz = timezone.get_current_timezone()
+    after_end = datetime.combine(end, time.min, tz) + timedelta(days=1)
+    return datetime.combine(start, time.min, tz), after_end - timedelta(microseconds=1)
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    user = _auditor(request)
     form = AuditFilterForm(request.GET or None)
     filters: dict[str, object] = {}
     if form.is_bound and form.is_valid():
@@ -76,5 +90,52 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "audit/log.html",
-        {"form": form, "page": page},
+        {"form": form, "page": page, "report_form": AuditReportForm()},
     )
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponseBase:
+    """The audit report as a CSV download; the form again, with its errors, when it is wrong."""
+    user = _auditor(request)
+    form = AuditReportForm(request.GET or None)
+    patient = _reported_patient(user, form) if form.is_valid() else None
+    if not form.is_valid():  # also when the record number matched no patient
+        status = 400 if form.is_bound else 200
+        return render(request, "audit/export.html", {"form": form}, status=status)
+    start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    events = visible_events(user).filter(at__range=_day_range(start, end))
+    if patient is not None:
+        events = events.filter(patient=patient)
+    # Like reading the log, downloading it is audited, before the read.
+    log.record(
+        "audit.exported", actor=user, patient=patient, changes={"from": str(start), "to": str(end)}
+    )
+    rows = events.select_related("actor", "patient", "facility").order_by("id")
+    response = StreamingHttpResponse(
+        report.lines(rows.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
+    )
+    name = f"audit-report-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _reported_patient(user: User, form: AuditReportForm) -> Patient | None:
+    """The patient of the record number asked for, among those the reader's log covers.
+
+    None when no number was given; a field error when the number matches none of them.
+    """
+    number = form.cleaned_data["record_number"]
+    if not number:
+        return None
+    ids = permissions.facility_ids_with(user, permissions.AUDIT_VIEW)
+    found = (
+        Patient.objects.filter(record_number=number)
+        .filter(Q(episodes__facility_id__in=ids) | Q(registered_at_id__in=ids))
+        .distinct()
+        .first()
+    )
+    if found is None:
+        form.add_error("record_number", "No patient with this record number at your facilities.")
+    return found

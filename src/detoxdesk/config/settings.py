@@ -129,6 +129,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "detoxdesk.accounts.middleware.SecondFactorMiddleware",
     "detoxdesk.lib.middleware.ProgramTimezoneMiddleware",
+    "detoxdesk.audit.middleware.AccessDeniedAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "detoxdesk.lib.middleware.SecurityHeadersMiddleware",

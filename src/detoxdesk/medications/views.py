@@ -438,6 +438,7 @@ def _facts_page(
         "home_form": home_form,
         "home_medications": HomeMedication.objects.filter(episode=episode, stopped_at=None),
     }
+    _viewed("medication_facts.viewed", staff_user(request), episode)
     return render(request, "medications/facts_form.html", context)
 
 

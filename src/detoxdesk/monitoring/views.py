@@ -112,6 +112,7 @@ def record_vitals(request: HttpRequest, episode_uuid: str) -> HttpResponse:
         "confirm_token": form.token(warnings) if warnings else "",
     }
     status = 400 if form.errors or warnings else 200
+    log.record("vitals_form.viewed", actor=user, patient=episode.patient, facility=episode.facility)
     return render(request, "monitoring/vitals_form.html", context, status=status)
 
 
