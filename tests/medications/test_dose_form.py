@@ -15,6 +15,7 @@ from detoxdesk.audit.models import AuditEvent
 from detoxdesk.medications import actions
 from detoxdesk.medications.describe import order_summary
 from detoxdesk.medications.models import Administration, Order
+from detoxdesk.patients.actions import do_record_allergy
 from factories_medications import record_vitals, sign_prn, sign_scheduled
 
 NY = ZoneInfo("America/New_York")
@@ -112,8 +113,7 @@ def test_it_asks_the_nurse_to_say_she_relies_on_the_override(unit, clock):
 
 def test_the_override_does_not_cover_a_stop_found_after_signing(unit, clock):
     order = sign_methadone_60(unit)
-    unit.patient.allergies = "methadone (hives)"
-    unit.patient.save()
+    do_record_allergy(unit.patient, acting_user=unit.nurse, values={"substance": "methadone"})
     clock.move_to(DUE)
     with pytest.raises(PermissionDenied):
         give(order, unit.nurse, rely_on_order_override=True)

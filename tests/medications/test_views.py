@@ -47,13 +47,11 @@ def test_it_hides_every_page_from_an_outsider(unit, order, as_user):
         assert client.get(url).status_code == 404, url
 
 
-def test_it_refuses_a_persona_without_the_capability(unit, order, client):
+def test_it_refuses_a_persona_without_the_capability(unit, order, as_user):
     for url, allowed, lacking in pages(unit, order):
-        client.force_login(getattr(unit, allowed))
-        assert client.get(url).status_code == 200, url
+        assert as_user(getattr(unit, allowed)).get(url).status_code == 200, url
         if lacking:
-            client.force_login(getattr(unit, lacking))
-            assert client.get(url).status_code == 403, url
+            assert as_user(getattr(unit, lacking)).get(url).status_code == 403, url
 
 
 def test_it_records_an_audit_event_when_the_mar_is_viewed(unit, order, as_user):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -30,6 +30,7 @@ def bup_plan(unit, days: int = 1) -> TaperPlan:
         current_daily_dose=Decimal("16"),
         increment=Decimal("2"),
         days=days,
+        times_of_day=[time(8)],
     )
 
 
@@ -59,7 +60,10 @@ def test_it_refuses_to_sign_an_abrupt_taper(unit, acknowledged):
 
 
 def test_it_signs_a_seven_day_buprenorphine_taper(unit):
-    plan = actions.do_sign_plan(bup_plan(unit, days=7), acting_user=unit.prescriber)
+    plan = bup_plan(unit, days=7)
+    assert plan.findings == []
+    # The medication order it signs still carries its own warnings (the naloxone offer).
+    plan = actions.do_sign_plan(plan, acting_user=unit.prescriber, acknowledged=True)
     assert plan.status == TaperPlan.Status.ACTIVE and plan.findings == []
 
 
@@ -73,7 +77,8 @@ def test_it_signs_a_short_taper_once_its_warning_is_acknowledged(unit):
 
 
 def test_it_refuses_an_edit_that_makes_a_running_plan_abrupt(unit):
-    plan = actions.do_sign_plan(make_methadone_plan(unit), acting_user=unit.prescriber)
+    plan = make_methadone_plan(unit, times_of_day=[time(8)])
+    plan = actions.do_sign_plan(plan, acting_user=unit.prescriber, acknowledged=True)
     for day in range(5, 1, -1):  # zero from the end: 30 25 0 is still a taper
         plan = actions.do_edit_step(
             plan,
@@ -146,7 +151,7 @@ def test_it_knows_nothing_of_pregnancy_without_facts_or_evaluation(unit):
 
 def test_a_pregnant_patients_taper_is_signed_with_the_warning_acknowledged(unit):
     make_facts(unit.episode, unit.prescriber, pregnant=True)
-    plan = make_methadone_plan(unit)
+    plan = make_methadone_plan(unit, times_of_day=[time(8)])
     with pytest.raises(ValidationError):
         actions.do_sign_plan(plan, acting_user=unit.prescriber)
     plan = actions.do_sign_plan(plan, acting_user=unit.prescriber, acknowledged=True)
