@@ -7,6 +7,7 @@ from django.utils import timezone
 from detoxdesk.audit.models import AuditEvent
 from detoxdesk.patients import actions
 from detoxdesk.patients.models import Bed
+from detoxdesk.staff.models import BedStatus
 from factories import make_patient
 
 
@@ -53,4 +54,28 @@ def test_a_counselor_cannot_create_patient_records(unit):
             given_name="A",
             family_name="B",
             date_of_birth="1990-01-01",
+        )
+
+
+def test_it_refuses_an_occupied_bed(unit) -> None:
+    with pytest.raises(ValidationError, match="occupied"):
+        actions.do_admit(
+            make_patient(unit.program),
+            unit.ward,
+            acting_user=unit.nurse,
+            admitted_at=timezone.now(),
+            bed=unit.bed,
+        )
+
+
+def test_it_refuses_a_bed_out_of_service(unit) -> None:
+    spare = Bed.objects.create(facility=unit.ward, label="B99")
+    BedStatus.objects.create(bed=spare, in_service=False, out_of_service_reason="Broken rail")
+    with pytest.raises(ValidationError, match="out of service"):
+        actions.do_admit(
+            make_patient(unit.program),
+            unit.ward,
+            acting_user=unit.nurse,
+            admitted_at=timezone.now(),
+            bed=spare,
         )

@@ -492,6 +492,7 @@ def _admit_form(user: User, evaluation: Evaluation, data: Any = None) -> AdmitFo
     free_beds = (
         Bed.objects.filter(facility__in=facilities)
         .exclude(episodes__status=Episode.Status.ACTIVE)
+        .exclude(staff_status__in_service=False)  # out of service (staff administration)
         .select_related("facility")
     )
     below = {
