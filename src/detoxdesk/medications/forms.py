@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from detoxdesk.medications.models import Administration, Order, PatientFacts, PdmpCheck
@@ -234,6 +235,15 @@ class DoseForm(forms.Form):
             {"outcome": "given", "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")},
         )
         super().__init__(*args, **kwargs)
+
+    def clean_occurred_at(self) -> datetime:
+        """A time after this minute is refused here: the view clips the minute's end to now, and
+        clipping a later time would record a typo (9999-12-31) silently as "now"."""
+        when: datetime = self.cleaned_data["occurred_at"]
+        latest = timezone.now() + timedelta(seconds=settings.FUTURE_TOLERANCE_SECONDS)
+        if when > latest:
+            raise forms.ValidationError("This time is in the future.")
+        return when
 
 
 class ReviewAlertForm(forms.Form):
