@@ -58,6 +58,7 @@ class ProgramSettingsForm(forms.Form):
                     required=False,
                     label=f"{field.label} — refuse entries {word} ({field.unit})",
                     min_value=0,
+                    max_digits=5,
                     decimal_places=1,
                 )
 
@@ -221,7 +222,9 @@ class RemoveAllergyForm(forms.Form):
 class DemographicsForm(forms.Form):
     """The patient's identity, own phone and emergency contact, with the version it was read at."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=INTEGER_COLUMN_MAX
+    )
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100)
     preferred_name = forms.CharField(label="Preferred name", required=False, max_length=100)
