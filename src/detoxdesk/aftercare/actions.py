@@ -66,17 +66,19 @@ def do_start_discharge(
     """Open the discharge of an active episode with every bundle item open.
 
     The medications field is prefilled from the current orders where the medications app
-    provides them.
+    provides them. The episode row is locked while its state is checked, so of two requests at
+    once (a double submit) one starts the discharge and the other gets the message.
     """
     _require(acting_user, permissions.DISCHARGE_PREPARE, episode)
     if kind not in DischargeKind.values:
         raise ValidationError({"kind": "Choose the type of discharge."})
-    if episode.status != Episode.Status.ACTIVE:
-        raise ValidationError("This episode has already ended.")
-    if Discharge.objects.filter(episode=episode).exists():
-        raise ValidationError("A discharge has already been started for this episode.")
     now = now or timezone.now()
     with transaction.atomic():
+        episode = Episode.objects.select_for_update().get(pk=episode.pk)
+        if episode.status != Episode.Status.ACTIVE:
+            raise ValidationError("This episode has already ended.")
+        if Discharge.objects.filter(episode=episode).exists():
+            raise ValidationError("A discharge has already been started for this episode.")
         discharge = Discharge.objects.create(
             episode=episode,
             patient=episode.patient,
@@ -407,6 +409,8 @@ def do_sign_discharge(
         raise ValidationError(problems)
     with transaction.atomic():
         locked = Episode.objects.select_for_update().get(pk=episode.pk)
+        if Discharge.objects.select_for_update().get(pk=discharge.pk).is_signed:
+            raise ValidationError("This discharge is already signed.")
         if locked.status != Episode.Status.ACTIVE:
             raise ValidationError("This episode has already ended.")
         locked.status, locked.discharged_at = Episode.Status.DISCHARGED, now

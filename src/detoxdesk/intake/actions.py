@@ -672,6 +672,8 @@ def do_sign_evaluation(
     if not evaluation.chosen_level:
         raise ValidationError({"level": "Accept the recommended level or choose another first."})
     with transaction.atomic():
+        # Checked again under the row lock: of two submits at once, the second is refused.
+        _check_editable(Evaluation.objects.select_for_update().get(pk=evaluation.pk))
         evaluation.status = Evaluation.Status.SIGNED
         evaluation.signed_by = acting_user
         evaluation.signed_at = now or timezone.now()
@@ -761,6 +763,9 @@ def do_sign_plan(
     if plan.status == TreatmentPlan.Status.SIGNED:
         raise ValidationError("This plan is already signed.")
     with transaction.atomic():
+        # Checked again under the row lock: of two submits at once, the second is refused.
+        if TreatmentPlan.objects.select_for_update().get(pk=plan.pk).status == plan.Status.SIGNED:
+            raise ValidationError("This plan is already signed.")
         plan.status = TreatmentPlan.Status.SIGNED
         plan.signed_by = acting_user
         plan.signed_at = now or timezone.now()
@@ -832,6 +837,15 @@ def do_admit_from_evaluation(
         _check_below_level(below_level_acknowledged, reason)
     audit = {"below_level": {"warning": warning, "reason": reason}} if warning else {}
     with transaction.atomic():
+        # The patient row is locked and the state checked again: of two admissions at once (a
+        # double submit) one admits and the other gets the message.
+        Patient.objects.select_for_update().get(pk=evaluation.patient_id)
+        if Evaluation.objects.get(pk=evaluation.pk).episode_id is not None:
+            raise ValidationError("This evaluation has already led to an admission.")
+        if evaluation.patient.episodes.filter(status=Episode.Status.ACTIVE).exists():
+            raise ValidationError("This patient already has an active episode.")
+        if bed is not None and bed.episodes.filter(status=Episode.Status.ACTIVE).exists():
+            raise ValidationError({"bed": "That bed is taken."})
         episode = patient_actions.do_admit(
             evaluation.patient,
             facility,
