@@ -120,6 +120,8 @@ class PlanForm(forms.Form):
 class EditStepForm(forms.Form):
     new_dose = _dose("New daily dose")
     reason = _reason("Reason (required once the plan is signed)")
+    # The day's dose when the form was read: a save after someone else's change is refused.
+    read_dose = _dose("Dose when read", required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
