@@ -132,8 +132,8 @@ def edit_step(request: HttpRequest, plan_uuid: str, day: str) -> HttpResponse:
             apply_errors(form, exc)
             plan.refresh_from_db()
             step = next(s for s in plan.steps if s["date"] == on.isoformat())
-            form.data = form.data.copy()
-            form.data["read_dose"] = step["daily_dose"]  # a resubmit applies to what is shown
+            # A resubmit applies to the dose now shown.
+            form.data = {**request.POST.dict(), "read_dose": step["daily_dose"]}
         else:
             messages.success(request, f"Dose of {on:%d %b %Y} changed.")
             return _plan_redirect(plan)
