@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -359,18 +360,47 @@ def do_add_appointment(
     return appointment
 
 
+def summary_fingerprint(discharge: Discharge) -> str:
+    """What the summary text was when read: an edit form carries it back with the save."""
+    text = f"{discharge.medications_text}\0{discharge.instructions}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def do_update_summary_text(
-    discharge: Discharge, *, acting_user: User, medications_text: str, instructions: str
+    discharge: Discharge,
+    *,
+    acting_user: User,
+    medications_text: str,
+    instructions: str,
+    read_fingerprint: str = "",
 ) -> Discharge:
-    """Change the medications and other instructions printed on the summary."""
+    """Change the medications and other instructions printed on the summary.
+
+    With ``read_fingerprint`` (:func:`summary_fingerprint` when the form was read), a save after
+    someone else changed the text is refused, nothing is saved, and the message shows their text.
+    """
     _require(acting_user, permissions.DISCHARGE_PREPARE, discharge.episode)
     _require_open(discharge)
     with transaction.atomic():
+        current = Discharge.objects.select_for_update().get(pk=discharge.pk)
+        if read_fingerprint and read_fingerprint != summary_fingerprint(current):
+            raise ValidationError({"medications_text": _overtaken_summary(current)})
         discharge.medications_text = medications_text.strip()
         discharge.instructions = instructions.strip()
         discharge.save(update_fields=["medications_text", "instructions"])
         _record("discharge.updated", acting_user, discharge, discharge, {})
     return discharge
+
+
+def _overtaken_summary(current: Discharge) -> str:
+    def shown(text: str) -> str:
+        return f"“{text[:300]}”" if text else "(empty)"
+
+    return (
+        "Someone else changed the summary text after you opened it, so yours was not saved. "
+        f"It now reads: medications {shown(current.medications_text)}; other instructions "
+        f"{shown(current.instructions)}. The form shows their text; make your change again."
+    )
 
 
 # --- Signing --------------------------------------------------------------------------------------

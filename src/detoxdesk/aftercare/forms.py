@@ -222,6 +222,8 @@ class SummaryTextForm(forms.Form):
     instructions = forms.CharField(
         label="Other instructions", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # The text's fingerprint when read: a save after someone else's change is refused.
+    read_fingerprint = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
 
 def _yes_no(label: str) -> forms.TypedChoiceField:
