@@ -516,6 +516,8 @@ class LevelDecisionForm(forms.Form):
 
 
 class PlanForm(forms.Form):
+    # When the plan was last saved as read: a save after someone else's is refused.
+    read_mark = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
     problems = forms.CharField(label="Problems", widget=forms.Textarea(attrs={"rows": 6}))
     goals = forms.CharField(label="Goals", widget=forms.Textarea(attrs={"rows": 4}))
     interventions = forms.CharField(label="Interventions", widget=forms.Textarea(attrs={"rows": 6}))
