@@ -135,3 +135,21 @@ def test_the_places_command_imports_postcodes(tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("import_places", str(path))
     assert Place.objects.get(code="10007").name == "New York"
+
+
+LATIN1 = {
+    "import_resources": (csv_text(GOOD), "Harbor OTP", "Centro São Paulo"),
+    "import_places": ("code,name,latitude,longitude\n10007,NY,40.7,-74.0\n", "NY", "São Paulo"),
+}
+
+
+@pytest.mark.parametrize("command", list(LATIN1))
+def test_the_commands_refuse_a_file_that_is_not_utf8_and_save_nothing(tmp_path, command):
+    from detoxdesk.directory.models import Place
+
+    text, name, accented = LATIN1[command]
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(text.replace(name, accented).encode("latin-1"))
+    with pytest.raises(CommandError, match="not UTF-8 text .*Nothing was saved"):
+        call_command(command, str(path))
+    assert not Resource.objects.exists() and not Place.objects.exists()

@@ -165,3 +165,19 @@ def test_the_order_text_states_the_real_daily_figures(dose, times, maximum, text
         max_daily_mg=None if maximum is None else Decimal(maximum),
     )
     assert text in order_summary(order)
+
+
+def test_it_refuses_a_dose_time_far_in_the_future_instead_of_recording_now(unit, as_user):
+    order = sign_prn(unit.episode, unit.prescriber, "acetaminophen", "500", "aches")
+    url = reverse("medications:record_dose", args=[order.line.uuid])
+    page = as_user(unit.nurse).get(url)
+    data = {
+        "outcome": "given",
+        "occurred_at": "9999-12-31T23:59",
+        "checked": page.context["check"].fingerprint,
+        "acknowledge_warnings": "on",
+    }
+    response = as_user(unit.nurse).post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["occurred_at"] == ["This time is in the future."]
+    assert not Administration.objects.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -66,17 +67,19 @@ def do_start_discharge(
     """Open the discharge of an active episode with every bundle item open.
 
     The medications field is prefilled from the current orders where the medications app
-    provides them.
+    provides them. The episode row is locked while its state is checked, so of two requests at
+    once (a double submit) one starts the discharge and the other gets the message.
     """
     _require(acting_user, permissions.DISCHARGE_PREPARE, episode)
     if kind not in DischargeKind.values:
         raise ValidationError({"kind": "Choose the type of discharge."})
-    if episode.status != Episode.Status.ACTIVE:
-        raise ValidationError("This episode has already ended.")
-    if Discharge.objects.filter(episode=episode).exists():
-        raise ValidationError("A discharge has already been started for this episode.")
     now = now or timezone.now()
     with transaction.atomic():
+        episode = Episode.objects.select_for_update().get(pk=episode.pk)
+        if episode.status != Episode.Status.ACTIVE:
+            raise ValidationError("This episode has already ended.")
+        if Discharge.objects.filter(episode=episode).exists():
+            raise ValidationError("A discharge has already been started for this episode.")
         discharge = Discharge.objects.create(
             episode=episode,
             patient=episode.patient,
@@ -357,18 +360,47 @@ def do_add_appointment(
     return appointment
 
 
+def summary_fingerprint(discharge: Discharge) -> str:
+    """What the summary text was when read: an edit form carries it back with the save."""
+    text = f"{discharge.medications_text}\0{discharge.instructions}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def do_update_summary_text(
-    discharge: Discharge, *, acting_user: User, medications_text: str, instructions: str
+    discharge: Discharge,
+    *,
+    acting_user: User,
+    medications_text: str,
+    instructions: str,
+    read_fingerprint: str = "",
 ) -> Discharge:
-    """Change the medications and other instructions printed on the summary."""
+    """Change the medications and other instructions printed on the summary.
+
+    With ``read_fingerprint`` (:func:`summary_fingerprint` when the form was read), a save after
+    someone else changed the text is refused, nothing is saved, and the message shows their text.
+    """
     _require(acting_user, permissions.DISCHARGE_PREPARE, discharge.episode)
     _require_open(discharge)
     with transaction.atomic():
+        current = Discharge.objects.select_for_update().get(pk=discharge.pk)
+        if read_fingerprint and read_fingerprint != summary_fingerprint(current):
+            raise ValidationError({"medications_text": _overtaken_summary(current)})
         discharge.medications_text = medications_text.strip()
         discharge.instructions = instructions.strip()
         discharge.save(update_fields=["medications_text", "instructions"])
         _record("discharge.updated", acting_user, discharge, discharge, {})
     return discharge
+
+
+def _overtaken_summary(current: Discharge) -> str:
+    def shown(text: str) -> str:
+        return f"“{text[:300]}”" if text else "(empty)"
+
+    return (
+        "Someone else changed the summary text after you opened it, so yours was not saved. "
+        f"It now reads: medications {shown(current.medications_text)}; other instructions "
+        f"{shown(current.instructions)}. The form shows their text; make your change again."
+    )
 
 
 # --- Signing --------------------------------------------------------------------------------------
@@ -407,6 +439,8 @@ def do_sign_discharge(
         raise ValidationError(problems)
     with transaction.atomic():
         locked = Episode.objects.select_for_update().get(pk=episode.pk)
+        if Discharge.objects.select_for_update().get(pk=discharge.pk).is_signed:
+            raise ValidationError("This discharge is already signed.")
         if locked.status != Episode.Status.ACTIVE:
             raise ValidationError("This episode has already ended.")
         locked.status, locked.discharged_at = Episode.Status.DISCHARGED, now

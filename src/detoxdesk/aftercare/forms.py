@@ -9,6 +9,7 @@ from django import forms
 from detoxdesk.aftercare.items import MOUD_OPTIONS, NALOXONE_OPTIONS, bridge_drug_choices
 from detoxdesk.aftercare.models import DischargeKind
 from detoxdesk.clinical import aftercare as rules
+from detoxdesk.lib.forms import SMALL_COLUMN_MAX
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 STATUS_LABELS = {
@@ -65,7 +66,10 @@ def _bridge_fields() -> dict[str, forms.Field]:
             decimal_places=2,
         ),
         "bridge_days": forms.IntegerField(
-            label="Bridge prescription: days", required=False, min_value=1
+            label="Bridge prescription: days",
+            required=False,
+            min_value=1,
+            max_value=SMALL_COLUMN_MAX,
         ),
     }
 
@@ -218,6 +222,8 @@ class SummaryTextForm(forms.Form):
     instructions = forms.CharField(
         label="Other instructions", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # The text's fingerprint when read: a save after someone else's change is refused.
+    read_fingerprint = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
 
 def _yes_no(label: str) -> forms.TypedChoiceField:
@@ -265,6 +271,7 @@ class AftercareSettingsForm(forms.Form):
         label="Days a follow-up stays due before it is overdue",
         required=False,
         min_value=0,
+        max_value=SMALL_COLUMN_MAX,
         help_text="Not set by default: a follow-up is then overdue from the day after it is due.",
     )
 

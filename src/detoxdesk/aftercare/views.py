@@ -306,6 +306,7 @@ def edit_summary(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
     initial = {
         "medications_text": discharge.medications_text,
         "instructions": discharge.instructions,
+        "read_fingerprint": actions.summary_fingerprint(discharge),
     }
     form = SummaryTextForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -313,6 +314,13 @@ def edit_summary(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
             actions.do_update_summary_text(discharge, acting_user=user, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
+            discharge.refresh_from_db()
+            # The form shows their text (with the error), ready to change again.
+            form.data = {
+                "medications_text": discharge.medications_text,
+                "instructions": discharge.instructions,
+                "read_fingerprint": actions.summary_fingerprint(discharge),
+            }
         else:
             messages.success(request, "Summary text saved.")
             return _to_bundle(discharge)

@@ -672,6 +672,8 @@ def do_sign_evaluation(
     if not evaluation.chosen_level:
         raise ValidationError({"level": "Accept the recommended level or choose another first."})
     with transaction.atomic():
+        # Checked again under the row lock: of two submits at once, the second is refused.
+        _check_editable(Evaluation.objects.select_for_update().get(pk=evaluation.pk))
         evaluation.status = Evaluation.Status.SIGNED
         evaluation.signed_by = acting_user
         evaluation.signed_at = now or timezone.now()
@@ -719,9 +721,21 @@ def do_draft_plan(
 PLAN_FIELDS = ("problems", "goals", "interventions", "medication_pathway")
 
 
+def plan_read_mark(plan: TreatmentPlan) -> str:
+    """When the plan was last saved, as the edit form carries it back with a save."""
+    return plan.updated_at.isoformat() if plan.updated_at else ""
+
+
 def do_update_plan(
-    plan: TreatmentPlan, *, acting_user: User, values: dict[str, Any], now: datetime | None = None
+    plan: TreatmentPlan,
+    *,
+    acting_user: User,
+    values: dict[str, Any],
+    read_mark: str | None = None,
+    now: datetime | None = None,
 ) -> TreatmentPlan:
+    """Save the plan's text. With ``read_mark`` (:func:`plan_read_mark` when the form was read),
+    a save after someone else's is refused, saving nothing, with a message naming their change."""
     evaluation = plan.evaluation
     _require_evaluator(evaluation, acting_user, permissions.TREATMENT_PLAN_EDIT)
     if plan.status == TreatmentPlan.Status.SIGNED:
@@ -736,6 +750,9 @@ def do_update_plan(
     if values.get("medication_pathway") not in TreatmentPlan.Pathway.values:
         raise ValidationError({"medication_pathway": "Choose a medication pathway."})
     with transaction.atomic():
+        current = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+        if read_mark is not None and read_mark != plan_read_mark(current):
+            raise ValidationError(_plan_overtaken(current, values), code="stale")
         changed = [key for key in PLAN_FIELDS if getattr(plan, key) != values[key]]
         for key in PLAN_FIELDS:
             setattr(plan, key, values[key])
@@ -753,6 +770,20 @@ def do_update_plan(
     return plan
 
 
+def _plan_overtaken(current: TreatmentPlan, values: dict[str, Any]) -> str:
+    """Who saved the plan after it was read, and where their plan differs from the one sent."""
+    differs = [
+        key.replace("_", " ") for key in PLAN_FIELDS if getattr(current, key) != values.get(key)
+    ]
+    who = current.updated_by.display_name if current.updated_by else "Someone else"
+    when = timezone.localtime(current.updated_at).strftime("%d %b %Y %H:%M")
+    return (
+        f"{who} saved this plan at {when}, after you opened it (their plan differs from yours "
+        f"in: {', '.join(differs) or 'nothing'}), so your changes were not saved. "
+        "The page now shows their plan; make your change again."
+    )
+
+
 def do_sign_plan(
     plan: TreatmentPlan, *, acting_user: User, now: datetime | None = None
 ) -> TreatmentPlan:
@@ -761,6 +792,9 @@ def do_sign_plan(
     if plan.status == TreatmentPlan.Status.SIGNED:
         raise ValidationError("This plan is already signed.")
     with transaction.atomic():
+        # Checked again under the row lock: of two submits at once, the second is refused.
+        if TreatmentPlan.objects.select_for_update().get(pk=plan.pk).status == plan.Status.SIGNED:
+            raise ValidationError("This plan is already signed.")
         plan.status = TreatmentPlan.Status.SIGNED
         plan.signed_by = acting_user
         plan.signed_at = now or timezone.now()
@@ -832,6 +866,15 @@ def do_admit_from_evaluation(
         _check_below_level(below_level_acknowledged, reason)
     audit = {"below_level": {"warning": warning, "reason": reason}} if warning else {}
     with transaction.atomic():
+        # The patient row is locked and the state checked again: of two admissions at once (a
+        # double submit) one admits and the other gets the message.
+        Patient.objects.select_for_update().get(pk=evaluation.patient_id)
+        if Evaluation.objects.get(pk=evaluation.pk).episode_id is not None:
+            raise ValidationError("This evaluation has already led to an admission.")
+        if evaluation.patient.episodes.filter(status=Episode.Status.ACTIVE).exists():
+            raise ValidationError("This patient already has an active episode.")
+        if bed is not None and bed.episodes.filter(status=Episode.Status.ACTIVE).exists():
+            raise ValidationError({"bed": "That bed is taken."})
         episode = patient_actions.do_admit(
             evaluation.patient,
             facility,

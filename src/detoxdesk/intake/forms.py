@@ -12,6 +12,7 @@ from django.utils import timezone
 from detoxdesk.clinical import placement
 from detoxdesk.intake import evaluation_data
 from detoxdesk.intake.models import ContactAttempt, Inquiry, IntakeSettings, TreatmentPlan
+from detoxdesk.lib.forms import INTEGER_COLUMN_MAX, SMALL_COLUMN_MAX
 from detoxdesk.patients.models import Bed, Facility, Patient, Program
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -381,10 +382,16 @@ class EvaluationForm(forms.Form):
 
     def _add_questions(self) -> None:
         self.fields["current_cows"] = forms.IntegerField(
-            label="COWS total now (if scored)", required=False, min_value=0
+            label="COWS total now (if scored)",
+            required=False,
+            min_value=0,
+            max_value=SMALL_COLUMN_MAX,
         )
         self.fields["current_ciwa_ar"] = forms.IntegerField(
-            label="CIWA-Ar total now (if scored)", required=False, min_value=0
+            label="CIWA-Ar total now (if scored)",
+            required=False,
+            min_value=0,
+            max_value=SMALL_COLUMN_MAX,
         )
         self.fields["fentanyl_exposure"] = _tri("Fentanyl exposure (known or likely in the supply)")
         self.fields["withdrawal_seizures"] = _tri("Withdrawal seizures ever")
@@ -395,7 +402,7 @@ class EvaluationForm(forms.Form):
         self.fields["liver"] = _text("Liver disease")
         self.fields["cardiac"] = _text("Heart disease")
         self.fields["qtc_ms"] = forms.IntegerField(
-            label="QTc (ms), if known", required=False, min_value=1
+            label="QTc (ms), if known", required=False, min_value=1, max_value=SMALL_COLUMN_MAX
         )
         self.fields["infections"] = _text("Infections (for people who inject)")
         self.fields["other_medical"] = _text("Other medical conditions")
@@ -509,6 +516,8 @@ class LevelDecisionForm(forms.Form):
 
 
 class PlanForm(forms.Form):
+    # When the plan was last saved as read: a save after someone else's is refused.
+    read_mark = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
     problems = forms.CharField(label="Problems", widget=forms.Textarea(attrs={"rows": 6}))
     goals = forms.CharField(label="Goals", widget=forms.Textarea(attrs={"rows": 4}))
     interventions = forms.CharField(label="Interventions", widget=forms.Textarea(attrs={"rows": 6}))
@@ -568,6 +577,7 @@ class IntakeSettingsForm(forms.Form):
         label="Unanswered contact attempts before closing as not reachable",
         required=False,
         min_value=1,
+        max_value=INTEGER_COLUMN_MAX,
         help_text="Leave empty until the program decides; until then an inquiry cannot be "
         "closed as not reachable.",
     )

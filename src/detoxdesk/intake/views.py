@@ -438,15 +438,22 @@ def plan(request: HttpRequest, plan_uuid: str) -> HttpResponse:
     found = access.get_plan_for_user(user, plan_uuid)
     evaluation = found.evaluation
     initial = {key: getattr(found, key) for key in actions.PLAN_FIELDS}
+    initial["read_mark"] = actions.plan_read_mark(found)
     form = PlanForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if not permissions.can(user, permissions.TREATMENT_PLAN_EDIT, evaluation.facility):
             raise PermissionDenied("Your role cannot edit treatment plans.")
         if form.is_valid():
             try:
-                actions.do_update_plan(found, acting_user=user, values=form.cleaned_data)
+                values = dict(form.cleaned_data)
+                read_mark = values.pop("read_mark") if "read_mark" in request.POST else None
+                actions.do_update_plan(found, acting_user=user, values=values, read_mark=read_mark)
             except ValidationError as exc:
                 apply_errors(form, exc)
+                if getattr(exc, "code", None) == "stale":  # show their plan, to change again
+                    found.refresh_from_db()
+                    shown = {key: getattr(found, key) for key in actions.PLAN_FIELDS}
+                    form.data = {**shown, "read_mark": actions.plan_read_mark(found)}
             else:
                 messages.success(request, "Treatment plan saved.")
                 return redirect("intake:plan", plan_uuid=found.uuid)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
@@ -88,3 +89,27 @@ class SecurityHeadersMiddleware:
             # Every signed-in page may show patient data: never keep it in a cache.
             add_never_cache_headers(response)
         return response
+
+
+API_PREFIX = "/api/"
+
+
+class UnreadableApiBodyMiddleware:
+    """An API call whose form body cannot be parsed (multipart without a boundary) gets the API's
+    JSON 400, ``{"error", "fields"}``, instead of the HTML error page.
+
+    It sits before the CSRF check, which is the first to read ``request.POST``; pages are left to
+    Django, which answers such a body with its own 400.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(API_PREFIX) and request.method == "POST":
+            try:
+                request.POST  # noqa: B018 - parsing is the point; the CSRF check reads it next
+            except MultiPartParserError as exc:
+                body = {"error": f"The request body could not be read: {exc}", "fields": {}}
+                return JsonResponse(body, status=400)
+        return self.get_response(request)

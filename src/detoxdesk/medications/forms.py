@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
+from detoxdesk.lib.forms import INTEGER_COLUMN_MAX, SMALL_COLUMN_MAX
 from detoxdesk.medications.models import Administration, Order, PatientFacts, PdmpCheck
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -30,8 +32,13 @@ def _mg(label: str, required: bool = False) -> forms.DecimalField:
     )
 
 
-def _whole(label: str, help_text: str = "") -> forms.IntegerField:
-    return forms.IntegerField(label=label, required=False, min_value=1, help_text=help_text)
+def _whole(
+    label: str, help_text: str = "", max_value: int = SMALL_COLUMN_MAX
+) -> forms.IntegerField:
+    """A whole number of at least 1, bounded by its column (small unless said otherwise)."""
+    return forms.IntegerField(
+        label=label, required=False, min_value=1, max_value=max_value, help_text=help_text
+    )
 
 
 def parse_times(text: str) -> list[time]:
@@ -89,9 +96,12 @@ class OrderForm(forms.Form):
     )
     trigger_scale = forms.ChoiceField(label="Score trigger", choices=TRIGGER_SCALES, required=False)
     trigger_min_total = forms.IntegerField(
-        label="Give when the score is at least", required=False, min_value=0
+        label="Give when the score is at least",
+        required=False,
+        min_value=0,
+        max_value=SMALL_COLUMN_MAX,
     )
-    min_interval_min = _whole("Minimum interval between doses (min)")
+    min_interval_min = _whole("Minimum interval between doses (min)", max_value=INTEGER_COLUMN_MAX)
     max_dose_mg = _mg("Maximum per dose (mg)")
     max_daily_mg = _mg("Maximum in 24 hours (mg)")
     hold_systolic_below = _whole("Hold if systolic below (mmHg)")
@@ -235,6 +245,15 @@ class DoseForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
 
+    def clean_occurred_at(self) -> datetime:
+        """A time after this minute is refused here: the view clips the minute's end to now, and
+        clipping a later time would record a typo (9999-12-31) silently as "now"."""
+        when: datetime = self.cleaned_data["occurred_at"]
+        latest = timezone.now() + timedelta(seconds=settings.FUTURE_TOLERANCE_SECONDS)
+        if when > latest:
+            raise forms.ValidationError("This time is in the future.")
+        return when
+
 
 class ReviewAlertForm(forms.Form):
     first_dose = forms.UUIDField(widget=forms.HiddenInput)
@@ -260,9 +279,13 @@ class FactsForm(forms.Form):
     fentanyl_exposure = _yes_no("Fentanyl exposure (including a contaminated supply)")
     benzodiazepine_use = forms.BooleanField(label="Uses benzodiazepines", required=False)
     pregnant = _yes_no("Pregnant")
-    qtc_ms = forms.IntegerField(label="QTc (ms)", required=False, min_value=1)
+    qtc_ms = forms.IntegerField(
+        label="QTc (ms)", required=False, min_value=1, max_value=SMALL_COLUMN_MAX
+    )
     qtc_measured_at = _when("When the QTc was measured (ECG)", required=False)
-    child_pugh_score = forms.IntegerField(label="Child-Pugh score", required=False, min_value=1)
+    child_pugh_score = forms.IntegerField(
+        label="Child-Pugh score", required=False, min_value=1, max_value=SMALL_COLUMN_MAX
+    )
     egfr = forms.DecimalField(label="eGFR", required=False, max_digits=5, decimal_places=1)
     weight_kg = forms.DecimalField(
         label="Weight (kg)", required=False, max_digits=5, decimal_places=1
@@ -304,7 +327,9 @@ class HomeMedicationForm(forms.Form):
 
     drug = forms.ChoiceField(label="Home medication")
     dose_mg = _mg("Dose (mg)")
-    doses_per_day = forms.IntegerField(label="Doses a day", required=False, min_value=1)
+    doses_per_day = forms.IntegerField(
+        label="Doses a day", required=False, min_value=1, max_value=SMALL_COLUMN_MAX
+    )
     frequency = forms.CharField(
         label="How it is taken", required=False, max_length=100, help_text='E.g. "at night".'
     )
@@ -332,14 +357,17 @@ class SettingsForm(forms.Form):
     precipitated_window_min = _whole(
         "Precipitated-withdrawal screening window after a first buprenorphine dose (min)",
         "SPEC sets none: while empty, the next COWS after the first dose is screened.",
+        INTEGER_COLUMN_MAX,
     )
     vitals_max_age_min = _whole(
         "Vitals older than this are flagged before a dose with hold parameters (min)",
         "SPEC sets none: while empty, the age of vitals is not checked.",
+        INTEGER_COLUMN_MAX,
     )
     prn_reassessment_min = _whole(
         "Re-assessment due this long after an as-needed dose (min)",
         "SPEC sets none: while empty, the record lists the re-assessment without a due time.",
+        INTEGER_COLUMN_MAX,
     )
     shift_starts = forms.CharField(
         label="Shift start times", required=False, help_text="For example 07:00, 19:00."

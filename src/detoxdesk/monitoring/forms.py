@@ -33,8 +33,12 @@ class AssessmentForm(forms.Form):
         self.scale = scale
         self.fields["performed_at"] = _when_field("Time of assessment")
         if scale.code == "cows":
+            # Bounded like the vitals form's heart rate: never negative, never beyond the column.
+            pulse = next(f for f in vitals.fields() if f.key == "heart_rate")
             self.fields["measured_heart_rate"] = forms.IntegerField(
                 required=False,
+                min_value=None if pulse.min_possible is None else int(pulse.min_possible),
+                max_value=None if pulse.max_storable is None else int(pulse.max_storable),
                 label="Measured resting heart rate (/min)",
                 help_text="Optional: fills in the pulse item from the measured rate.",
             )

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from detoxdesk.clinical import products, vitals
+from detoxdesk.lib.forms import INTEGER_COLUMN_MAX
 from detoxdesk.patients.models import Allergy, Contact, Patient
 
 _WORD = {"low": "below", "high": "above"}
@@ -15,6 +16,7 @@ class EpisodeIntervalForm(forms.Form):
     assessment_interval_minutes = forms.IntegerField(
         required=False,
         min_value=1,
+        max_value=INTEGER_COLUMN_MAX,
         label="Assessment interval for this episode (minutes)",
         help_text="Leave empty to use the program's interval.",
     )
@@ -26,6 +28,7 @@ class ProgramSettingsForm(forms.Form):
     assessment_interval_minutes = forms.IntegerField(
         required=False,
         min_value=1,
+        max_value=INTEGER_COLUMN_MAX,
         label="Withdrawal assessment interval (minutes)",
         help_text="How often COWS or CIWA-Ar is due for each active episode.",
     )
@@ -55,6 +58,7 @@ class ProgramSettingsForm(forms.Form):
                     required=False,
                     label=f"{field.label} — refuse entries {word} ({field.unit})",
                     min_value=0,
+                    max_digits=5,
                     decimal_places=1,
                 )
 
@@ -218,7 +222,9 @@ class RemoveAllergyForm(forms.Form):
 class DemographicsForm(forms.Form):
     """The patient's identity, own phone and emergency contact, with the version it was read at."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=INTEGER_COLUMN_MAX
+    )
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100)
     preferred_name = forms.CharField(label="Preferred name", required=False, max_length=100)

@@ -219,11 +219,15 @@ def do_edit_step(
     on: date,
     new_dose: Decimal,
     reason: str = "",
+    read_dose: Decimal | None = None,
     now: datetime | None = None,
 ) -> TaperPlan:
     """Change one day's dose; the engine refuses increases and non-multiples of the increment.
 
-    A signed plan needs a reason and cannot change days already past or while held."""
+    A signed plan needs a reason and cannot change days already past or while held.
+    ``read_dose`` is the day's dose when the editor read it (the form carries it): when someone
+    changed the day since, nothing is saved and the ValidationError on ``new_dose`` shows their
+    change."""
     _require_plan(acting_user, plan)
     now = now or timezone.now()
     with transaction.atomic():
@@ -235,6 +239,8 @@ def do_edit_step(
             if on < timezone.localdate(now):
                 raise ValidationError({"date": "Days already past cannot be changed."})
         old = next((s["daily_dose"] for s in plan.steps if s["date"] == on.isoformat()), None)
+        if read_dose is not None and old is not None and Decimal(old) != read_dose:
+            raise ValidationError({"new_dose": _overtaken(plan, on, read_dose, old, new_dose)})
         data = {"date": on.isoformat(), "old_dose": old, "new_dose": str(new_dose)}
         pending = TaperEvent(plan=plan, kind=TaperEvent.Kind.EDITED, at=now, by=acting_user)
         pending.data = data
@@ -247,6 +253,25 @@ def do_edit_step(
         _audit("taper.step_edited", acting_user, plan, data)
         orders.sync(plan, acting_user=acting_user, reason=f"Taper step edited: {reason}")
     return plan
+
+
+def _overtaken(plan: TaperPlan, on: date, read: Decimal, now_dose: str, mine: Decimal) -> str:
+    """The message for an edit overtaken by someone else's: who changed the day, to what, when."""
+    unit, was, yours = plan.unit, schedule.plain(read), schedule.plain(mine)
+    text = (
+        f"Someone else changed this day after you opened it: it was {was} {unit}, it is now "
+        f"{now_dose} {unit}. Your change to {yours} {unit} was not saved"
+    )
+    last = (
+        TaperEvent.objects.filter(plan=plan, kind=TaperEvent.Kind.EDITED)
+        .select_related("by")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if last is not None and last.data.get("date") == on.isoformat():
+        who = last.by.display_name
+        text += f" ({who} changed it at {timezone.localtime(last.at):%d %b %Y %H:%M})"
+    return text + "; check the dose now planned and enter yours again if it still applies."
 
 
 # Withdrawal tapers are given on the unit, so the nurse must see their doses on the medication

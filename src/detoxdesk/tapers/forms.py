@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from detoxdesk.clinical import mme, taper
+from detoxdesk.lib.forms import SMALL_COLUMN_MAX
 from detoxdesk.tapers.models import MethadoneFactors, TaperPlan
 
 UNITS = [("mg", "mg"), ("mL", "mL (liquid)"), ("tablets", "tablets")]
@@ -71,6 +72,7 @@ class PlanForm(forms.Form):
         label="Days to zero (withdrawal tapers)",
         required=False,
         min_value=1,
+        max_value=SMALL_COLUMN_MAX,  # a software limit: the plan's dates must stay in range
         help_text="Leave empty for the default where there is one (buprenorphine).",
     )
     allow_outside_range = forms.BooleanField(
@@ -86,6 +88,7 @@ class PlanForm(forms.Form):
         label="Period in days (long-term taper)",
         required=False,
         min_value=1,
+        max_value=SMALL_COLUMN_MAX,
     )
     of = forms.ChoiceField(label="Percentage of", choices=BASES, required=False)
     original_daily_dose = _dose("Original daily dose (if different)", required=False)
@@ -117,6 +120,8 @@ class PlanForm(forms.Form):
 class EditStepForm(forms.Form):
     new_dose = _dose("New daily dose")
     reason = _reason("Reason (required once the plan is signed)")
+    # The day's dose when the form was read: a save after someone else's change is refused.
+    read_dose = _dose("Dose when read", required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -161,7 +166,12 @@ class OpioidForm(forms.Form):
     dose = _dose("Dose")
     unit = forms.ChoiceField(label="Unit", choices=MME_UNITS)
     doses_per_day = forms.DecimalField(
-        label="Doses per day", required=False, help_text="Not needed for a patch."
+        label="Doses per day",
+        required=False,
+        min_value=0,
+        max_digits=5,
+        decimal_places=2,
+        help_text="Not needed for a patch.",
     )
     prescriber = forms.CharField(label="Prescriber", required=False, max_length=200)
     started_on = _date("Started on", required=False)
@@ -187,9 +197,11 @@ class MmeForm(forms.Form):
             self.fields[f"drug_{i}"] = forms.ChoiceField(
                 label="Opioid", choices=choices, required=False
             )
-            self.fields[f"dose_{i}"] = forms.DecimalField(label="Dose", required=False)
+            self.fields[f"dose_{i}"] = _dose("Dose", required=False)
             self.fields[f"unit_{i}"] = forms.ChoiceField(label="Unit", choices=MME_UNITS)
-            self.fields[f"per_day_{i}"] = forms.DecimalField(label="Doses per day", required=False)
+            self.fields[f"per_day_{i}"] = forms.DecimalField(
+                label="Doses per day", required=False, max_digits=5, decimal_places=2
+            )
 
     def row_fields(self) -> list[list[forms.BoundField]]:
         names = ("drug", "dose", "unit", "per_day")
@@ -228,12 +240,14 @@ class SettingsForm(forms.Form):
         label="Flag the next reduction at a COWS total of at least",
         required=False,
         min_value=0,
+        max_value=SMALL_COLUMN_MAX,
         help_text="No source gives this number: the program chooses it. Empty: no COWS flag.",
     )
     hold_sows_at = forms.IntegerField(
         label="Flag the next reduction at a SOWS total of at least",
         required=False,
         min_value=0,
+        max_value=SMALL_COLUMN_MAX,
         help_text="No source gives this number: the program chooses it. Empty: no SOWS flag.",
     )
     flag_on_hard_day = forms.BooleanField(
@@ -251,5 +265,8 @@ class SettingsForm(forms.Form):
         decimal_places=2,
     )
     slow_near_end_every_days = forms.IntegerField(
-        label="…reducing only every so many days", required=False, min_value=1
+        label="…reducing only every so many days",
+        required=False,
+        min_value=1,
+        max_value=SMALL_COLUMN_MAX,
     )

@@ -116,7 +116,8 @@ def edit_step(request: HttpRequest, plan_uuid: str, day: str) -> HttpResponse:
     user = staff_user(request)
     plan = get_plan_for_user(user, plan_uuid, capability=permissions.TAPER_PLAN)
     on = _day_of(plan, day)
-    form = forms.EditStepForm(request.POST or None)
+    step = next(s for s in plan.steps if s["date"] == on.isoformat())
+    form = forms.EditStepForm(request.POST or None, initial={"read_dose": step["daily_dose"]})
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_edit_step(
@@ -125,13 +126,17 @@ def edit_step(request: HttpRequest, plan_uuid: str, day: str) -> HttpResponse:
                 on=on,
                 new_dose=form.cleaned_data["new_dose"],
                 reason=form.cleaned_data["reason"],
+                read_dose=form.cleaned_data["read_dose"],
             )
         except ValidationError as exc:
             apply_errors(form, exc)
+            plan.refresh_from_db()
+            step = next(s for s in plan.steps if s["date"] == on.isoformat())
+            # A resubmit applies to the dose now shown.
+            form.data = {**request.POST.dict(), "read_dose": step["daily_dose"]}
         else:
             messages.success(request, f"Dose of {on:%d %b %Y} changed.")
             return _plan_redirect(plan)
-    step = next(s for s in plan.steps if s["date"] == on.isoformat())
     context = {"plan": plan, "form": form, "on": on, "step": step}
     return render(request, "tapers/step_form.html", context)
 

@@ -11,8 +11,17 @@ from detoxdesk.accounts.models import User
 
 def count_rows(path: Path) -> int:
     """Data lines in the file (for the progress bar); quoted line breaks make it an estimate."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="", errors="replace") as handle:
         return max(0, sum(1 for _ in handle) - 1)
+
+
+def not_utf8(path: Path, exc: UnicodeDecodeError) -> CommandError:
+    """The error for a file in another encoding: the import reads it whole before saving, so
+    nothing was saved."""
+    return CommandError(
+        f"{path.name} is not UTF-8 text (byte {exc.start + 1} cannot be read); save it as "
+        "CSV UTF-8 and import it again. Nothing was saved."
+    )
 
 
 def acting_user(username: str | None) -> User | None:

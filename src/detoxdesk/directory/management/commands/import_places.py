@@ -9,7 +9,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from detoxdesk.directory import places
 from detoxdesk.directory.importer import LayoutError
-from detoxdesk.directory.management.commands._common import acting_user, count_rows, existing_file
+from detoxdesk.directory.management.commands._common import (
+    acting_user,
+    count_rows,
+    existing_file,
+    not_utf8,
+)
 from detoxdesk.directory.progress import Bar
 
 
@@ -39,6 +44,8 @@ class Command(BaseCommand):
                 )
         except (LayoutError, PermissionDenied) as exc:
             raise CommandError(str(exc)) from None
+        except UnicodeDecodeError as exc:
+            raise not_utf8(path, exc) from None
         for error in summary.errors:
             self.stderr.write(str(error))
         mode = "Dry run (nothing saved)" if dry_run_or(summary) else "Saved"

@@ -8,7 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from detoxdesk.directory import importer
-from detoxdesk.directory.management.commands._common import acting_user, count_rows, existing_file
+from detoxdesk.directory.management.commands._common import (
+    acting_user,
+    count_rows,
+    existing_file,
+    not_utf8,
+)
 from detoxdesk.directory.progress import Bar
 
 
@@ -50,6 +55,8 @@ class Command(BaseCommand):
                 )
         except (importer.LayoutError, PermissionDenied) as exc:
             raise CommandError(str(exc)) from None
+        except UnicodeDecodeError as exc:
+            raise not_utf8(path, exc) from None
         for error in summary.errors:
             self.stderr.write(str(error))
         self.stdout.write(_summary_line(summary))
