@@ -34,6 +34,10 @@ TREATMENT_PLAN_SIGN = "treatment_plan.sign"
 ORDER_SIGN = "order.sign"
 DOSE_RECORD = "dose.record"
 SAFETY_OVERRIDE = "safety.override"  # nurses too, where the program allows it
+# Controlled-substance ledger
+CONTROLLED_VIEW = "controlled.view"  # stock, entries, counts, the dispensing log
+CONTROLLED_RECORD = "controlled.record"  # receipts, waste, transfers, counts, inventories
+CONTROLLED_RESOLVE = "controlled.resolve"  # discrepancies, adjustments, products, locations
 # Tapers
 TAPER_PLAN = "taper.plan"
 # Discharge and aftercare
@@ -51,6 +55,7 @@ EMERGENCY_REVIEW = "emergency.review"  # the list of emergency openings
 
 _CLINICAL_READ = {CENSUS_VIEW, CHART_VIEW, DIRECTORY_VIEW}
 _BEDSIDE = _CLINICAL_READ | {ASSESSMENT_RECORD, VITALS_RECORD, DOSE_RECORD}
+_LEDGER = {CONTROLLED_VIEW, CONTROLLED_RECORD}
 _EVALUATE = {EVALUATION_RECORD, EVALUATION_SIGN, TREATMENT_PLAN_EDIT}
 _DISCHARGE = {DISCHARGE_PREPARE, DISCHARGE_SIGN, PORTAL_INVITE}
 
@@ -65,6 +70,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _DISCHARGE
         | {EPISODE_CONFIGURE, EPISODE_ADMIT, INQUIRY_MANAGE}
         | {FOLLOW_UP_RECORD, EMERGENCY_ACCESS}
+        | _LEDGER
     ),
     Role.PRESCRIBER: frozenset(
         _BEDSIDE
@@ -73,6 +79,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | {EPISODE_CONFIGURE, EPISODE_ADMIT}
         | {TREATMENT_PLAN_SIGN, ORDER_SIGN, SAFETY_OVERRIDE, TAPER_PLAN}
         | {EMERGENCY_ACCESS}
+        | _LEDGER
     ),
     Role.COUNSELOR: frozenset(
         _CLINICAL_READ
@@ -80,9 +87,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | {DIRECTORY_MANAGE}
     ),
     Role.DIRECTOR: frozenset(
-        _CLINICAL_READ | {AUDIT_VIEW, PROGRAM_CONFIGURE, INQUIRY_MANAGE, EMERGENCY_REVIEW}
+        _CLINICAL_READ
+        | {AUDIT_VIEW, PROGRAM_CONFIGURE, INQUIRY_MANAGE, EMERGENCY_REVIEW}
+        | {CONTROLLED_VIEW, CONTROLLED_RESOLVE}
     ),
-    Role.AUDITOR: frozenset({AUDIT_VIEW, EMERGENCY_REVIEW}),
+    Role.AUDITOR: frozenset({AUDIT_VIEW, EMERGENCY_REVIEW, CONTROLLED_VIEW}),
     Role.ADMINISTRATOR: frozenset({STAFF_MANAGE, FACILITY_MANAGE}),
 }
 

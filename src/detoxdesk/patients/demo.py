@@ -20,6 +20,7 @@ from detoxdesk.accounts.models import Membership, Role, User
 from detoxdesk.accounts.validators import DEMO_PASSWORD
 from detoxdesk.aftercare import demo as aftercare_demo
 from detoxdesk.clinical import scales
+from detoxdesk.controlled import demo as controlled_demo
 from detoxdesk.directory import demo as directory_demo
 from detoxdesk.intake import demo as intake_demo
 from detoxdesk.medications import demo as medications_demo
@@ -152,6 +153,7 @@ def load(now: datetime | None = None, seed: int = 2026) -> Program:
             directory_demo,
             intake_demo,
             medications_demo,
+            controlled_demo,
             tapers_demo,
             aftercare_demo,
             portal_demo,

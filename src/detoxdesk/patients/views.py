@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
+from detoxdesk.controlled.queries import open_discrepancies
 from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.monitoring import board, trends
@@ -58,7 +59,16 @@ def census(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "patients/census.html",
-        {"rows": rows, "facilities": facilities, "chosen": chosen, "query": query, "now": now},
+        {
+            "rows": rows,
+            "facilities": facilities,
+            "chosen": chosen,
+            "query": query,
+            "now": now,
+            "controlled_open": open_discrepancies(
+                [f.pk for f in ([chosen] if chosen else facilities)]
+            ),
+        },
     )
 
 
