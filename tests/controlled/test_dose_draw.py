@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from detoxdesk.accounts.models import Role
 from detoxdesk.audit.models import AuditEvent
 from detoxdesk.controlled.models import DoseDraw, Entry, Stock
 from detoxdesk.medications.actions import StockDraw
 from detoxdesk.medications.models import Administration
-from detoxdesk.accounts.models import Role
 from factories import PASSWORD, make_user
 from factories_controlled import (
     give,
@@ -135,7 +135,7 @@ def test_a_lot_of_another_drug_or_facility_is_refused(unit):
     assert not Administration.objects.exists()
 
 
-# --- The dose form ---------------------------------------------------------------------------------
+# --- The dose form ------------------------------------------------------------------------------
 
 
 def _post(client, order, **fields):

@@ -237,9 +237,12 @@ def test_the_database_refuses_to_change_or_delete_an_entry(unit):
         pytest.skip("The database triggers are PostgreSQL's.")
     stocked(unit, "10")
     for sql in ("UPDATE controlled_entry SET amount = 1", "DELETE FROM controlled_entry"):
-        with pytest.raises(Exception, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
+        with (
+            pytest.raises(Exception, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
     assert Entry.objects.get().amount == D(10)
 
 
