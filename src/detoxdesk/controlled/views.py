@@ -792,7 +792,8 @@ def dispensing_log(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "rows": [(entry, report.row(entry)) for entry in page] if page else [],
+            "searched": page is not None,
+            "rows": [(entry, report.row(entry)) for entry in page] if page is not None else [],
             "columns": report.COLUMNS,
             "query": query.urlencode(),
             "printed_at": timezone.now(),

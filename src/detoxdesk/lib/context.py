@@ -21,6 +21,7 @@ APP_STYLESHEETS = tuple(
         "patients",
         "intake",
         "medications",
+        "controlled",
         "tapers",
         "aftercare",
         "directory",
