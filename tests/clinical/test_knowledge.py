@@ -61,6 +61,9 @@ SPEC_KEYS = [
     "who-2009",
     "fda-naloxone-2020",
     "methadone-label-interactions",
+    "cfr-1304",
+    "dea-106-2023",
+    "dea-41",
 ]
 
 TOML_FILES = sorted(knowledge.KNOWLEDGE_DIR.glob("*.toml"))
