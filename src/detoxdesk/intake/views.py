@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -43,13 +42,6 @@ from detoxdesk.patients.models import Bed, Episode, Facility, Patient
 QUEUE_PAGE_SIZE = 25
 
 
-def _audit_view(
-    event: str, user: User, *, target: Any, facility: Facility, patient: Any = None
-) -> None:
-    with transaction.atomic():
-        log.record(event, actor=user, patient=patient, facility=facility, target=target)
-
-
 # --- Queue and inquiries -------------------------------------------------------------------------
 
 
@@ -81,8 +73,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not permissions.can(user, permissions.INQUIRY_MANAGE):
         raise PermissionDenied("Your role does not manage inquiries.")
     form = QueueFilterForm(request.GET or None)
-    with transaction.atomic():
-        log.record("inquiry.queue_viewed", actor=user)
+    log.viewed(user, "inquiry.queue_viewed")
     page = Paginator(_queue(user, form), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "intake/queue.html", {"page": page, "form": form, "now": timezone.now()})
 
@@ -118,9 +109,7 @@ def _signed_unadmitted(inquiry: Inquiry) -> Evaluation | None:
 def inquiry(request: HttpRequest, inquiry_uuid: str) -> HttpResponse:
     user = staff_user(request)
     found = access.get_inquiry_for_user(user, inquiry_uuid)
-    _audit_view(
-        "inquiry.viewed", user, target=found, facility=found.facility, patient=found.patient
-    )
+    log.viewed(user, "inquiry.viewed", target=found)
     return render(request, "intake/inquiry.html", _inquiry_context(found))
 
 
@@ -276,8 +265,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-created_at")
     )
-    with transaction.atomic():
-        log.record("evaluation.worklist_viewed", actor=user)
+    log.viewed(user, "evaluation.worklist_viewed")
     page = Paginator(patients, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "intake/worklist.html", {"page": page})
 
@@ -327,13 +315,7 @@ def evaluation_edit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
             target = "intake:evaluation" if complete else "intake:evaluation_edit"
             return redirect(target, evaluation_uuid=evaluation.uuid)
     if request.method == "GET":
-        _audit_view(
-            "evaluation.viewed",
-            user,
-            target=evaluation,
-            facility=evaluation.facility,
-            patient=evaluation.patient,
-        )
+        log.viewed(user, "evaluation.viewed", target=evaluation)
     return render(request, "intake/evaluation_form.html", {"evaluation": evaluation, "form": form})
 
 
@@ -365,9 +347,7 @@ def _evaluation_context(
 def evaluation(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
     user = staff_user(request)
     found = access.get_evaluation_for_user(user, evaluation_uuid)
-    _audit_view(
-        "evaluation.viewed", user, target=found, facility=found.facility, patient=found.patient
-    )
+    log.viewed(user, "evaluation.viewed", target=found)
     return render(request, "intake/evaluation.html", _evaluation_context(user, found))
 
 
@@ -458,12 +438,12 @@ def plan(request: HttpRequest, plan_uuid: str) -> HttpResponse:
                 messages.success(request, "Treatment plan saved.")
                 return redirect("intake:plan", plan_uuid=found.uuid)
     else:
-        _audit_view(
-            "treatment_plan.viewed",
+        log.viewed(
             user,
+            "treatment_plan.viewed",
             target=found,
-            facility=evaluation.facility,
             patient=evaluation.patient,
+            facility=evaluation.facility,
         )
     context = {
         "plan": found,

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -164,8 +163,7 @@ def invite(request: HttpRequest, patient_uuid: str) -> HttpResponse:
         ).first(),
     }
     if request.method == "GET":
-        with transaction.atomic():
-            log.record("portal.invite_viewed", actor=user, patient=patient, facility=facility)
+        log.viewed(user, "portal.invite_viewed", patient=patient, facility=facility)
     if request.method == "POST":
         try:
             invitation, token = actions.do_invite_patient(
