@@ -75,27 +75,35 @@ def record(
 _PARENTS = ("episode", "evaluation", "discharge", "line", "plan")
 
 
-def scope_of(target: Model) -> tuple[Patient | None, Facility | None]:
+def scope_of(
+    target: Model, *, patient: bool = True, facility: bool = True
+) -> tuple[Patient | None, Facility | None]:
     """The patient and facility a record belongs to, read from its own fields or, failing
     those, from the record it hangs off (its episode, evaluation, discharge, order line or plan).
+    Only what is asked for is read (``patient``, ``facility``), so no relation is loaded for
+    nothing.
     """
     from detoxdesk.patients.models import Facility, Patient
 
     if isinstance(target, Patient):
-        return target, None
+        return (target if patient else None), None
     if isinstance(target, Facility):
-        return None, target
-    patient = _related(target, "patient")
-    facility = _related(target, "facility")
-    if patient is None or facility is None:
+        return None, (target if facility else None)
+    own_patient = _related(target, "patient") if patient else None
+    own_facility = _related(target, "facility") if facility else None
+    missing_patient = patient and own_patient is None
+    missing_facility = facility and own_facility is None
+    if missing_patient or missing_facility:
         for name in _PARENTS:
             parent = _related(target, name)
             if parent is not None:
-                parent_patient, parent_facility = scope_of(parent)
-                patient = patient or parent_patient
-                facility = facility or parent_facility
+                parent_patient, parent_facility = scope_of(
+                    parent, patient=missing_patient, facility=missing_facility
+                )
+                own_patient = own_patient or parent_patient
+                own_facility = own_facility or parent_facility
                 break
-    return patient, facility
+    return own_patient, own_facility
 
 
 def _related(target: Model, name: str) -> Any:
@@ -126,7 +134,9 @@ def record_for(
     (:func:`scope_of`) unless they are given.
     """
     if patient is None or facility is None:
-        own_patient, own_facility = scope_of(target)
+        own_patient, own_facility = scope_of(
+            target, patient=patient is None, facility=facility is None
+        )
         patient = patient or own_patient
         facility = facility or own_facility
     return record(
