@@ -36,7 +36,6 @@ from detoxdesk.directory.models import Resource
 from detoxdesk.lib.auth import reauth_required, require_recent_reauth, staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access
-from detoxdesk.patients.models import Program
 
 PREPARE = permissions.DISCHARGE_PREPARE
 WORKLIST_PAGE_SIZE = 25
@@ -404,19 +403,11 @@ def _recorded_message(follow_up: FollowUp) -> str:
     return "Follow-up recorded."
 
 
-def _director_program(user: User) -> Program:
-    facilities = permissions.facilities_with(user, permissions.PROGRAM_CONFIGURE)
-    program = Program.objects.filter(facilities__in=facilities).distinct().first()
-    if program is None:
-        raise PermissionDenied("Only a program director can change program settings.")
-    return program
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def aftercare_settings(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    program = _director_program(user)
+    program = access.configured_program(user)
     current = policy.settings_for(program)
     initial = {
         "follow_up_days": ", ".join(str(day) for day in current.follow_up_days),

@@ -515,10 +515,9 @@ def stop_home_medication(request: HttpRequest, episode_uuid: str, row_uuid: str)
 @require_http_methods(["GET", "POST"])
 def medication_settings(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    facilities = permissions.facilities_with(user, permissions.PROGRAM_CONFIGURE)
-    program = Program.objects.filter(facilities__in=facilities).distinct().first()
-    if program is None:
-        raise PermissionDenied("Only a program director changes medication settings.")
+    program = access.configured_program(
+        user, "Only a program director changes medication settings."
+    )
     current = settings_for(program)
     initial = {key: getattr(current, key) for key in actions.SETTING_FIELDS}
     initial["shift_starts"] = ", ".join(current.shift_starts or [])

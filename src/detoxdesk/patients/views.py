@@ -125,10 +125,7 @@ def episode_interval(request: HttpRequest, episode_uuid: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def program_settings(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    facilities = permissions.facilities_with(user, permissions.PROGRAM_CONFIGURE)
-    program = Program.objects.filter(facilities__in=facilities).distinct().first()
-    if program is None:
-        raise PermissionDenied("Only a program director can change program settings.")
+    program = access.configured_program(user)
     form = ProgramSettingsForm(request.POST or None, initial=_settings_initial(program))
     if request.method == "POST" and form.is_valid():
         actions.do_change_program_settings(
@@ -330,10 +327,7 @@ def _current_contact(patient: Patient) -> Contact | None:
 def go_live(request: HttpRequest) -> HttpResponse:
     """The director's list of every clinical parameter still unset, with where to set it."""
     user = staff_user(request)
-    facilities = permissions.facilities_with(user, permissions.PROGRAM_CONFIGURE)
-    program = Program.objects.filter(facilities__in=facilities).distinct().first()
-    if program is None:
-        raise PermissionDenied("Only a program director can see this list.")
+    program = access.configured_program(user, "Only a program director can see this list.")
     items = golive.unset_parameters(program)
     log.viewed(user, "golive.viewed", changes={"unset": len(items)})
     return render(request, "patients/go_live.html", {"program": program, "items": items})
