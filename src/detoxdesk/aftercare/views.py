@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import reauth_required, require_recent_reauth, staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.aftercare import actions, integrations, policy, queries
 from detoxdesk.aftercare.access import get_discharge_for_user, get_follow_up_for_user
@@ -33,7 +34,6 @@ from detoxdesk.audit import log
 from detoxdesk.clinical import aftercare as rules
 from detoxdesk.clinical import products
 from detoxdesk.directory.models import Resource
-from detoxdesk.lib.auth import reauth_required, require_recent_reauth, staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access
 

@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log, report
 from detoxdesk.audit.forms import AuditFilterForm, AuditReportForm
 from detoxdesk.audit.models import AuditEvent
-from detoxdesk.lib.auth import staff_user
 from detoxdesk.patients.models import Patient
 
 PAGE_SIZE = 50

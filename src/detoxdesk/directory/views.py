@@ -13,12 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.directory import actions, ratelimit, search
 from detoxdesk.directory.forms import ResourceForm, SearchForm, VerifyForm
 from detoxdesk.directory.models import Resource
-from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
 
 PAGE_SIZE = 25

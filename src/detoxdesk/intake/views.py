@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.intake import access, actions, presentation
@@ -34,7 +35,6 @@ from detoxdesk.intake.forms import (
     StaffInquiryForm,
 )
 from detoxdesk.intake.models import Evaluation, Inquiry, TreatmentPlan
-from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access as patient_access
 from detoxdesk.patients.models import Bed, Episode, Facility, Patient

@@ -14,11 +14,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import check_password, reauth_required, staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.clinical.numbers import format_number
 from detoxdesk.intake import queries as intake_queries
-from detoxdesk.lib.auth import check_password, reauth_required, staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.medications import actions, ordersets, schedule
 from detoxdesk.medications import mar as mar_module

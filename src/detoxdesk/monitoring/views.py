@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.audit import log
 from detoxdesk.clinical import errors, scales, vitals
-from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.monitoring import actions
 from detoxdesk.monitoring.forms import AssessmentForm, VitalsForm

@@ -16,8 +16,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.audit import log
-from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.monitoring.models import Assessment, Scale
 from detoxdesk.patients import access as patient_access

@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import reauth_required, staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.clinical import errors, taper
 from detoxdesk.clinical import mme as mme_engine
-from detoxdesk.lib.auth import reauth_required, staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access
 from detoxdesk.patients.models import Program
