@@ -156,6 +156,17 @@ def do_draft_plan(
     return plan
 
 
+def _sync_order(
+    plan: TaperPlan, *, acting_user: User, reason: str, acknowledged: bool = False
+) -> None:
+    """Bring the plan's medication order in line with it; a plan that comes to drive an order
+    records which (``order_uuid``), in the same transaction."""
+    created = orders.sync(plan, acting_user=acting_user, reason=reason, acknowledged=acknowledged)
+    if created is not None:
+        plan.order_uuid = created.line.uuid
+        plan.save(update_fields=["order_uuid"])
+
+
 def _locked(plan: TaperPlan) -> TaperPlan:
     """The plan re-read under a row lock, so two changes cannot interleave."""
     return (
@@ -244,7 +255,7 @@ def do_edit_step(
         plan.save(update_fields=["steps", "notes", "findings"])
         _event(plan, TaperEvent.Kind.EDITED, acting_user, now, reason, **data)
         log.record_for(plan, "taper.step_edited", actor=acting_user, changes=data)
-        orders.sync(plan, acting_user=acting_user, reason=f"Taper step edited: {reason}")
+        _sync_order(plan, acting_user=acting_user, reason=f"Taper step edited: {reason}")
     return plan
 
 
@@ -324,7 +335,7 @@ def do_sign_plan(
             locked=True,
         )
         _event(plan, TaperEvent.Kind.SIGNED, acting_user, now, "", acknowledged=warnings)
-        orders.sync(
+        _sync_order(
             plan, acting_user=acting_user, reason="Taper plan signed", acknowledged=acknowledged
         )
     return plan
@@ -356,7 +367,7 @@ def do_hold_plan(
         plan.save(update_fields=["status", "held_from"])
         _event(plan, TaperEvent.Kind.HELD, acting_user, now, reason, held_from=str(from_date))
         log.record_for(plan, "taper.held", actor=acting_user, changes={"held_from": str(from_date)})
-        orders.sync(plan, acting_user=acting_user, reason=f"Taper held: {reason}")
+        _sync_order(plan, acting_user=acting_user, reason=f"Taper held: {reason}")
     return plan
 
 
@@ -393,7 +404,7 @@ def do_resume_plan(
             actor=acting_user,
             changes={**data, "end_date": plan.steps[-1]["date"]},
         )
-        orders.sync(plan, acting_user=acting_user, reason=f"Taper resumed: {reason}")
+        _sync_order(plan, acting_user=acting_user, reason=f"Taper resumed: {reason}")
     return plan
 
 
@@ -414,7 +425,7 @@ def do_cancel_plan(
         _event(plan, TaperEvent.Kind.CANCELLED, acting_user, now, reason)
         log.record_for(plan, "taper.cancelled", actor=acting_user, changes={"reason": reason})
         if was_live:
-            orders.sync(plan, acting_user=acting_user, reason=f"Taper cancelled: {reason}")
+            _sync_order(plan, acting_user=acting_user, reason=f"Taper cancelled: {reason}")
     return plan
 
 
