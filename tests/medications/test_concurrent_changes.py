@@ -4,50 +4,18 @@ message naming it, never a server error or a second current version."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 
 from detoxdesk.medications import actions
 from detoxdesk.medications.models import Order, PatientFacts
 from factories import Unit, make_user
 from factories_medications import sign_prn
+from threads import at_once, needs_postgresql
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def at_once(*calls: Callable[[], object]) -> list[str]:
-    """Run ``calls`` in threads released together; what each one ended with."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-
-    def run(call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            call()
-            outcomes.append("saved")
-        except ValidationError as exc:
-            outcomes.append("refused: " + " ".join(exc.messages))
-        except Exception as exc:  # an IntegrityError is the failure these tests are about
-            outcomes.append(f"error: {exc!r}")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(outcomes)
-
-
-def needs_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("Needs PostgreSQL: SQLite serialises every write.")
 
 
 def test_two_simultaneous_order_changes_sign_one_version():
