@@ -5,3 +5,9 @@ class ControlledConfig(AppConfig):
     name = "detoxdesk.controlled"
     label = "controlled"
     verbose_name = "Controlled-substance ledger, counts and inventories"
+
+    def ready(self) -> None:
+        from detoxdesk.audit.events import register
+        from detoxdesk.controlled.events import EVENTS
+
+        register(EVENTS)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import check_password, staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.clinical import controlled as rules
@@ -48,7 +49,6 @@ from detoxdesk.controlled.models import (
     Product,
     Stock,
 )
-from detoxdesk.lib.auth import check_password, staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients.models import Episode, Facility
 
