@@ -5,9 +5,10 @@ Everything is derived from the stored data at read time; nothing is scheduled.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
@@ -133,15 +134,22 @@ def _row(
     )
 
 
+VITAL_FIELDS = ("heart_rate", "systolic", "diastolic", "respiratory_rate", "temperature_c", "spo2")
+
+
 def _values(row: VitalSigns) -> dict[str, int | float | None]:
-    return {
-        "heart_rate": row.heart_rate,
-        "systolic": row.systolic,
-        "diastolic": row.diastolic,
-        "respiratory_rate": row.respiratory_rate,
-        "temperature_c": float(row.temperature_c) if row.temperature_c is not None else None,
-        "spo2": row.spo2,
-    }
+    return plain_values({key: getattr(row, key) for key in VITAL_FIELDS})
+
+
+def plain_values(row: Mapping[str, Any]) -> dict[str, int | float | None]:
+    """The vital signs of ``row`` (a model's fields or a ``.values()`` row) as the engine takes."""
+    found: dict[str, int | float | None] = {}
+    for key in VITAL_FIELDS:
+        value = row.get(key)
+        if key == "temperature_c" and value is not None:
+            value = float(value)
+        found[key] = value
+    return found
 
 
 def flags_for(row: VitalSigns | None, program: Program) -> list[VitalFlag]:
@@ -155,9 +163,14 @@ def critical_for(row: VitalSigns | None) -> tuple[Critical, ...]:
     """The signs of ``row`` in a NEWS2 band scoring 3 (rcp-news2-2017), in field order."""
     if row is None:
         return ()
+    return critical_for_values(_values(row))
+
+
+def critical_for_values(values: dict[str, int | float | None]) -> tuple[Critical, ...]:
+    """:func:`critical_for` of plain values (``VITAL_FIELDS`` of a ``.values()`` row)."""
     labels = {field.key: field for field in vitals.fields()}
     found = []
-    for flag in vitals.critical_flags(_values(row)):
+    for flag in vitals.critical_flags(values):
         field = labels[flag.field]
         value = f"{flag.value:.1f}" if field.decimal else f"{flag.value:.0f}"
         found.append(Critical(flag, f"Critical: {field.label} {value} {field.unit}"))
