@@ -62,7 +62,7 @@ def places(facilities: Sequence[Facility]) -> Places:
         by_facility[row["facility_id"]] += row["n"]
         if row["bed__staff_status__unit_id"] is not None:
             by_unit[row["bed__staff_status__unit_id"]] += row["n"]
-    units: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    units: dict[int, list[Any]] = defaultdict(list)
     for unit in (
         Unit.objects.filter(facility__in=facilities, active=True)
         .order_by("name")

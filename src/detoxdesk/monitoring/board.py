@@ -75,13 +75,12 @@ def next_due(
 LATEST: dict[str, tuple[type[Assessment] | type[VitalSigns], str, dict[str, object]]] = {
     "latest_cows_id": (Assessment, "-performed_at", {"scale": Scale.COWS}),
     "latest_ciwa_id": (Assessment, "-performed_at", {"scale": Scale.CIWA_AR}),
-    "latest_scheduled_id": (Assessment, "-performed_at", {"scale__in": SCHEDULED_SCALES}),
     "latest_vitals_id": (VitalSigns, "-measured_at", {}),
 }
 
 
 def with_latest(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
-    """Annotate each episode with the ids of its latest COWS, CIWA-Ar, scheduled score, vitals."""
+    """Annotate each episode with the ids of its latest COWS, CIWA-Ar and vital signs."""
     annotations = {}
     for name, (model, order, filters) in LATEST.items():
         rows = model._default_manager.filter(episode=OuterRef("pk"), **filters).order_by(order)
@@ -98,9 +97,7 @@ def board_rows(episodes: QuerySet[Episode], now: datetime) -> list[BoardRow]:
     """One row per episode, in three queries whatever the number of episodes."""
     rows = list(with_latest(episodes).select_related("patient", "bed", "facility__program"))
     assessment_ids = {
-        _annotated(e, name)
-        for e in rows
-        for name in ("latest_cows_id", "latest_ciwa_id", "latest_scheduled_id")
+        _annotated(e, name) for e in rows for name in ("latest_cows_id", "latest_ciwa_id")
     }
     vitals_ids = {_annotated(e, "latest_vitals_id") for e in rows}
     assessments = Assessment.objects.in_bulk([i for i in assessment_ids if i is not None])
@@ -115,13 +112,16 @@ def _row(
     now: datetime,
 ) -> BoardRow:
     program: Program = episode.facility.program
-    scheduled = assessments.get(_annotated(episode, "latest_scheduled_id") or 0)
+    cows = assessments.get(_annotated(episode, "latest_cows_id") or 0)
+    ciwa = assessments.get(_annotated(episode, "latest_ciwa_id") or 0)
+    # The latest scheduled score is the later of the latest COWS and the latest CIWA-Ar.
+    scheduled = max((a for a in (cows, ciwa) if a), key=lambda a: a.performed_at, default=None)
     latest_vitals = vital_rows.get(_annotated(episode, "latest_vitals_id") or 0)
     return BoardRow(
         episode=episode,
         day_of_stay=episode.day_of_stay(now),
-        cows=assessments.get(_annotated(episode, "latest_cows_id") or 0),
-        ciwa_ar=assessments.get(_annotated(episode, "latest_ciwa_id") or 0),
+        cows=cows,
+        ciwa_ar=ciwa,
         vitals=latest_vitals,
         vital_flags=flags_for(latest_vitals, program),
         critical=critical_for(latest_vitals),

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 from django.http import HttpRequest
+from django.template import Engine
 from django.utils.safestring import SafeString
 
 register = template.Library()
@@ -20,7 +21,8 @@ def panel(context: template.Context, name: str, values: dict[str, Any] | None) -
     csrf_token = context.get("csrf_token")
     if csrf_token is not None:
         new["csrf_token"] = csrf_token
-    return SafeString(context.template.engine.get_template(name).render(new))
+    engine = context.template.engine if context.template else Engine.get_default()
+    return SafeString(engine.get_template(name).render(new))
 
 
 @register.simple_tag(takes_context=True)
