@@ -18,6 +18,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from detoxdesk.clinical import vitals
+from detoxdesk.clinical.due import next_due
 from detoxdesk.monitoring import board
 from detoxdesk.monitoring.models import Assessment, Scale, VitalSigns
 from detoxdesk.monitoring.policy import PROGRAM_SOURCE
@@ -181,7 +182,7 @@ def _row(
         e["assessment_interval_minutes"] or e["facility__program__assessment_interval_minutes"]
     )
     scheduled = [a["performed_at"] for a in (cows, ciwa) if a is not None]
-    due = board.next_due(
+    due = next_due(
         timedelta(minutes=minutes) if minutes else None,
         max(scheduled) if scheduled else None,
         e["admitted_at"],

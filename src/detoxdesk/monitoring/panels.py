@@ -20,6 +20,7 @@ from django.utils import timezone
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.clinical import scales
+from detoxdesk.clinical.due import next_due
 from detoxdesk.lib import keyset
 from detoxdesk.monitoring import board, charts
 from detoxdesk.monitoring.models import Assessment, Scale, VitalSigns
@@ -67,7 +68,7 @@ def latest_row(episode: Episode, now: datetime) -> board.BoardRow:
         vitals=latest_vitals,
         vital_flags=board.flags_for(latest_vitals, program),
         critical=board.critical_for(latest_vitals),
-        due=board.next_due(
+        due=next_due(
             episode.assessment_interval(program),
             max(scheduled) if scheduled else None,
             episode.admitted_at,
