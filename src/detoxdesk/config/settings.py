@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "detoxdesk.portal",
     "detoxdesk.staff",
     "detoxdesk.api",
+    "detoxdesk.exports",
 ]
 
 MIDDLEWARE = [
