@@ -61,6 +61,7 @@ SPEC_KEYS = [
     "who-2009",
     "fda-naloxone-2020",
     "methadone-label-interactions",
+    "cfr-2-2024",
 ]
 
 TOML_FILES = sorted(knowledge.KNOWLEDGE_DIR.glob("*.toml"))

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "detoxdesk.directory",
     "detoxdesk.portal",
     "detoxdesk.staff",
+    "detoxdesk.disclosures",
     "detoxdesk.api",
     "detoxdesk.exports",
 ]

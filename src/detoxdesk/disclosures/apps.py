@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DisclosuresConfig(AppConfig):
+    name = "detoxdesk.disclosures"
+    label = "disclosures"
+    verbose_name = "Part 2 consents, disclosures and their accounting"
