@@ -6,6 +6,7 @@ from detoxdesk.accounts.events import EVENTS as ACCOUNT_EVENTS
 from detoxdesk.aftercare.events import EVENTS as AFTERCARE_EVENTS
 from detoxdesk.directory.events import EVENTS as DIRECTORY_EVENTS
 from detoxdesk.disclosures.events import EVENTS as DISCLOSURE_EVENTS
+from detoxdesk.exports.events import EVENTS as EXPORT_EVENTS
 from detoxdesk.intake.events import EVENTS as INTAKE_EVENTS
 from detoxdesk.medications.events import EVENTS as MEDICATION_EVENTS
 from detoxdesk.patients.events import EVENTS as PATIENT_EVENTS
@@ -47,6 +48,7 @@ EVENTS: dict[str, str] = {
     **STAFF_EVENTS,
     **PATIENT_EVENTS,
     **DISCLOSURE_EVENTS,
+    **EXPORT_EVENTS,
 }
 
 
