@@ -28,7 +28,7 @@ def describe_field(f: models.Field[Any, Any]) -> str:
     if f.help_text:
         parts.append(str(f.help_text))
     if isinstance(f.related_model, type):
-        parts.append(f"The id of a {f.related_model._meta.label_lower} record.")
+        parts.append(f"The id of the {f.related_model._meta.label_lower} record it points to.")
     if f.choices:
         allowed = ", ".join(f"`{code}` ({label})" for code, label in f.flatchoices)
         parts.append(f"One of: {allowed}.")
@@ -37,18 +37,36 @@ def describe_field(f: models.Field[Any, Any]) -> str:
     return " ".join(parts)
 
 
+FIELD_TYPES = {
+    "AutoField": "integer",
+    "BigAutoField": "integer",
+    "BigIntegerField": "integer",
+    "BinaryField": "base64 text",
+    "BooleanField": "true or false",
+    "CharField": "text",
+    "DateField": "date (ISO-8601)",
+    "DateTimeField": "date-time (ISO-8601, with offset)",
+    "DecimalField": "decimal number as text",
+    "EmailField": "text (e-mail address)",
+    "FloatField": "number",
+    "ForeignKey": "id",
+    "GenericIPAddressField": "text (IP address)",
+    "IntegerField": "integer",
+    "JSONField": "JSON",
+    "OneToOneField": "id",
+    "PositiveIntegerField": "integer",
+    "PositiveSmallIntegerField": "integer",
+    "SmallIntegerField": "integer",
+    "TextField": "text",
+    "TimeField": "time (ISO-8601)",
+    "URLField": "text (web address)",
+    "UUIDField": "UUID",
+}
+
+
 def field_type(f: models.Field[Any, Any]) -> str:
     kind = f.get_internal_type()
-    return {
-        "BinaryField": "base64 text",
-        "DateTimeField": "date-time (ISO-8601)",
-        "DateField": "date (ISO-8601)",
-        "DecimalField": "decimal as text",
-        "UUIDField": "UUID",
-        "JSONField": "JSON",
-        "ForeignKey": "id",
-        "OneToOneField": "id",
-    }.get(kind, kind.removesuffix("Field").lower() or kind)
+    return FIELD_TYPES.get(kind, kind)
 
 
 def _model_doc(model: type[models.Model]) -> str:
@@ -72,6 +90,7 @@ def readme(kinds: Iterable[ehi.Kind], heading: str) -> str:
         "Password hashes and invitation tokens are never exported.",
         "",
     ]
+    kinds = list(kinds)
     for kind in kinds:
         meta = kind.model._meta
         lines += [f"## {kind.filename}", "", f"{str(meta.verbose_name_plural).capitalize()}."]
@@ -83,7 +102,18 @@ def readme(kinds: Iterable[ehi.Kind], heading: str) -> str:
             meaning = describe_field(f).replace("|", "\\|").replace("\n", " ")
             lines.append(f"| `{f.name}` | {field_type(f)} | {meaning} |")
         lines.append("")
+    if any(kind.label == "audit.auditevent" for kind in kinds):
+        lines += _event_names()
     return "\n".join(lines)
+
+
+def _event_names() -> list[str]:
+    """The meaning of each audit event name (the ``event`` field of audit.auditevent)."""
+    from detoxdesk.audit.events import EVENTS
+
+    lines = ["## Audit event names", "", "| event | meaning |", "| --- | --- |"]
+    lines += [f"| `{name}` | {label} |" for name, label in sorted(EVENTS.items())]
+    return [*lines, ""]
 
 
 def write_kind(folder: Path, kind: ehi.Kind, patient: Patient | None) -> int:
