@@ -92,6 +92,9 @@ def chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
         context["can_configure"] = permissions.can(
             user, permissions.EPISODE_CONFIGURE, episode.facility
         )
+        context["can_release"] = permissions.can(
+            user, permissions.DISCLOSURE_MAKE, episode.facility
+        )
     with transaction.atomic():
         log.record(
             "chart.viewed",
