@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from detoxdesk.clinical import scales
+from detoxdesk.exports import fhir
 from detoxdesk.exports.fhir import ConsentTerms, DisclosureTerms
 from detoxdesk.intake import actions as intake
 from detoxdesk.medications import actions as medications
@@ -46,7 +48,7 @@ def add_history(unit: Unit, episode: Episode, readings: int = 1) -> None:
         acting_user=unit.nurse,
         values={"other_substance": "Penicillin", "reaction": "Hives", "severity": "moderate"},
     )
-    order = sign_scheduled(episode, unit.prescriber, "clonidine", "0.1", time(8), time(20))
+    sign_scheduled(episode, unit.prescriber, "clonidine", "0.1", time(8), time(20))
     prn = sign_prn(episode, unit.prescriber, "loperamide", "2", "diarrhoea")
     start = timezone.now() - timedelta(hours=readings + 1)
     for n in range(readings):
@@ -79,7 +81,6 @@ def add_history(unit: Unit, episode: Episode, readings: int = 1) -> None:
         medications.do_record_administration(
             prn, acting_user=unit.nurse, outcome="refused", occurred_at=at, reason="Not needed"
         )
-    del order
     tapers.do_draft_plan(
         episode,
         acting_user=unit.prescriber,
@@ -101,7 +102,7 @@ def terms(unit: Unit, consent: bool = True) -> DisclosureTerms:
         at=timezone.now(),
         notice="This record is protected by 42 CFR part 2.",
         consent=ConsentTerms(
-            id=__import__("uuid").uuid4(),
+            id=uuid.uuid4(),
             active=True,
             signed_at=signed,
             recipient="Harbor Primary Care",
@@ -111,3 +112,13 @@ def terms(unit: Unit, consent: bool = True) -> DisclosureTerms:
         if consent
         else None,
     )
+
+
+def episode_bundle(unit: Unit, readings: int = 1, consent: bool = True) -> dict[str, Any]:
+    """The bundle of a new patient's episode with ``readings`` rounds of history."""
+    episode = admitted_patient(unit)
+    add_history(unit, episode, readings)
+    loaded = Episode.objects.select_related("patient__program", "facility", "bed").get(
+        pk=episode.pk
+    )
+    return fhir.episode_bundle(loaded, terms(unit, consent=consent))

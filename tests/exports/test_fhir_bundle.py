@@ -11,7 +11,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from detoxdesk.exports import fhir
 from detoxdesk.patients.models import Episode
-from factories_exports import add_history, admitted_patient, terms
+from factories_exports import add_history, admitted_patient, episode_bundle, terms
 
 pytestmark = pytest.mark.django_db
 
@@ -19,26 +19,17 @@ PART2 = {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "
 RESTRICTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "R"}
 
 
-def _bundle(unit, readings: int = 1, **kwargs) -> dict:
-    episode = admitted_patient(unit)
-    add_history(unit, episode, readings)
-    loaded = Episode.objects.select_related("patient__program", "facility", "bed").get(
-        pk=episode.pk
-    )
-    return fhir.episode_bundle(loaded, terms(unit, **kwargs))
-
-
 def _has(labels: list[dict], wanted: dict) -> bool:
     return any(all(label.get(k) == v for k, v in wanted.items()) for label in labels)
 
 
 def test_it_builds_a_bundle_the_r4b_models_accept(unit) -> None:
-    bundle = _bundle(unit)
+    bundle = episode_bundle(unit)
     Bundle.model_validate_json(json.dumps(bundle))
 
 
 def test_it_holds_every_kind_of_resource(unit) -> None:
-    kinds = Counter(e["resource"]["resourceType"] for e in _bundle(unit)["entry"])
+    kinds = Counter(e["resource"]["resourceType"] for e in episode_bundle(unit)["entry"])
     assert set(kinds) == {
         "Patient",
         "EpisodeOfCare",
@@ -56,7 +47,7 @@ def test_it_holds_every_kind_of_resource(unit) -> None:
 
 
 def test_it_labels_every_resource_and_the_bundle_for_part_2(unit) -> None:
-    bundle = _bundle(unit)
+    bundle = episode_bundle(unit)
     assert _has(bundle["meta"]["security"], RESTRICTED)
     assert _has(bundle["meta"]["security"], PART2)
     for entry in bundle["entry"]:
@@ -70,7 +61,7 @@ def _of(bundle: dict, kind: str) -> list[dict]:
 
 
 def test_it_codes_the_diagnosis_in_icd_10_cm(unit) -> None:
-    [condition] = _of(_bundle(unit), "Condition")
+    [condition] = _of(episode_bundle(unit), "Condition")
     assert condition["code"]["coding"] == [
         {
             "system": "http://hl7.org/fhir/sid/icd-10-cm",
@@ -83,7 +74,7 @@ def test_it_codes_the_diagnosis_in_icd_10_cm(unit) -> None:
 def test_it_gives_the_scales_their_total_and_items_under_our_own_code_system(unit) -> None:
     scores = [
         o
-        for o in _of(_bundle(unit), "Observation")
+        for o in _of(episode_bundle(unit), "Observation")
         if o["category"][0]["coding"][0]["code"] == "survey"
     ]
     assert {o["code"]["coding"][0]["code"] for o in scores} == {"cows", "sows", "ciwa_ar"}
@@ -98,7 +89,7 @@ def test_it_gives_the_scales_their_total_and_items_under_our_own_code_system(uni
 def test_it_codes_vital_signs_in_loinc(unit) -> None:
     vitals = [
         o
-        for o in _of(_bundle(unit), "Observation")
+        for o in _of(episode_bundle(unit), "Observation")
         if o["category"][0]["coding"][0]["code"] == "vital-signs"
     ]
     codes = {c["code"] for o in vitals for c in o["code"]["coding"]}
@@ -120,15 +111,15 @@ def test_it_codes_vital_signs_in_loinc(unit) -> None:
 
 
 def test_it_links_each_administration_to_its_order(unit) -> None:
-    bundle = _bundle(unit)
+    bundle = episode_bundle(unit)
     requests = {f"urn:uuid:{r['id']}" for r in _of(bundle, "MedicationRequest")}
     given = _of(bundle, "MedicationAdministration")
     assert given and all(g["request"]["reference"] in requests for g in given)
     assert given[0]["status"] == "not-done"
 
 
-def test_every_reference_resolves_inside_the_bundle(unit) -> None:
-    bundle = _bundle(unit)
+def test_every_reference_resolves_inside_theepisode_bundle(unit) -> None:
+    bundle = episode_bundle(unit)
     urls = {e["fullUrl"] for e in bundle["entry"]}
     found = []
 
@@ -147,7 +138,7 @@ def test_every_reference_resolves_inside_the_bundle(unit) -> None:
 
 
 def test_it_closes_with_the_consent_and_a_provenance_naming_the_recipient(unit) -> None:
-    bundle = _bundle(unit)
+    bundle = episode_bundle(unit)
     [consent] = _of(bundle, "Consent")
     [provenance] = _of(bundle, "Provenance")
     assert consent["provision"]["actor"][0]["reference"]["display"] == "Harbor Primary Care"
@@ -157,7 +148,7 @@ def test_it_closes_with_the_consent_and_a_provenance_naming_the_recipient(unit) 
 
 
 def test_it_leaves_the_consent_out_when_none_was_relied_on(unit) -> None:
-    bundle = _bundle(unit, consent=False)
+    bundle = episode_bundle(unit, consent=False)
     Bundle.model_validate_json(json.dumps(bundle))
     assert not _of(bundle, "Consent")
 

@@ -50,8 +50,6 @@ def load(episode: Episode) -> EpisodeRecord:
             .select_related("line")
             .order_by("line__created_at", "line_id", "version")
         ),
-        administrations=list(
-            episode.administrations.select_related("order").order_by("occurred_at", "pk")
-        ),
+        administrations=list(episode.administrations.order_by("occurred_at", "pk")),
         taper_plans=list(TaperPlan.objects.filter(episode=episode).order_by("created_at", "pk")),
     )
