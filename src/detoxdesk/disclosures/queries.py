@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -38,7 +38,7 @@ def accounting(
     start = max(start, earliest)
     return (
         Disclosure.objects.filter(
-            patient=patient, legal_basis__in=ACCOUNTED, disclosed_at__date__gte=start
+            patient=patient, legal_basis__in=ACCOUNTED, disclosed_at__gte=_start_of(start)
         )
         .select_related("consent", "disclosed_by")
         .order_by("-disclosed_at", "-pk")
@@ -72,6 +72,11 @@ def emergencies_to_review(facility_ids: set[int]) -> QuerySet[Disclosure]:
         .select_related("patient", "disclosed_by")
         .order_by("disclosed_at", "pk")
     )
+
+
+def _start_of(day: date) -> datetime:
+    """Midnight at the start of ``day`` in the program's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _as_day(value: date | datetime) -> date:

@@ -21,6 +21,7 @@ from detoxdesk.accounts.validators import DEMO_PASSWORD
 from detoxdesk.aftercare import demo as aftercare_demo
 from detoxdesk.clinical import scales
 from detoxdesk.directory import demo as directory_demo
+from detoxdesk.disclosures import demo as disclosures_demo
 from detoxdesk.intake import demo as intake_demo
 from detoxdesk.medications import demo as medications_demo
 from detoxdesk.monitoring import actions as monitoring
@@ -155,6 +156,7 @@ def load(now: datetime | None = None, seed: int = 2026) -> Program:
             tapers_demo,
             aftercare_demo,
             portal_demo,
+            disclosures_demo,
         ):
             app_demo.load(context)
     return program
