@@ -24,6 +24,8 @@ THROUGH_THE_DOOR: dict[str, str] = {
     "disclosures:release": "asks who the print is for and why; do_disclose checks the consent",
     "disclosures:disclosure": "the print of a disclosure already recorded, with notice and consent",
     "disclosures:emergency": "records a 42 CFR 2.51 disclosure (do_disclose_emergency)",
+    "exports:fhir": "asks who the FHIR record is for and why; exports.door.disclose_bundle calls "
+    "do_disclose before the bundle is built",
 }
 
 # Pages for the program's own use, and the patient's own access: not disclosures.
