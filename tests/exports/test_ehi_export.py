@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from django.core.management import ManagementUtility
+from django.core.management import ManagementUtility, base
 
 from detoxdesk.audit.models import AuditEvent
 from detoxdesk.disclosures.models import Disclosure
@@ -20,6 +20,12 @@ from factories_exports import add_history, admitted_patient
 pytestmark = pytest.mark.django_db
 
 HARBOR = "Harbor Primary Care"
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection(monkeypatch) -> None:
+    """manage.py closes every connection when a command ends; the test's own must stay open."""
+    monkeypatch.setattr(base.connections, "close_all", lambda: None)
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

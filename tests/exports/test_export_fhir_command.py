@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.management import ManagementUtility
+from django.core.management import ManagementUtility, base
 from fhir.resources.R4B.bundle import Bundle
 
 from detoxdesk.audit.models import AuditEvent
@@ -17,6 +17,12 @@ from factories_exports import add_history, admitted_patient
 pytestmark = pytest.mark.django_db
 
 HARBOR = "Harbor Primary Care"
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection(monkeypatch) -> None:
+    """manage.py closes every connection when a command ends; the test's own must stay open."""
+    monkeypatch.setattr(base.connections, "close_all", lambda: None)
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
