@@ -170,10 +170,10 @@ def test_no_two_apps_register_the_same_event_name() -> None:
         tapers,
         aftercare,
         directory,
+        disclosures,
         portal,
         patients,
         staff,
-        disclosures,
         exports,
     )
     assert len(EVENTS) == sum(len(part) for part in parts)

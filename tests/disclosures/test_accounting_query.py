@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from detoxdesk.disclosures import actions, package, queries
@@ -47,3 +48,21 @@ def test_the_notice_is_the_section_2_32_statement() -> None:
     text = package.notice_text()
     assert text.startswith("This record which has been disclosed to you is protected by Federal")
     assert "42 CFR 2.64 or 2.65" in text
+
+
+ACCOUNTING_PAGE_QUERIES = 16
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_the_accounting_page_reads_the_same_queries_at_any_size(
+    as_user, unit, django_assert_num_queries, count
+) -> None:
+    make_consent(unit.nurse, unit.patient, unit.ward)
+    for _ in range(count):
+        _disclose(unit, timezone.now())
+    client = as_user(unit.nurse)
+    url = reverse("disclosures:accounting", args=[unit.patient.uuid])
+    client.get(url)
+    with django_assert_num_queries(ACCOUNTING_PAGE_QUERIES):
+        page = client.get(url).content.decode()
+    assert page.count('class="basis-consent"') == count
