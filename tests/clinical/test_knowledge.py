@@ -65,6 +65,9 @@ SPEC_KEYS = [
     # Coding for the FHIR export: SPEC 14.2 (ICD-10-CM) and the FHIR R4 vital-signs profile.
     "icd10cm-f11",
     "fhir-r4-vitalsigns",
+    # SPEC section 13's crisis resources.
+    "samhsa-helpline",
+    "lifeline-988",
 ]
 
 TOML_FILES = sorted(knowledge.KNOWLEDGE_DIR.glob("*.toml"))
