@@ -11,12 +11,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.disclosures.errors import DisclosureRefused
 from detoxdesk.exports import door
 from detoxdesk.exports.forms import ReleaseForm
-from detoxdesk.lib.auth import staff_user
 from detoxdesk.patients.access import get_episode_for_user
 from detoxdesk.patients.models import Episode
 
