@@ -61,6 +61,9 @@ SPEC_KEYS = [
     "who-2009",
     "fda-naloxone-2020",
     "methadone-label-interactions",
+    # SPEC section 13's crisis resources.
+    "samhsa-helpline",
+    "lifeline-988",
     "cfr-2-2024",
 ]
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.disclosures import access, actions, content, package, queries
@@ -27,7 +28,6 @@ from detoxdesk.disclosures.forms import (
     RevokeForm,
 )
 from detoxdesk.disclosures.models import Consent, Disclosure, Revocation
-from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access as patient_access
 from detoxdesk.patients.models import Episode, Facility, Patient
