@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "detoxdesk.api",
     "detoxdesk.exports",
     "detoxdesk.demo",
+    "detoxdesk.board",
 ]
 
 MIDDLEWARE = [
@@ -302,6 +303,11 @@ LOGGING = {
 # Record-keeping (not clinical parameters): an entry more than this long after the event
 # is shown as a late entry with both times; a time this far ahead of the clock is refused.
 LATE_ENTRY_MINUTES = env_int("LATE_ENTRY_MINUTES", 15, minimum=1)
+
+# Display (not clinical parameters): the chart's trends cover the stay's last this many hours
+# (one point per hour: its highest score); the census board lists this many episodes a page.
+CHART_TREND_HOURS = env_int("CHART_TREND_HOURS", 72, minimum=1)
+CENSUS_PAGE_SIZE = env_int("CENSUS_PAGE_SIZE", 50, minimum=5)
 
 # Limits live in a cache every worker shares: the database's cache table by default (created by
 # a migration), Redis when REDIS_URL is set.

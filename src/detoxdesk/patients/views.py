@@ -5,19 +5,15 @@ from typing import TypeVar
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.auth import staff_user
 from detoxdesk.audit import log
 from detoxdesk.lib.forms import apply_errors
-from detoxdesk.monitoring import board, trends
 from detoxdesk.patients import access, actions, allergies, golive
 from detoxdesk.patients.forms import (
     AllergyForm,
@@ -27,81 +23,9 @@ from detoxdesk.patients.forms import (
     RemoveAllergyForm,
     sows_bands_text,
 )
-from detoxdesk.patients.models import Contact, Episode, Facility, Patient, Program
-from detoxdesk.portal.access import is_patient
+from detoxdesk.patients.models import Contact, Patient, Program
 
 FormT = TypeVar("FormT", bound=forms.Form)
-
-
-@login_required
-def census(request: HttpRequest) -> HttpResponse:
-    user = staff_user(request)
-    facilities = list(permissions.facilities_with(user, permissions.CENSUS_VIEW))
-    if not facilities:
-        raise PermissionDenied("Your role does not include the census board.")
-    chosen = _chosen_facility(request, facilities)
-    episodes = Episode.objects.filter(
-        facility__in=[chosen] if chosen else facilities, status=Episode.Status.ACTIVE
-    ).order_by("facility__name", "bed__label", "patient__family_name")
-    query = request.GET.get("q", "").strip()
-    if query:
-        episodes = episodes.filter(
-            Q(patient__family_name__icontains=query)
-            | Q(patient__given_name__icontains=query)
-            | Q(patient__record_number__iexact=query)
-        )
-    now = timezone.now()
-    rows = board.board_rows(episodes, now)
-    with transaction.atomic():
-        log.record("census.viewed", actor=user, facility=chosen)
-    return render(
-        request,
-        "patients/census.html",
-        {"rows": rows, "facilities": facilities, "chosen": chosen, "query": query, "now": now},
-    )
-
-
-def _chosen_facility(request: HttpRequest, facilities: list[Facility]) -> Facility | None:
-    wanted = request.GET.get("facility")
-    return next((f for f in facilities if str(f.uuid) == wanted), None)
-
-
-@login_required
-def chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
-    user = staff_user(request)
-    patient = access.get_patient_for_user(user, patient_uuid)
-    episode = access.current_episode_for_user(user, patient)
-    now = timezone.now()
-    context: dict[str, object] = {
-        "patient": patient,
-        "episode": episode,
-        "now": now,
-        "age": patient.age_on(now.date()),
-        "allergy_status": allergies.status(patient),
-        "emergency_contact": patient.contacts.filter(kind=Contact.Kind.EMERGENCY).first(),
-        "can_edit_allergies": access.may(user, access.ALLERGY_RECORD, patient),
-        "can_edit_demographics": access.may(user, access.DEMOGRAPHICS_EDIT, patient),
-    }
-    if episode is not None:
-        context.update(trends.chart_context(episode, now, request.GET))
-        context["row"] = board.board_rows(Episode.objects.filter(pk=episode.pk), now)[0]
-        context["can_record"] = permissions.can(
-            user, permissions.ASSESSMENT_RECORD, episode.facility
-        )
-        context["can_configure"] = permissions.can(
-            user, permissions.EPISODE_CONFIGURE, episode.facility
-        )
-        context["can_release"] = permissions.can(
-            user, permissions.DISCLOSURE_MAKE, episode.facility
-        )
-    with transaction.atomic():
-        log.record(
-            "chart.viewed",
-            actor=user,
-            patient=patient,
-            facility=episode.facility if episode else None,
-        )
-    return render(request, "patients/chart.html", context)
 
 
 @login_required
@@ -156,21 +80,6 @@ def _settings_initial(program: Program) -> dict[str, object]:
             initial[f"{key}_{prefix}low"] = limits.get("low")
             initial[f"{key}_{prefix}high"] = limits.get("high")
     return initial
-
-
-@login_required
-def staff_home(request: HttpRequest) -> HttpResponse:
-    """Send each role to its own starting page (a patient account to the portal)."""
-    user = staff_user(request)
-    if is_patient(user):
-        return redirect("portal:home")
-    if permissions.can(user, permissions.CENSUS_VIEW):
-        return redirect("patients:census")
-    if permissions.can(user, permissions.AUDIT_VIEW):
-        return redirect("audit:log")
-    if permissions.can(user, permissions.STAFF_MANAGE):
-        return redirect("staff:list")
-    return render(request, "patients/no_access.html", status=403)
 
 
 # --- Allergies -----------------------------------------------------------------------------------

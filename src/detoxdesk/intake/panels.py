@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from django import template
-from django.utils import timezone
-
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.models import User
 from detoxdesk.intake import presentation
 from detoxdesk.intake.models import Evaluation
+from detoxdesk.patients.models import Episode, Patient
 
-register = template.Library()
 
-
-@register.inclusion_tag("intake/_panel.html", takes_context=True)
-def intake_panel(context: template.Context) -> dict[str, Any]:
-    """Context for the panel; two queries (the evaluation with its plan, and nothing else)."""
-    patient = context.get("patient")
-    user = context.get("user")
-    if patient is None or user is None or not user.is_authenticated:
+def chart_panel(
+    episode: Episode | None, *, user: User, now: datetime, patient: Patient | None = None
+) -> dict[str, Any]:
+    """Shown with or without an episode (an evaluation comes before admission)."""
+    patient = patient or (episode.patient if episode else None)
+    if patient is None:
         return {"show": False}
     facility_ids = permissions.facility_ids_with(user, permissions.CHART_VIEW)
     evaluation = (
@@ -28,7 +26,6 @@ def intake_panel(context: template.Context) -> dict[str, Any]:
         .order_by("-created_at")
         .first()
     )
-    now = context.get("now") or timezone.now()
     can_record = bool(
         permissions.facility_ids_with(user, permissions.EVALUATION_RECORD)
         & {patient.registered_at_id, *(e.facility_id for e in patient.episodes.all())}
@@ -40,6 +37,5 @@ def intake_panel(context: template.Context) -> dict[str, Any]:
         "plan": getattr(evaluation, "plan", None) if evaluation else None,
         "course": presentation.course_view(evaluation.answers, now) if evaluation else None,
         "can_start": can_record and (evaluation is None or evaluation.status == "signed"),
-        "csrf_token": context.get("csrf_token"),
         "id_suffix": "chart",
     }

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from django import template
-
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.models import User
+from detoxdesk.patients.models import Episode, Patient
 from detoxdesk.portal.models import CRAVING_MAX, CravingRating, PortalAccount
-
-register = template.Library()
 
 TREND_POINTS = 14  # how many recent ratings the chart panel draws
 WIDTH, HEIGHT, PAD = 320, 90, 16
@@ -31,20 +30,16 @@ def craving_points(ratings: list[CravingRating]) -> list[dict[str, Any]]:
     ]
 
 
-@register.inclusion_tag("portal/_chart_panel_body.html", takes_context=True)
-def portal_panel(context: template.Context) -> dict[str, Any]:
-    patient = context.get("patient")
-    episode = context.get("episode")
-    user = context.get("user")
+def chart_panel(
+    episode: Episode | None, *, user: User, now: datetime, patient: Patient | None = None
+) -> dict[str, Any]:
+    """Shown with or without an episode (a patient may be invited before admission)."""
+    patient = patient or (episode.patient if episode else None)
     if patient is None:
         return {"show": False}
     ratings = list(CravingRating.objects.filter(patient=patient)[:TREND_POINTS])
     facility = episode.facility if episode else patient.registered_at
-    can_invite = (
-        facility is not None
-        and user is not None
-        and permissions.can(user, permissions.PORTAL_INVITE, facility)
-    )
+    can_invite = facility is not None and permissions.can(user, permissions.PORTAL_INVITE, facility)
     points = craving_points(ratings)
     return {
         "show": True,

@@ -71,7 +71,7 @@ def test_it_shows_empty_states(unit, as_user):
     assert "No vital signs recorded in this episode." in body
 
 
-def test_it_pages_the_assessment_history(unit, as_user):
+def test_it_pages_the_assessment_history_older_and_newer(unit, as_user):
     for minutes in range(25):
         actions.do_record_assessment(
             unit.episode,
@@ -80,8 +80,24 @@ def test_it_pages_the_assessment_history(unit, as_user):
             acting_user=unit.nurse,
             performed_at=timezone.now() - timedelta(minutes=minutes * 5),
         )
-    response = as_user(unit.nurse).get(chart_url(unit), {"history_page": 2})
-    assert len(response.context["history"].object_list) == 5
+    client = as_user(unit.nurse)
+    first = client.get(chart_url(unit))
+    newest = first.context["history"]
+    assert len(newest.rows) == 20 and newest.newer is None and newest.older
+    older = client.get(chart_url(unit), {"history_before": newest.older}).context["history"]
+    assert len(older.rows) == 5 and older.older is None
+    assert older.rows[0].performed_at < newest.rows[-1].performed_at
+    assert f"history_before={newest.older}" in first.content.decode()
+    back = client.get(chart_url(unit), {"history_after": older.newer}).context["history"]
+    assert [a.pk for a in back.rows] == [a.pk for a in newest.rows]
+    assert back.newer is None
+
+
+def test_a_stale_or_broken_cursor_shows_a_way_back(unit, as_user):
+    client = as_user(unit.nurse)
+    for cursor in ("0-0", "not-a-cursor", "99999999999999999999-1"):
+        response = client.get(chart_url(unit), {"history_before": cursor})
+        assert response.status_code == 200
 
 
 def test_it_shows_only_the_episode_at_the_readers_facility(unit, as_user):
