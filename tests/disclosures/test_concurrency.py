@@ -16,14 +16,17 @@ from factories_disclosures import make_consent
 
 
 def _waiting_on_a_lock() -> bool:
-    """True once another backend waits for a row lock (checked in PostgreSQL, not by time)."""
+    """True once another backend waits for a lock this one holds (asked of PostgreSQL, not
+    guessed from time). The statistics snapshot is cleared first: inside a transaction
+    PostgreSQL would otherwise answer every poll from its first one."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND datname = current_database() AND pid <> pg_backend_pid()"
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
         )
         (waiting,) = cursor.fetchone()
-    return waiting > 0
+    return bool(waiting)
 
 
 @pytest.mark.django_db(transaction=True)
