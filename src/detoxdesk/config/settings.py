@@ -116,7 +116,9 @@ INSTALLED_APPS = [
     "detoxdesk.directory",
     "detoxdesk.portal",
     "detoxdesk.staff",
+    "detoxdesk.disclosures",
     "detoxdesk.api",
+    "detoxdesk.exports",
     "detoxdesk.demo",
     "detoxdesk.board",
 ]

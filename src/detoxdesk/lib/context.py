@@ -16,5 +16,6 @@ APP_STYLESHEETS = tuple(
         "directory",
         "portal",
         "staff",
+        "disclosures",
     )
 )
