@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from detoxdesk.accounts.events import EVENTS as ACCOUNT_EVENTS
 from detoxdesk.aftercare.events import EVENTS as AFTERCARE_EVENTS
+from detoxdesk.api.events import EVENTS as API_EVENTS
 from detoxdesk.directory.events import EVENTS as DIRECTORY_EVENTS
 from detoxdesk.intake.events import EVENTS as INTAKE_EVENTS
 from detoxdesk.medications.events import EVENTS as MEDICATION_EVENTS
@@ -41,6 +42,7 @@ EVENTS: dict[str, str] = {
     **MEDICATION_EVENTS,
     **TAPER_EVENTS,
     **AFTERCARE_EVENTS,
+    **API_EVENTS,
     **DIRECTORY_EVENTS,
     **PORTAL_EVENTS,
     **STAFF_EVENTS,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("detoxdesk.directory.urls")),
     path("", include("detoxdesk.portal.urls")),
     path("audit/", include("detoxdesk.audit.urls")),
+    path("staff/api-tokens/", include("detoxdesk.api.page_urls")),
     path("staff/", include("detoxdesk.staff.urls")),
     path("api/v1/", api.urls),
 ]
