@@ -44,7 +44,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -226,7 +226,7 @@ def seed(plan: Plan) -> Network:
                     record_number=f"MRN{n:06d}",
                     given_name=f"Given{n}",
                     family_name=f"Family{n:04d}",
-                    date_of_birth=datetime(1980 + n % 30, 1 + n % 12, 1 + n % 28).date(),
+                    date_of_birth=date(1980 + n % 30, 1 + n % 12, 1 + n % 28),
                 )
                 for n, bed in enumerate(beds)
             ],
@@ -328,11 +328,27 @@ def _copy_vitals(raw: Any, episodes, nurse_id: int, now: datetime) -> None:
         "uuid, episode_id, measured_at, recorded_at, recorded_by_id, heart_rate, systolic, "
         "diastolic, respiratory_rate, temperature_c, spo2, confirmed_unusual"
     )
-    with raw.cursor() as cur, cur.copy(f"COPY monitoring_vitalsigns ({columns}) FROM STDIN") as copy:
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY monitoring_vitalsigns ({columns}) FROM STDIN") as copy,
+    ):
         for n, episode in enumerate(episodes):
             at = now - timedelta(minutes=40 + n % 60)
             copy.write_row(
-                (str(_uuid()), episode.pk, at, at, nurse_id, 80 + n % 20, 125, 80, 16, 36.8, 97, "[]")
+                (
+                    str(_uuid()),
+                    episode.pk,
+                    at,
+                    at,
+                    nurse_id,
+                    80 + n % 20,
+                    125,
+                    80,
+                    16,
+                    36.8,
+                    97,
+                    "[]",
+                )
             )
 
 
@@ -573,7 +589,9 @@ def statements(path: str, user: Any) -> int:
 # --- The run --------------------------------------------------------------------------------------
 
 
-def measure(plan: Plan, url: str, port: int, network: Network) -> tuple[dict[str, dict[str, float]], list[str]]:
+def measure(
+    plan: Plan, url: str, port: int, network: Network
+) -> tuple[dict[str, dict[str, float]], list[str]]:
     import zoneinfo
 
     from detoxdesk.accounts.models import User
@@ -608,7 +626,9 @@ def measure(plan: Plan, url: str, port: int, network: Network) -> tuple[dict[str
 
     print("record through the API …", flush=True)
     secrets_ = [
-        tokens.do_create_token(owner=nurse, name=f"bench {n}", scopes=["record"], acting_user=None).secret
+        tokens.do_create_token(
+            owner=nurse, name=f"bench {n}", scopes=["record"], acting_user=None
+        ).secret
         for n in range(max(CLIENTS))
     ]
 
@@ -700,8 +720,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(format_table(result, raw))
     for note in notes:
         print("note:", note)
-    print(f"\n{'quick' if plan.quick else 'full'} run, {plan.workers} gunicorn workers, "
-          f"{time.monotonic() - started:.0f} s in all")
+    print(
+        f"\n{'quick' if plan.quick else 'full'} run, {plan.workers} gunicorn workers, "
+        f"{time.monotonic() - started:.0f} s in all"
+    )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
     return 0

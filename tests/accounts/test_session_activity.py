@@ -17,7 +17,8 @@ def session_writes(queries) -> int:
     return sum(
         1
         for q in queries
-        if "django_session" in q["sql"] and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+        if "django_session" in q["sql"]
+        and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
     )
 
 

@@ -94,7 +94,9 @@ def test_a_session_does_not_open_the_token_api(unit, as_user):
 
 def test_a_read_token_cannot_record(unit, client):
     secret = token_for(unit.nurse, "read")
-    response = client.post(assessments(unit.episode), cows(), "application/json", headers=bearer(secret))
+    response = client.post(
+        assessments(unit.episode), cows(), "application/json", headers=bearer(secret)
+    )
     assert response.status_code == 403
     assert "'record' scope" in response.json()["error"]
     assert Assessment.objects.count() == 0
@@ -108,7 +110,9 @@ def test_a_record_token_cannot_read(unit, client):
 def test_a_role_without_the_capability_is_refused(unit, client):
     secret = token_for(unit.counselor)  # reads charts, records no scales
     assert client.get(observations(unit.episode), headers=bearer(secret)).status_code == 200
-    response = client.post(assessments(unit.episode), cows(), "application/json", headers=bearer(secret))
+    response = client.post(
+        assessments(unit.episode), cows(), "application/json", headers=bearer(secret)
+    )
     assert response.status_code == 403
     assert Assessment.objects.count() == 0
 
@@ -132,7 +136,9 @@ def test_the_census_shows_only_the_token_owners_facilities(unit, client):
 def test_another_facilitys_episode_is_404_and_nothing_is_written(unit, client):
     secret = token_for(unit.outsider)
     assert client.get(observations(unit.episode), headers=bearer(secret)).status_code == 404
-    response = client.post(assessments(unit.episode), cows(), "application/json", headers=bearer(secret))
+    response = client.post(
+        assessments(unit.episode), cows(), "application/json", headers=bearer(secret)
+    )
     assert response.status_code == 404
     assert response.json()["error"] == "No such episode among your facilities."
     assert Assessment.objects.count() == 0
@@ -146,7 +152,9 @@ def test_the_census_is_paged(unit, client):
     second = client.get(CENSUS, {"per_page": 2, "page": 2}, headers=bearer(secret)).json()
     assert (len(first["episodes"]), first["has_next"]) == (2, True)
     assert (len(second["episodes"]), second["has_next"]) == (2, False)
-    assert not {r["episode"] for r in first["episodes"]} & {r["episode"] for r in second["episodes"]}
+    assert not {r["episode"] for r in first["episodes"]} & {
+        r["episode"] for r in second["episodes"]
+    }
 
 
 @pytest.mark.parametrize("query", [{"per_page": 101}, {"page": 0}, {"per_page": "x"}])
@@ -164,7 +172,9 @@ def test_it_records_a_cows_with_vital_signs_in_one_call(unit, client):
     answers = dict(COWS_ALL_ZERO)
     del answers["resting_pulse_rate"]
     payload = cows(answers=answers, vitals={"heart_rate": 104, "systolic": 140, "diastolic": 90})
-    response = client.post(assessments(unit.episode), payload, "application/json", headers=bearer(secret))
+    response = client.post(
+        assessments(unit.episode), payload, "application/json", headers=bearer(secret)
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["assessment"]["total"] == 2  # 104/min scores 2 on the pulse item
@@ -184,7 +194,10 @@ def test_observations_are_bounded_and_newest_first(unit, client):
     assert len(body["assessments"]) == 2
     first, second = body["assessments"]
     assert first["performed_at"] > second["performed_at"]
-    assert client.get(observations(unit.episode), {"limit": 51}, headers=bearer(secret)).status_code == 422
+    assert (
+        client.get(observations(unit.episode), {"limit": 51}, headers=bearer(secret)).status_code
+        == 422
+    )
     assert AuditEvent.objects.filter(event="api.observations_viewed", patient=unit.patient).exists()
 
 
@@ -198,11 +211,17 @@ def test_observations_are_bounded_and_newest_first(unit, client):
         (lambda: {"answers": {}}, "performed_at"),
         (lambda: cows(measured_heart_rate=-1), "measured_heart_rate"),
         (lambda: cows(scale="phq9"), "scale"),
+        (lambda: cows(note="a\x00b"), "note"),
+        (lambda: cows(performed_at="0001-01-01T00:00:00+23:59"), "performed_at"),
+        (lambda: cows(answers={**COWS_ALL_ZERO, "x\x00": 1}), "x\x00"),
+        (lambda: cows(vitals={"temperature_c": 1e300}), "temperature_c"),
     ],
 )
 def test_bad_input_is_422_naming_the_field_and_saves_nothing(unit, client, make, field):
     secret = token_for(unit.nurse)
-    response = client.post(assessments(unit.episode), make(), "application/json", headers=bearer(secret))
+    response = client.post(
+        assessments(unit.episode), make(), "application/json", headers=bearer(secret)
+    )
     assert response.status_code == 422, response.json()
     assert field in response.json()["fields"], response.json()
     assert Assessment.objects.count() == 0
@@ -211,7 +230,9 @@ def test_bad_input_is_422_naming_the_field_and_saves_nothing(unit, client, make,
 
 def test_an_unreadable_body_is_400(unit, client):
     secret = token_for(unit.nurse)
-    response = client.post(assessments(unit.episode), b"{not json", "application/json", headers=bearer(secret))
+    response = client.post(
+        assessments(unit.episode), b"{not json", "application/json", headers=bearer(secret)
+    )
     assert response.status_code == 400
     assert "could not be read" in response.json()["error"]
 
@@ -219,12 +240,16 @@ def test_an_unreadable_body_is_400(unit, client):
 def test_unusual_vitals_need_confirmation(unit, client):
     secret = token_for(unit.nurse)
     payload = {"measured_at": when(), "temperature_c": 98.6}
-    response = client.post(vitals_url(unit.episode), payload, "application/json", headers=bearer(secret))
+    response = client.post(
+        vitals_url(unit.episode), payload, "application/json", headers=bearer(secret)
+    )
     assert response.status_code == 422
     assert "°F" in response.json()["fields"]["temperature_c"]
     assert VitalSigns.objects.count() == 0
     payload["confirm_unusual"] = True
-    response = client.post(vitals_url(unit.episode), payload, "application/json", headers=bearer(secret))
+    response = client.post(
+        vitals_url(unit.episode), payload, "application/json", headers=bearer(secret)
+    )
     assert response.status_code == 201
     assert response.json()["confirmed_unusual"] == ["temperature_c"]
 
@@ -232,7 +257,9 @@ def test_unusual_vitals_need_confirmation(unit, client):
 def test_critical_vitals_are_flagged_not_refused(unit, client):
     secret = token_for(unit.nurse)
     payload = {"measured_at": when(), "respiratory_rate": 6}
-    response = client.post(vitals_url(unit.episode), payload, "application/json", headers=bearer(secret))
+    response = client.post(
+        vitals_url(unit.episode), payload, "application/json", headers=bearer(secret)
+    )
     assert response.status_code == 201
     assert response.json()["critical"]
 

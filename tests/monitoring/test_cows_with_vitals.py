@@ -144,7 +144,9 @@ def test_one_post_is_one_transaction_with_a_pinned_statement_count(client, clock
     assert response.status_code == 302
     assert recorder.commits == 1
     # SQLite's transaction starts with a BEGIN IMMEDIATE statement the wrapper sees too.
-    outside = [sql for sql, inside in recorder.statements if not inside and sql != "BEGIN IMMEDIATE"]
+    outside = [
+        sql for sql, inside in recorder.statements if not inside and sql != "BEGIN IMMEDIATE"
+    ]
     assert outside == []
     # Reads: session, user, memberships, the episode (one join). Then for each record: its
     # insert, the audit chain head (locked), the audit insert, the head update. No session

@@ -10,7 +10,7 @@ that are refused (each field named). Lists are bounded: ``per_page`` at most 100
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -20,7 +20,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from ninja.security import HttpBearer
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
@@ -57,7 +57,9 @@ class TokenAuth(HttpBearer):
         header = request.headers.get("Authorization", "")
         scheme, _, credential = header.partition(" ")
         if scheme.lower() != "bearer" or not credential.strip():
-            raise ApiProblem(401, "Send an API token in the header 'Authorization: Bearer <token>'.")
+            raise ApiProblem(
+                401, "Send an API token in the header 'Authorization: Bearer <token>'."
+            )
         token = self.authenticate(request, credential.strip())
         if token is None:
             raise ApiProblem(
@@ -108,6 +110,13 @@ class AssessmentIn(Schema):
     confirm_unusual: bool = Field(
         False, description="The values outside the usual range of entries were measured so."
     )
+
+    @field_validator("note")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+            raise ValueError("The note has control characters (such as NUL) it cannot keep.")
+        return value
 
 
 class VitalsIn(VitalsValues):
@@ -200,13 +209,16 @@ def _episode(user: User, episode_uuid: UUID, capability: str) -> Episode:
 
 
 def _aware(field: str, when: datetime) -> datetime:
+    """The time in UTC; a time without its offset, or beyond what a date can be, is refused."""
+    problem = None
     if when.tzinfo is None or when.utcoffset() is None:
-        raise ApiProblem(
-            422,
-            "Please correct the fields named.",
-            {field: "Give the time with its UTC offset, e.g. 2026-03-02T10:00:00-05:00."},
-        )
-    return when
+        problem = "Give the time with its UTC offset, e.g. 2026-03-02T10:00:00-05:00."
+    else:
+        try:
+            return when.astimezone(UTC)
+        except OverflowError:
+            problem = "This time is out of range."
+    raise ApiProblem(422, "Please correct the fields named.", {field: problem})
 
 
 def _refused(exc: ValidationError) -> ApiProblem:
@@ -354,7 +366,9 @@ def observations(
     response={201: RecordedOut, **ERRORS},
     summary="Record a withdrawal scale, with the vital signs taken with it",
 )
-def record_assessment(request: HttpRequest, episode_uuid: UUID, payload: AssessmentIn) -> Status[Any]:
+def record_assessment(
+    request: HttpRequest, episode_uuid: UUID, payload: AssessmentIn
+) -> Status[Any]:
     """Scope ``record``. One transaction: the scale, the vital signs and their audit events."""
     token = _token(request, Scope.RECORD)
     episode = _episode(token.user, episode_uuid, permissions.ASSESSMENT_RECORD)

@@ -16,7 +16,7 @@ from detoxdesk.accounts.models import User
 from detoxdesk.api.models import ApiToken, Scope
 from detoxdesk.audit import log
 
-TOKEN_START = "dd_"
+TOKEN_START = "dd_"  # noqa: S105 - the start every token shares, not a secret
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,12 @@ accesslog = _access or None
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(D)sus "%(a)s"'
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-# Heartbeat files in memory, not on a disk that may stall.
-if os.path.isdir("/dev/shm"):
-    worker_tmp_dir = "/dev/shm"
+# Heartbeat files in memory, not on a disk that may stall (gunicorn's own advice).
+SHARED_MEMORY = "/dev/shm"  # noqa: S108 - worker heartbeats only, no data
+if os.path.isdir(SHARED_MEMORY):
+    worker_tmp_dir = SHARED_MEMORY
 proc_name = "detoxdesk"
+# gunicorn's runtime control socket (``gunicornc``) is off unless a path is given: its default
+# path is one per user, which two servers on one machine would share.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket

@@ -168,6 +168,9 @@ class SessionActivityMiddleware:
             if session.get("_auth_user_id") is not None:
                 now = int(timezone.now().timestamp())
                 renewed = session.get(ACTIVITY_KEY)
-                if not isinstance(renewed, int) or now - renewed >= settings.SESSION_ACTIVITY_SECONDS:
+                if (
+                    not isinstance(renewed, int)
+                    or now - renewed >= settings.SESSION_ACTIVITY_SECONDS
+                ):
                     session[ACTIVITY_KEY] = now
         return self.get_response(request)

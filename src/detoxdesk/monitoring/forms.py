@@ -29,7 +29,9 @@ def _vital_fields() -> dict[str, forms.Field]:
     fields: dict[str, forms.Field] = {}
     for field in vitals.fields():
         fields[field.key] = (
-            forms.DecimalField(required=False, decimal_places=1, label=f"{field.label} ({field.unit})")
+            forms.DecimalField(
+                required=False, decimal_places=1, label=f"{field.label} ({field.unit})"
+            )
             if field.decimal
             else forms.IntegerField(required=False, label=f"{field.label} ({field.unit})")
         )

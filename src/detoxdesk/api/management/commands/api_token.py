@@ -57,8 +57,10 @@ class Command(BaseCommand):
                     f"{token.name}  {state}"
                 )
         else:
-            token = ApiToken.objects.filter(prefix=options["prefix"]).first()
-            if token is None:
+            found = ApiToken.objects.filter(prefix=options["prefix"]).first()
+            if found is None:
                 raise CommandError(f"No token with the prefix {options['prefix']!r}.")
-            tokens.do_revoke_token(token, acting_user=None)
-            self.stdout.write(f"Revoked {token.prefix} ({token.name}) of {token.user.username}.")
+            revoked = tokens.do_revoke_token(found, acting_user=None)
+            self.stdout.write(
+                f"Revoked {revoked.prefix} ({revoked.name}) of {revoked.user.username}."
+            )
