@@ -604,6 +604,9 @@ def measure(
     notes: list[str] = []
     episodes = network.record_episodes
 
+    print("warming the workers …", flush=True)
+    warm_up(port, plan.workers, nurse, network)
+
     print("raw insert + commit …", flush=True)
     for clients in CLIENTS:
         measured["raw_insert_commit_per_s"][str(clients)] = raw_insert_commit(url, clients, plan)
@@ -673,6 +676,30 @@ def in_project_venv() -> None:
     venv_python = ROOT / ".venv" / "bin" / "python"
     if sys.prefix == sys.base_prefix and venv_python.exists():
         os.execv(str(venv_python), [str(venv_python), *sys.argv])
+
+
+def warm_up(port: int, workers: int, nurse: Any, network: Network) -> None:
+    """Every worker loads its URLs, templates and connections before anything is timed: the
+    pages are requested by twice as many clients at once as there are workers, three times."""
+    cookie = f"sessionid={session_cookie(nurse)}"
+    paths = [
+        "/census/?facility=" + network.unit_facility,
+        f"/patients/{network.history_patients[min(network.history_patients)]}/",
+        f"/episodes/{network.record_episodes[-1]}/assessments/cows/new/",
+        "/api/v1/census?per_page=1",
+    ]
+
+    def visit() -> None:
+        client = Http(port, {"Cookie": cookie})
+        for path in paths:
+            client.send("GET", path)
+
+    for _ in range(3):
+        threads = [threading.Thread(target=visit) for _ in range(2 * workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
