@@ -127,9 +127,9 @@ class WriteTransactionMiddleware:
 
     Reads (GET, HEAD) stay in autocommit: on SQLite, whose transactions begin IMMEDIATE
     (settings), a transaction takes the database's one write lock, which a page view must not.
-    Actions keep their own ``transaction.atomic()``, which inside this one is a savepoint or, with
-    ``savepoint=False``, nothing more. A 403 or 404 still commits, so the refusal's audit event
-    is kept.
+    Actions keep their own ``transaction.atomic()``, which inside this one is a savepoint (two
+    cheap statements, no commit). A 403 or 404 still commits, so the refusal's audit event is
+    kept.
     """
 
     def __init__(self, get_response: Handler) -> None:

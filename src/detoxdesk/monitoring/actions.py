@@ -125,9 +125,9 @@ def do_record_observation(
         result = scales.score(scale, answers, bands=scale_bands(program, scale))
     except errors.InvalidInput as exc:
         raise _invalid(exc) from None
-    # No savepoint: everything that can be refused was checked above, and inside a request's
-    # transaction (lib.middleware.WriteTransactionMiddleware) a savepoint costs two statements.
-    with transaction.atomic(savepoint=False):
+    # Inside a request's transaction (lib.middleware.WriteTransactionMiddleware) this is a
+    # savepoint, so a caller that catches a failure here keeps a usable transaction.
+    with transaction.atomic():
         assessment = Assessment.objects.create(
             episode=episode,
             scale=scale_code,
@@ -252,7 +252,7 @@ def do_record_vitals(
     warnings = vitals.plausibility_warnings(clean)
     if warnings and not confirmed:
         raise VitalsNeedConfirmation(warnings)
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic():
         return _store_vitals(episode, clean, warnings, acting_user, measured_at, now)
 
 
