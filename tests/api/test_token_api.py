@@ -160,7 +160,7 @@ def test_the_census_is_paged(unit, client):
 @pytest.mark.parametrize("query", [{"per_page": 101}, {"page": 0}, {"per_page": "x"}])
 def test_census_bounds_are_enforced(unit, client, query):
     response = client.get(CENSUS, query, headers=bearer(token_for(unit.nurse)))
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.json()["fields"]
 
 
@@ -196,7 +196,7 @@ def test_observations_are_bounded_and_newest_first(unit, client):
     assert first["performed_at"] > second["performed_at"]
     assert (
         client.get(observations(unit.episode), {"limit": 51}, headers=bearer(secret)).status_code
-        == 422
+        == 400
     )
     assert AuditEvent.objects.filter(event="api.observations_viewed", patient=unit.patient).exists()
 
@@ -207,17 +207,12 @@ def test_observations_are_bounded_and_newest_first(unit, client):
         (lambda: cows(answers={**COWS_ALL_ZERO, "restlessness": 2}), "restlessness"),
         (lambda: cows(performed_at="2026-03-02T10:00:00"), "performed_at"),
         (lambda: cows(vitals={"systolic": 80, "diastolic": 90}), "diastolic"),
-        (lambda: cows(vitals={"temp": 37}), "vitals.temp"),
-        (lambda: {"answers": {}}, "performed_at"),
-        (lambda: cows(measured_heart_rate=-1), "measured_heart_rate"),
-        (lambda: cows(scale="phq9"), "scale"),
-        (lambda: cows(note="a\x00b"), "note"),
         (lambda: cows(performed_at="0001-01-01T00:00:00+23:59"), "performed_at"),
         (lambda: cows(answers={**COWS_ALL_ZERO, "x\x00": 1}), "x\x00"),
         (lambda: cows(vitals={"temperature_c": 1e300}), "temperature_c"),
     ],
 )
-def test_bad_input_is_422_naming_the_field_and_saves_nothing(unit, client, make, field):
+def test_values_the_checks_refuse_are_422_naming_the_field(unit, client, make, field):
     secret = token_for(unit.nurse)
     response = client.post(
         assessments(unit.episode), make(), "application/json", headers=bearer(secret)
@@ -226,6 +221,33 @@ def test_bad_input_is_422_naming_the_field_and_saves_nothing(unit, client, make,
     assert field in response.json()["fields"], response.json()
     assert Assessment.objects.count() == 0
     assert VitalSigns.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: cows(vitals={"temp": 37}), "vitals.temp"),
+        (lambda: {"answers": {}}, "performed_at"),
+        (lambda: cows(measured_heart_rate=-1), "measured_heart_rate"),
+        (lambda: cows(scale="phq9"), "scale"),
+        (lambda: cows(note="a\x00b"), "note"),
+    ],
+)
+def test_input_the_schema_refuses_is_400_naming_the_field(unit, client, make, field):
+    secret = token_for(unit.nurse)
+    response = client.post(
+        assessments(unit.episode), make(), "application/json", headers=bearer(secret)
+    )
+    assert response.status_code == 400, response.json()
+    assert field in response.json()["fields"], response.json()
+    assert Assessment.objects.count() == 0
+
+
+def test_a_malformed_episode_address_is_404(unit, client):
+    secret = token_for(unit.nurse)
+    response = client.get("/api/v1/episodes/not-a-uuid/observations", headers=bearer(secret))
+    assert response.status_code == 404
+    assert response.json()["error"]
 
 
 def test_an_unreadable_body_is_400(unit, client):

@@ -1,11 +1,12 @@
 """The bedside over JSON, for devices and integrations: token authentication, scopes ``read`` and
 ``record``, and the same access helpers, actions and audit events as the pages.
 
-Every error is ``{"error": ..., "fields": {...}}``: 400 a body that cannot be read, 401 no token or
-one that is unknown, revoked or of a deactivated account, 403 a scope or role that does not allow
-the call, 404 an episode or facility outside the token's facilities (or none such), 422 values
-that are refused (each field named). Lists are bounded: ``per_page`` at most 100, ``limit`` at most
-50.
+Every error is a :class:`~detoxdesk.api.problems.Problem`, ``{"error": ..., "fields": {...}}``:
+400 a body that cannot be read or does not match the schema (a bound passed, a field unknown),
+401 no token or one that is unknown, revoked or of a deactivated account, 403 a scope or role
+that does not allow the call, 404 an episode or facility outside the token's facilities (or none
+such), 422 values the clinical checks refuse (each field named). Lists are bounded: ``per_page``
+at most 100, ``page`` at most 1000, ``limit`` at most 50.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.api import tokens
 from detoxdesk.api.models import ApiToken, Scope
+from detoxdesk.api.problems import Problem
 from detoxdesk.audit import log
 from detoxdesk.clinical import errors, vitals
 from detoxdesk.lib.forms import SMALL_COLUMN_MAX
@@ -78,12 +80,7 @@ class TokenAuth(HttpBearer):
 router = Router(tags=["bedside"], auth=TokenAuth())
 
 
-class BedsideProblem(Schema):
-    error: str
-    fields: dict[str, str] = {}
-
-
-ERRORS: dict[int, Any] = {code: BedsideProblem for code in (400, 401, 403, 404, 422)}
+ERRORS: dict[int, Any] = {code: Problem for code in (400, 401, 403, 404, 422)}
 
 
 class VitalsValues(Schema):

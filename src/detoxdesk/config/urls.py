@@ -18,3 +18,5 @@ urlpatterns = [
     path("staff/", include("detoxdesk.staff.urls")),
     path("api/v1/", api.urls),
 ]
+
+handler404 = "detoxdesk.api.problems.not_found"

@@ -356,6 +356,9 @@ class EvaluationForm(forms.Form):
         ("Expected withdrawal course", ("course_opioid_class",)),
     )
 
+    # When the answers were last saved as read: a save after someone else's is refused.
+    read_mark = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
+
     def __init__(self, *args: Any, answers: dict[str, Any] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("initial", self.initial_from(answers or {}))
         super().__init__(*args, **kwargs)

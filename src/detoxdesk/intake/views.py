@@ -314,14 +314,24 @@ def evaluation_edit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
     if evaluation.status == Evaluation.Status.SIGNED:
         return redirect("intake:evaluation", evaluation_uuid=evaluation.uuid)
     form = EvaluationForm(request.POST or None, answers=evaluation.answers)
+    form.initial["read_mark"] = actions.evaluation_read_mark(evaluation)
     if request.method == "POST" and form.is_valid():
         complete = "complete" in request.POST
+        read_mark = form.cleaned_data["read_mark"] if "read_mark" in request.POST else None
         try:
             actions.do_save_evaluation(
-                evaluation, acting_user=user, answers=form.answers(), complete=complete
+                evaluation,
+                acting_user=user,
+                answers=form.answers(),
+                complete=complete,
+                read_mark=read_mark,
             )
         except ValidationError as exc:
             apply_errors(form, exc)
+            if getattr(exc, "code", None) == "stale":  # show their answers, to change again
+                evaluation.refresh_from_db()
+                shown = EvaluationForm.initial_from(evaluation.answers)
+                form.data = {**shown, "read_mark": actions.evaluation_read_mark(evaluation)}
         else:
             messages.success(request, "Evaluation completed." if complete else "Draft saved.")
             target = "intake:evaluation" if complete else "intake:evaluation_edit"

@@ -213,7 +213,8 @@ def modify_order(request: HttpRequest, line_uuid: str) -> HttpResponse:
     line = get_line_for_user(user, line_uuid, capability=permissions.ORDER_SIGN)
     current = line.versions.get(superseded_at=None)
     drugs = [(line.drug, line.drug)]
-    form = ModifyOrderForm(drugs, request.POST or None, initial=order_initial(current))
+    initial = order_initial(current) | {"read_version": current.version}
+    form = ModifyOrderForm(drugs, request.POST or None, initial=initial)
     check = None
     if request.method == "POST" and form.is_valid():
         check = _preview(line.episode, form, line.protocol, line)
@@ -222,6 +223,11 @@ def modify_order(request: HttpRequest, line_uuid: str) -> HttpResponse:
                 _modify(line, user, form)
             except (ValidationError, PermissionDenied) as exc:
                 apply_errors(form, _as_validation(exc))
+                if getattr(exc, "code", None) == "stale":  # show their order, to change again
+                    latest = line.versions.get(superseded_at=None)
+                    shown = order_initial(latest) | {"read_version": latest.version}
+                    form.data = {**shown, "reason": form.cleaned_data["reason"]}
+                    check = None
             else:
                 messages.success(request, "A new version of the order was signed.")
                 return redirect("medications:order", line_uuid=line.uuid)
@@ -233,7 +239,11 @@ def _modify(line: OrderLine, user: User, form: ModifyOrderForm) -> Order:
     values = _sign_kwargs(form)
     values.pop("drug")
     return actions.do_modify_order(
-        line, acting_user=user, reason=form.cleaned_data["reason"], **values
+        line,
+        acting_user=user,
+        reason=form.cleaned_data["reason"],
+        read_version=form.cleaned_data["read_version"],
+        **values,
     )
 
 
@@ -408,9 +418,16 @@ def review_alert(request: HttpRequest, episode_uuid: str) -> HttpResponse:
 
 
 def _facts_initial(facts: PatientFacts | None) -> dict[str, Any]:
+    mark = {"read_mark": actions.facts_read_mark(facts)}
     if facts is None:
-        return {}
-    return {key: getattr(facts, key) for key in actions.FACT_FIELDS}
+        return mark
+    return {key: getattr(facts, key) for key in actions.FACT_FIELDS} | mark
+
+
+def _facts_data(facts: PatientFacts | None) -> dict[str, Any]:
+    """The facts as the form's submitted data, to show them with an error."""
+    form = FactsForm(initial=_facts_initial(facts))
+    return {name: form[name].value() for name in form.fields}
 
 
 def _suggest_last_use(form: FactsForm, facts: PatientFacts | None, episode: Episode) -> None:
@@ -453,10 +470,16 @@ def edit_facts(request: HttpRequest, episode_uuid: str) -> HttpResponse:
     form = FactsForm(request.POST or None, initial=_facts_initial(facts))
     _suggest_last_use(form, facts, episode)
     if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        read_mark = values.pop("read_mark")
+        read_mark = read_mark if "read_mark" in request.POST else None
         try:
-            actions.do_update_facts(episode, acting_user=user, **form.cleaned_data)
+            actions.do_update_facts(episode, acting_user=user, read_mark=read_mark, **values)
         except ValidationError as exc:
             apply_errors(form, exc)
+            if getattr(exc, "code", None) == "stale":  # show their facts, to change again
+                facts = PatientFacts.objects.filter(episode=episode).first()
+                form.data = _facts_data(facts)
         else:
             messages.success(request, "Medication facts saved.")
             return redirect("medications:mar", episode_uuid=episode.uuid)
