@@ -107,6 +107,12 @@ def test_a_record_token_cannot_read(unit, client):
     assert client.get(CENSUS, headers=bearer(secret)).status_code == 403
 
 
+def test_a_role_without_the_census_is_refused_it(unit, client):
+    response = client.get(CENSUS, headers=bearer(token_for(unit.auditor)))
+    assert response.status_code == 403
+    assert "census" in response.json()["error"]
+
+
 def test_a_role_without_the_capability_is_refused(unit, client):
     secret = token_for(unit.counselor)  # reads charts, records no scales
     assert client.get(observations(unit.episode), headers=bearer(secret)).status_code == 200

@@ -271,6 +271,8 @@ def census(request: HttpRequest, query: Query[CensusQuery]) -> Status[Any]:
     token = _token(request, Scope.READ)
     user = token.user
     facility_ids = permissions.facility_ids_with(user, permissions.CENSUS_VIEW)
+    if not facility_ids:
+        raise ApiProblem(403, "Your role does not include the census board.")
     facility = None
     if query.facility is not None:
         facility = Facility.objects.filter(uuid=query.facility, pk__in=facility_ids).first()
