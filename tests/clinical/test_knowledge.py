@@ -61,6 +61,9 @@ SPEC_KEYS = [
     "who-2009",
     "fda-naloxone-2020",
     "methadone-label-interactions",
+    # SPEC section 13's crisis resources.
+    "samhsa-helpline",
+    "lifeline-988",
 ]
 
 TOML_FILES = sorted(knowledge.KNOWLEDGE_DIR.glob("*.toml"))

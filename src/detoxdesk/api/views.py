@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.api import tokens
 from detoxdesk.api.models import ApiToken, Scope
-from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
 
 LIST_MAX = 200

@@ -1,11 +1,14 @@
 from django.urls import include, path
 
 from detoxdesk.api.urls import api
+from detoxdesk.board import urls as board_urls
+from detoxdesk.patients import urls as patients_urls
 
 urlpatterns = [
     path("", include("detoxdesk.intake.public_urls")),
     path("accounts/", include("detoxdesk.accounts.urls")),
-    path("", include("detoxdesk.patients.urls")),
+    # The census and the chart (board) keep their ``patients:`` names beside the record's pages.
+    path("", include((board_urls.urlpatterns + patients_urls.urlpatterns, "patients"))),
     path("", include("detoxdesk.monitoring.urls")),
     path("", include("detoxdesk.intake.urls")),
     path("", include("detoxdesk.medications.urls")),
