@@ -66,3 +66,17 @@ def as_user(client: Client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def migrator(transactional_db: None):
+    """A migration executor for tests that move the schema back and forth. Afterwards the
+    schema is put back at every app's latest migration, so that no later test meets a table
+    without its newer columns."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    yield lambda: MigrationExecutor(connection)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

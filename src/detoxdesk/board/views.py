@@ -124,6 +124,10 @@ def chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
             monitoring_panels.chart_panel(episode, user=user, now=now, params=request.GET)
         )
         panels.update({name: panel(episode, user=user, now=now) for name, panel in EPISODE_PANELS})
+        # Releasing the episode as a FHIR record (exports:fhir) goes through the disclosure door.
+        context["can_release"] = permissions.can(
+            user, permissions.DISCLOSURE_MAKE, episode.facility
+        )
     context["panels"] = panels
     log.viewed(
         user, "chart.viewed", patient=patient, facility=episode.facility if episode else None

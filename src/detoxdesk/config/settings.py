@@ -115,7 +115,9 @@ INSTALLED_APPS = [
     "detoxdesk.directory",
     "detoxdesk.portal",
     "detoxdesk.staff",
+    "detoxdesk.disclosures",
     "detoxdesk.api",
+    "detoxdesk.exports",
     "detoxdesk.demo",
     "detoxdesk.board",
 ]

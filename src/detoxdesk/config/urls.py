@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("detoxdesk.aftercare.urls")),
     path("", include("detoxdesk.directory.urls")),
     path("", include("detoxdesk.portal.urls")),
+    path("", include("detoxdesk.disclosures.urls")),
+    path("", include("detoxdesk.exports.urls")),
     path("audit/", include("detoxdesk.audit.urls")),
     path("staff/api-tokens/", include("detoxdesk.api.page_urls")),
     path("staff/", include("detoxdesk.staff.urls")),

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from detoxdesk.aftercare import demo as aftercare_demo
 from detoxdesk.directory import demo as directory_demo
+from detoxdesk.disclosures import demo as disclosures_demo
 from detoxdesk.intake import demo as intake_demo
 from detoxdesk.medications import demo as medications_demo
 from detoxdesk.patients import demo as patients_demo
@@ -29,6 +30,7 @@ APP_DEMOS = (
     tapers_demo,
     aftercare_demo,
     portal_demo,
+    disclosures_demo,
 )
 
 

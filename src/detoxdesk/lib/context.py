@@ -15,5 +15,6 @@ APP_STYLESHEETS = tuple(
         "directory",
         "portal",
         "staff",
+        "disclosures",
     )
 )

@@ -34,6 +34,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
             nav.append(("tapers:mme", "MME"))
         if permissions.can(user, permissions.AUDIT_VIEW):
             nav.append(("audit:log", "Audit log"))
+        if permissions.can(user, permissions.DISCLOSURE_REVIEW):
+            nav.append(("disclosures:emergencies", "Emergency disclosures"))
         if permissions.can(user, permissions.PROGRAM_CONFIGURE):
             nav.append(("patients:program_settings", "Program settings"))
         nav.extend(staff_nav(user))
