@@ -151,6 +151,7 @@ def test_paging_keeps_the_filters(unit, as_user):
 def test_no_two_apps_register_the_same_event_name() -> None:
     from detoxdesk.accounts.events import EVENTS as accounts
     from detoxdesk.aftercare.events import EVENTS as aftercare
+    from detoxdesk.api.events import EVENTS as api
     from detoxdesk.audit.events import CORE_EVENTS, EVENTS
     from detoxdesk.controlled.events import EVENTS as controlled
     from detoxdesk.directory.events import EVENTS as directory
@@ -176,6 +177,7 @@ def test_no_two_apps_register_the_same_event_name() -> None:
         patients,
         staff,
         controlled,
+        api,
         exports,
     )
     assert len(EVENTS) == sum(len(part) for part in parts)

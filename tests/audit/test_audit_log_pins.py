@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from detoxdesk.audit import log
 
-AUDIT_QUERIES = 13  # signing-in, the audit event, the page and its count, the session save
+AUDIT_QUERIES = 10  # signing-in, the audit event, the page and its count (no session save)
 
 
 @pytest.mark.parametrize("events", [1, 120])

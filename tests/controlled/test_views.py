@@ -488,4 +488,4 @@ def test_the_stock_page_reads_in_bounded_queries(ledger, as_user, django_assert_
 
 
 # Session, user, memberships, the audit append, the page's own reads: the same at both sizes.
-QUERIES = {"log": 14, "index": 18}
+QUERIES = {"log": 11, "index": 15}

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from factories_intake import make_inquiry
 
-QUEUE_QUERIES = 13  # signing-in, the audit event, the page and its count, the session save
+QUEUE_QUERIES = 10  # signing-in, the audit event, the page and its count (no session save)
 
 
 @pytest.mark.parametrize("inquiries", [1, 40])

@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 from ninja.security import django_auth
 
-from detoxdesk.api import calc
+from detoxdesk.api import calc, records
 from detoxdesk.api.problems import field_errors, problem
 from detoxdesk.portal.api import router as portal_router
 
@@ -15,8 +15,9 @@ api = NinjaAPI(
     title="Detox Desk API",
     version="1",
     description=(
-        "Signed-in sessions only; every call is checked and audited like the pages. Every "
-        "refusal answers with a Problem: an error message and the fields it names."
+        "Signed-in sessions (calculators, portal) or API tokens (bedside: census, observations, "
+        "recording); every call is checked and audited like the pages. Every refusal answers "
+        "with a Problem: an error message and the fields it names."
     ),
     auth=django_auth,
     urls_namespace="api",
@@ -50,5 +51,12 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     return api.create_response(request, body, status=400)
 
 
+@api.exception_handler(records.ApiProblem)
+def api_problem(request: HttpRequest, exc: records.ApiProblem) -> HttpResponse:
+    """A refusal of the token API (401 token, 403 scope or role, 404, 422 values refused)."""
+    return api.create_response(request, exc.body, status=exc.status)
+
+
+api.add_router("/", records.router)
 api.add_router("/calc/", calc.router)
 api.add_router("/portal/", portal_router)

@@ -9,6 +9,7 @@ other patient data.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -74,9 +75,15 @@ def _record(request: HttpRequest, response: HttpResponse, kwargs: dict[str, Any]
 
 
 def _patient(kwargs: dict[str, Any]) -> Any:
-    """The patient the URL names, if it names one (or one's episode) that exists."""
+    """The patient the URL names, if it names one (or one's episode) that exists.
+
+    An API address takes its ids as text: one that is not a UUID names nobody.
+    """
     from detoxdesk.patients.models import Episode, Patient
 
+    for key in ("patient_uuid", "episode_uuid"):
+        if key in kwargs and not _is_uuid(kwargs[key]):
+            return None
     if "patient_uuid" in kwargs:
         return Patient.objects.filter(uuid=kwargs["patient_uuid"]).first()
     if "episode_uuid" in kwargs:
@@ -84,3 +91,13 @@ def _patient(kwargs: dict[str, Any]) -> Any:
         found = episode.first()
         return found.patient if found is not None else None
     return None
+
+
+def _is_uuid(value: Any) -> bool:
+    if isinstance(value, uuid.UUID):
+        return True
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

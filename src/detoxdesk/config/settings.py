@@ -127,11 +127,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "detoxdesk.lib.middleware.RequestIdMiddleware",
+    "detoxdesk.lib.middleware.WriteTransactionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "detoxdesk.lib.middleware.UnreadableApiBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "detoxdesk.lib.middleware.SessionActivityMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "detoxdesk.accounts.middleware.SecondFactorMiddleware",
     "detoxdesk.patients.middleware.ProgramTimezoneMiddleware",
@@ -247,10 +249,18 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "detoxdesk@localhost")
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24, minimum=1) * 3600
 
-# Automatic sign-out after a period of inactivity: every request renews the session.
+# Automatic sign-out after a period of inactivity. A request renews the session when its last
+# renewal is SESSION_ACTIVITY_SECONDS or more ago (lib.middleware.SessionActivityMiddleware), so a
+# session is written at most once in that time instead of on every request; the sign-out comes
+# between SESSION_IDLE_MINUTES less those seconds and SESSION_IDLE_MINUTES after the last request.
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 15, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ACTIVITY_SECONDS = env_int("SESSION_ACTIVITY_SECONDS", 60, minimum=1)
+if SESSION_ACTIVITY_SECONDS >= SESSION_COOKIE_AGE:
+    raise ImproperlyConfigured(
+        "SESSION_ACTIVITY_SECONDS must be shorter than SESSION_IDLE_MINUTES."
+    )
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

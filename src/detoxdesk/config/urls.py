@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("detoxdesk.disclosures.urls")),
     path("", include("detoxdesk.exports.urls")),
     path("audit/", include("detoxdesk.audit.urls")),
+    path("staff/api-tokens/", include("detoxdesk.api.page_urls")),
     path("staff/", include("detoxdesk.staff.urls")),
     path("api/v1/", api.urls),
 ]

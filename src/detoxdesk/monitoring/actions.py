@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from detoxdesk.audit import log
 from detoxdesk.clinical import errors, scales, vitals
 from detoxdesk.monitoring.models import Assessment, Scale, VitalSigns
 from detoxdesk.monitoring.policy import hard_limits, scale_bands
-from detoxdesk.patients.models import Episode
+from detoxdesk.patients.models import Episode, Program
 
 
 def _check_time(field: str, when: datetime, episode: Episode, now: datetime) -> None:
@@ -40,6 +41,14 @@ def _invalid(exc: errors.InvalidInput) -> ValidationError:
     return ValidationError(str(exc))
 
 
+@dataclass(frozen=True)
+class Observation:
+    """What one bedside entry stored: the scale, and the vital signs taken with it (or None)."""
+
+    assessment: Assessment
+    vital_signs: VitalSigns | None
+
+
 def do_record_assessment(
     episode: Episode,
     scale_code: str,
@@ -51,21 +60,73 @@ def do_record_assessment(
     on_behalf_of_patient: bool = False,
     note: str = "",
     now: datetime | None = None,
+    vitals: Mapping[str, Any] | None = None,
+    vitals_confirmed: bool = False,
 ) -> Assessment:
     """Score and store one withdrawal scale; the clinical core is the authority on the total.
 
-    ``now`` is the recording clock (the time of entry); it defaults to the present.
+    ``now`` is the recording clock (the time of entry); it defaults to the present. ``vitals``,
+    when it holds at least one value, are the vital signs measured with the scale: they are checked
+    as :func:`do_record_vitals` checks them (``vitals_confirmed`` plays its ``confirmed``) and
+    stored in the same transaction, measured at ``performed_at``. See :func:`do_record_observation`.
+    """
+    return do_record_observation(
+        episode,
+        scale_code,
+        answers,
+        acting_user=acting_user,
+        performed_at=performed_at,
+        measured_heart_rate=measured_heart_rate,
+        on_behalf_of_patient=on_behalf_of_patient,
+        note=note,
+        now=now,
+        vitals=vitals,
+        vitals_confirmed=vitals_confirmed,
+    ).assessment
+
+
+def do_record_observation(
+    episode: Episode,
+    scale_code: str,
+    answers: Mapping[str, object],
+    *,
+    acting_user: User,
+    performed_at: datetime,
+    measured_heart_rate: int | None = None,
+    on_behalf_of_patient: bool = False,
+    note: str = "",
+    now: datetime | None = None,
+    vitals: Mapping[str, Any] | None = None,
+    vitals_confirmed: bool = False,
+) -> Observation:
+    """A withdrawal scale and, optionally, the vital signs taken with it: one transaction.
+
+    Everything is checked before anything is written: the scale's answers, and the vital signs
+    (definitional impossibilities, the program's hard limits, then the typo check, which raises
+    :class:`VitalsNeedConfirmation` unless ``vitals_confirmed``). A measured heart rate in the
+    vital signs fills the COWS pulse item like ``measured_heart_rate``; the two must agree. Both
+    records and their two audit events commit together or not at all.
     """
     _require(acting_user, permissions.ASSESSMENT_RECORD, episode)
+    taken = _taken(vitals)
+    if taken is not None:
+        _require(acting_user, permissions.VITALS_RECORD, episode)
     now = now or timezone.now()
     _check_time("performed_at", performed_at, episode, now)
+    program = episode.facility.program
+    clean: dict[str, int | float | None] | None = None
+    unusual: dict[str, str] = {}
+    if taken is not None:
+        clean, unusual = _checked_vitals(taken, program, confirmed=vitals_confirmed)
+        measured_heart_rate = _one_heart_rate(measured_heart_rate, clean.get("heart_rate"))
     scale = scales.get_scale(scale_code)
     answers = _with_derived_pulse(scale_code, answers, measured_heart_rate)
-    program = episode.facility.program
     try:
         result = scales.score(scale, answers, bands=scale_bands(program, scale))
     except errors.InvalidInput as exc:
         raise _invalid(exc) from None
+    # Inside a request's transaction (lib.middleware.WriteTransactionMiddleware) this is a
+    # savepoint, so a caller that catches a failure here keeps a usable transaction.
     with transaction.atomic():
         assessment = Assessment.objects.create(
             episode=episode,
@@ -90,7 +151,45 @@ def do_record_assessment(
             target=assessment,
             changes={"scale": scale_code, "total": result.total, "band": result.band},
         )
-    return assessment
+        row = None
+        if clean is not None:
+            row = _store_vitals(episode, clean, unusual, acting_user, performed_at, now)
+    return Observation(assessment, row)
+
+
+def _taken(values: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The vital signs given, or None when none was taken (every value empty)."""
+    if values is None or all(value in (None, "") for value in values.values()):
+        return None
+    return {key: None if value == "" else value for key, value in values.items()}
+
+
+def _checked_vitals(
+    values: Mapping[str, Any], program: Program, *, confirmed: bool
+) -> tuple[dict[str, int | float | None], dict[str, str]]:
+    """The validated vital signs and the confirmed unusual fields, or the refusal."""
+    try:
+        clean = vitals.validate_vitals(values, hard_limits=hard_limits(program))
+    except errors.InvalidInput as exc:
+        raise _invalid(exc) from None
+    warnings = vitals.plausibility_warnings(clean)
+    if warnings and not confirmed:
+        raise VitalsNeedConfirmation(warnings)
+    return clean, warnings
+
+
+def _one_heart_rate(measured: int | None, in_vitals: int | float | None) -> int | None:
+    """The heart rate the COWS pulse item is scored from: given once, or twice and the same."""
+    if in_vitals is None:
+        return measured
+    if measured is not None and measured != in_vitals:
+        raise ValidationError(
+            {
+                "heart_rate": f"The vital signs give a heart rate of {in_vitals}/min but the "
+                f"measured resting heart rate is {measured}/min: enter one rate."
+            }
+        )
+    return int(in_vitals)
 
 
 def _with_derived_pulse(
@@ -154,27 +253,39 @@ def do_record_vitals(
     if warnings and not confirmed:
         raise VitalsNeedConfirmation(warnings)
     with transaction.atomic():
-        row = VitalSigns.objects.create(
-            episode=episode,
-            measured_at=measured_at,
-            recorded_at=now,
-            recorded_by=acting_user,
-            confirmed_unusual=sorted(warnings),
-            **{key: clean.get(key) for key in VITAL_KEYS},
-        )
-        changes: dict[str, object] = {
-            key: _json(clean.get(key)) for key in VITAL_KEYS if clean.get(key) is not None
-        }
-        if warnings:
-            changes["confirmed_unusual"] = sorted(warnings)
-        log.record(
-            "vitals.recorded",
-            actor=acting_user,
-            patient=episode.patient,
-            facility=episode.facility,
-            target=row,
-            changes=changes,
-        )
+        return _store_vitals(episode, clean, warnings, acting_user, measured_at, now)
+
+
+def _store_vitals(
+    episode: Episode,
+    clean: Mapping[str, int | float | None],
+    warnings: Mapping[str, str],
+    acting_user: User,
+    measured_at: datetime,
+    now: datetime,
+) -> VitalSigns:
+    """Write one set of checked vital signs and its audit event (inside the caller's atomic)."""
+    row = VitalSigns.objects.create(
+        episode=episode,
+        measured_at=measured_at,
+        recorded_at=now,
+        recorded_by=acting_user,
+        confirmed_unusual=sorted(warnings),
+        **{key: clean.get(key) for key in VITAL_KEYS},
+    )
+    changes: dict[str, object] = {
+        key: _json(clean.get(key)) for key in VITAL_KEYS if clean.get(key) is not None
+    }
+    if warnings:
+        changes["confirmed_unusual"] = sorted(warnings)
+    log.record(
+        "vitals.recorded",
+        actor=acting_user,
+        patient=episode.patient,
+        facility=episode.facility,
+        target=row,
+        changes=changes,
+    )
     return row
 
 

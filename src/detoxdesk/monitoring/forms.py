@@ -24,6 +24,29 @@ def _local_now() -> str:
     return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
+def _vital_fields() -> dict[str, forms.Field]:
+    """One field per vital sign, and the confirmation a value outside the typo-check range needs."""
+    fields: dict[str, forms.Field] = {}
+    for field in vitals.fields():
+        fields[field.key] = (
+            forms.DecimalField(
+                required=False, decimal_places=1, label=f"{field.label} ({field.unit})"
+            )
+            if field.decimal
+            else forms.IntegerField(required=False, label=f"{field.label} ({field.unit})")
+        )
+    fields["confirm"] = forms.BooleanField(
+        required=False, label="I confirm these values were measured as entered"
+    )
+    fields["confirm_token"] = forms.CharField(required=False, widget=forms.HiddenInput)
+    return fields
+
+
+def _token(values: dict[str, object], fields: Any) -> str:
+    """The values of ``fields`` as entered, in one string the confirmation carries."""
+    return ";".join(f"{key}={values.get(key)}" for key in sorted(fields))
+
+
 class AssessmentForm(forms.Form):
     """One radio group per item of the scale, with every allowed value and its anchor."""
 
@@ -60,9 +83,29 @@ class AssessmentForm(forms.Form):
         self.fields["note"] = forms.CharField(
             required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note (optional)"
         )
+        self.with_vitals = scale.code == "cows"
+        if self.with_vitals:
+            # The vital signs taken with the COWS, saved with it in one transaction.
+            self.fields.update(_vital_fields())
 
     def item_fields(self) -> list[forms.BoundField]:
         return [self[item.key] for item in self.scale.items]
+
+    def vital_fields(self) -> list[forms.BoundField]:
+        return [self[f.key] for f in vitals.fields()] if self.with_vitals else []
+
+    def vital_values(self) -> dict[str, object] | None:
+        """The vital signs entered with the scale (None on a form without them)."""
+        if not self.with_vitals:
+            return None
+        return {f.key: self.cleaned_data.get(f.key) for f in vitals.fields()}
+
+    def token(self, fields: Any) -> str:
+        return _token(self.vital_values() or {}, fields)
+
+    def confirmed(self, fields: Any) -> bool:
+        data = self.cleaned_data
+        return bool(data.get("confirm")) and data.get("confirm_token") == self.token(fields)
 
     def answers(self) -> dict[str, object]:
         return {
@@ -83,18 +126,7 @@ class VitalsForm(forms.Form):
         kwargs.setdefault("initial", {"measured_at": _local_now()})
         super().__init__(*args, **kwargs)
         self.fields["measured_at"] = _when_field("Time measured")
-        for field in vitals.fields():
-            self.fields[field.key] = (
-                forms.DecimalField(
-                    required=False, decimal_places=1, label=f"{field.label} ({field.unit})"
-                )
-                if field.decimal
-                else forms.IntegerField(required=False, label=f"{field.label} ({field.unit})")
-            )
-        self.fields["confirm"] = forms.BooleanField(
-            required=False, label="I confirm these values were measured as entered"
-        )
-        self.fields["confirm_token"] = forms.CharField(required=False, widget=forms.HiddenInput)
+        self.fields.update(_vital_fields())
 
     def measurement_fields(self) -> list[forms.BoundField]:
         return [self["measured_at"], *(self[f.key] for f in vitals.fields())]
@@ -104,8 +136,7 @@ class VitalsForm(forms.Form):
 
     def token(self, fields: Any) -> str:
         """The values of ``fields`` as entered, in one string the confirmation carries."""
-        values = self.values()
-        return ";".join(f"{key}={values.get(key)}" for key in sorted(fields))
+        return _token(self.values(), fields)
 
     def confirmed(self, fields: Any) -> bool:
         """True when the box is ticked for exactly these values of ``fields``."""

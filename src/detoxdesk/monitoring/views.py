@@ -18,6 +18,8 @@ from detoxdesk.monitoring.models import Scale
 from detoxdesk.monitoring.policy import scale_bands
 from detoxdesk.patients import access
 
+# What the recording pages read of the episode: its patient and its facility's program (no bed).
+RECORDING_RELATED = ("patient", "facility__program")
 SCALE_SLUGS = {"cows": Scale.COWS, "sows": Scale.SOWS, "ciwa-ar": Scale.CIWA_AR}
 
 
@@ -28,11 +30,14 @@ def record_assessment(request: HttpRequest, episode_uuid: str, scale_slug: str) 
     if scale_slug not in SCALE_SLUGS:
         raise Http404("No such scale.")
     episode = access.get_episode_for_user(
-        user, episode_uuid, capability=permissions.ASSESSMENT_RECORD
+        user, episode_uuid, capability=permissions.ASSESSMENT_RECORD, related=RECORDING_RELATED
     )
     scale = scales.get_scale(SCALE_SLUGS[scale_slug])
     form = AssessmentForm(scale, request.POST or None)
+    warnings: dict[str, str] = {}
     if request.method == "POST" and form.is_valid():
+        taken = form.vital_values()
+        unusual = vitals.plausibility_warnings(_plain(taken)) if taken else {}
         try:
             assessment = actions.do_record_assessment(
                 episode,
@@ -43,12 +48,17 @@ def record_assessment(request: HttpRequest, episode_uuid: str, scale_slug: str) 
                 measured_heart_rate=form.cleaned_data.get("measured_heart_rate"),
                 on_behalf_of_patient=form.cleaned_data.get("on_behalf_of_patient", False),
                 note=form.cleaned_data["note"],
+                vitals=taken,
+                vitals_confirmed=form.confirmed(unusual),
             )
+        except actions.VitalsNeedConfirmation as exc:
+            warnings = exc.warnings
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             band = f" ({assessment.band_label})" if assessment.band_label else ""
-            messages.success(request, f"{scale.name} {assessment.total}{band} recorded.")
+            taken_too = " with vital signs" if _any_value(taken) else ""
+            messages.success(request, f"{scale.name} {assessment.total}{band} recorded{taken_too}.")
             return redirect("patients:chart", patient_uuid=episode.patient.uuid)
     if request.method == "GET":
         log.viewed(
@@ -66,6 +76,8 @@ def record_assessment(request: HttpRequest, episode_uuid: str, scale_slug: str) 
             "episode": episode,
             "scale": scale,
             "form": form,
+            "warnings": [(form[key], message) for key, message in warnings.items()],
+            "confirm_token": form.token(warnings) if warnings else "",
             "band_data": {
                 "items": len(scale.items),
                 "pulse_item": scales.cows_pulse_table() if scale.code == Scale.COWS else None,
@@ -75,6 +87,7 @@ def record_assessment(request: HttpRequest, episode_uuid: str, scale_slug: str) 
                 ],
             },
         },
+        status=400 if warnings else 200,
     )
 
 
@@ -83,7 +96,9 @@ def record_assessment(request: HttpRequest, episode_uuid: str, scale_slug: str) 
 def record_vitals(request: HttpRequest, episode_uuid: str) -> HttpResponse:
     """Record vitals; a value outside the typo-check range is shown back for confirmation."""
     user = staff_user(request)
-    episode = access.get_episode_for_user(user, episode_uuid, capability=permissions.VITALS_RECORD)
+    episode = access.get_episode_for_user(
+        user, episode_uuid, capability=permissions.VITALS_RECORD, related=RECORDING_RELATED
+    )
     form = VitalsForm(request.POST or None)
     warnings: dict[str, str] = {}
     if request.method == "POST" and form.is_valid():
@@ -112,6 +127,10 @@ def record_vitals(request: HttpRequest, episode_uuid: str) -> HttpResponse:
     status = 400 if form.errors or warnings else 200
     log.viewed(user, "vitals_form.viewed", patient=episode.patient, facility=episode.facility)
     return render(request, "monitoring/vitals_form.html", context, status=status)
+
+
+def _any_value(values: dict[str, object] | None) -> bool:
+    return values is not None and any(value not in (None, "") for value in values.values())
 
 
 def _plain(values: dict[str, object]) -> dict[str, int | float | None]:

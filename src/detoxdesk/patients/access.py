@@ -97,14 +97,22 @@ def current_episode_for_user(user: User, patient: Patient) -> Episode | None:
     return found
 
 
+EPISODE_RELATED = ("patient", "facility__program", "bed")
+
+
 def get_episode_for_user(
-    user: User, episode_uuid: UUID | str, *, capability: str | None = None
+    user: User,
+    episode_uuid: UUID | str,
+    *,
+    capability: str | None = None,
+    related: tuple[str, ...] = EPISODE_RELATED,
 ) -> Episode:
-    """The episode if ``user`` may see its chart, checked for ``capability`` when given."""
+    """The episode if ``user`` may see its chart, checked for ``capability`` when given.
+
+    ``related``: the relations read in the same query (a page that shows no bed leaves it out).
+    """
     facility_ids = permissions.facility_ids_with(user, permissions.CHART_VIEW)
-    episodes = Episode.objects.filter(uuid=episode_uuid).select_related(
-        "patient", "facility__program", "bed"
-    )
+    episodes = Episode.objects.filter(uuid=episode_uuid).select_related(*related)
     episode = episodes.filter(facility_id__in=facility_ids).first()
     if episode is None:
         episode = _under_emergency_grant(user, episodes, field="patient_id")

@@ -16,4 +16,8 @@ def staff_nav(user: Any) -> list[tuple[str, str]]:
         entries.append(("staff:emergency_review", "Emergency review"))
     if permissions.can(user, permissions.EMERGENCY_ACCESS):
         entries.append(("staff:emergency", "Emergency access"))
+    if permissions.can(user, permissions.STAFF_MANAGE) or permissions.can(
+        user, permissions.CENSUS_VIEW
+    ):
+        entries.append(("api_tokens:list", "API tokens"))
     return entries
