@@ -4,11 +4,18 @@
 python3 dev.py start   create .venv, install, migrate SQLite, load demo data, serve :8000
 python3 dev.py test    install what the tests need, then ruff, mypy and the whole suite
                        on SQLite, and again on PostgreSQL when a server answers
+python3 dev.py mutate [MODULE ...] [--survivors] [--fresh] [--max-children N]
+                       mutation testing of src/detoxdesk/clinical/ (all modules, or those named)
+                       against tests/clinical, then a table of killed and surviving mutants
+python3 dev.py mutate --knowledge N
+                       change N knowledge values one at a time; each must fail tests/clinical
 """
 
 from __future__ import annotations
 
+import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -121,6 +128,177 @@ def test(extra: list[str]) -> None:
         print("PostgreSQL does not answer on 127.0.0.1:5432: skipped the PostgreSQL run.")
 
 
+CLINICAL = ROOT / "src" / "detoxdesk" / "clinical"
+MUTANTS = ROOT / "mutants"
+# mutmut's exit codes, as its own "results" command reads them.
+KILLED_CODES = {1, 3}
+TIMEOUT_CODES = {24, -24, 36, 152, 255}
+MUTATION_ENV = {"DETOXDESK_MUTATION": "1", "PYTHONHASHSEED": "0"}
+MAX_CHILDREN = 2  # the machine is shared: never more than two test processes at once
+
+
+def clinical_modules() -> list[str]:
+    return sorted(path.stem for path in CLINICAL.glob("*.py") if path.stem != "__init__")
+
+
+def mutation_results() -> dict[str, dict[str, int | None]]:
+    """{module: {mutant name: exit code}} from the last ``mutmut run`` (its ``.meta`` files)."""
+    results: dict[str, dict[str, int | None]] = {}
+    for meta in sorted((MUTANTS / "src" / "detoxdesk" / "clinical").glob("*.py.meta")):
+        module = meta.name.removesuffix(".py.meta")
+        results[module] = json.loads(meta.read_text())["exit_code_by_key"]
+    return results
+
+
+def mutation_table(modules: list[str]) -> list[str]:
+    """The summary: per module, mutants generated, killed, survived, timed out, and the score."""
+    results = mutation_results()
+    header = f"{'module':<20}{'generated':>10}{'killed':>8}{'survived':>10}{'timeout':>9}"
+    lines = [header + f"{'other':>7}{'score':>8}", "-" * 72]
+    totals = [0, 0, 0, 0, 0]
+    for module in modules:
+        codes = list(results.get(module, {}).values())
+        killed = sum(code in KILLED_CODES for code in codes)
+        survived = sum(code == 0 for code in codes)
+        timeout = sum(code in TIMEOUT_CODES for code in codes)
+        other = len(codes) - killed - survived - timeout
+        row = [len(codes), killed, survived, timeout, other]
+        totals = [a + b for a, b in zip(totals, row, strict=True)]
+        lines.append(f"{module:<20}" + format_counts(row))
+    lines += ["-" * 72, f"{'total':<20}" + format_counts(totals)]
+    lines.append("score = (killed + timed out) / (generated - other); other = no tests or not run")
+    return lines
+
+
+def format_counts(row: list[int]) -> str:
+    generated, killed, survived, timeout, other = row
+    checked = generated - other
+    score = f"{100 * (killed + timeout) / checked:.1f}%" if checked else "-"
+    return f"{generated:>10}{killed:>8}{survived:>10}{timeout:>9}{other:>7}{score:>8}"
+
+
+def survivors(modules: list[str]) -> list[str]:
+    results = mutation_results()
+    return sorted(
+        name for module in modules for name, code in results.get(module, {}).items() if code == 0
+    )
+
+
+def mutate(args: list[str]) -> None:
+    """Mutation testing of the clinical core with mutmut; see CONTRIBUTING.md."""
+    install()
+    if "--knowledge" in args:
+        at = args.index("--knowledge")
+        count = int(args[at + 1]) if at + 1 < len(args) else 30
+        sys.exit(mutate_knowledge(count))
+    children = MAX_CHILDREN
+    if "--max-children" in args:
+        at = args.index("--max-children")
+        children = min(int(args[at + 1]), MAX_CHILDREN)
+        del args[at : at + 2]
+    again = "--survivors" in args
+    modules = [arg for arg in args if not arg.startswith("--")] or clinical_modules()
+    unknown = sorted(set(modules) - set(clinical_modules()))
+    if unknown:
+        sys.exit(f"No clinical module {', '.join(unknown)}. Modules: {', '.join(clinical_modules())}")
+    if again:
+        # Run again only what survived last time (after adding tests), keeping every other verdict.
+        names = survivors(modules)
+        if not names:
+            sys.exit("No survivors recorded for those modules: run python3 dev.py mutate first.")
+    else:
+        # Named patterns make mutmut run every mutant of those modules again, whatever it
+        # recorded before; the verdicts of other modules are kept.
+        names = [f"detoxdesk.clinical.{module}.*" for module in modules]
+    if "--fresh" in args:
+        shutil.rmtree(MUTANTS, ignore_errors=True)
+    # Which tests reach which function is measured again every run, so new tests count.
+    (MUTANTS / "mutmut-stats.json").unlink(missing_ok=True)
+    env = {**os.environ, **MUTATION_ENV}
+    command = ["nice", "-n", "15", str(BIN / "mutmut"), "run", "--max-children", str(children)]
+    print("+", " ".join(command), f"[{len(names)} mutant names or patterns]", flush=True)
+    status = subprocess.run([*command, *names], cwd=ROOT, env=env, check=False).returncode
+    print("\n" + "\n".join(mutation_table(modules)))
+    left = survivors(modules)
+    (MUTANTS / "survivors.txt").write_text("".join(f"{name}\n" for name in left))
+    print(f"\n{len(left)} survivors listed in mutants/survivors.txt; see one with: "
+          ".venv/bin/mutmut show NAME")
+    sys.exit(status)
+
+
+def knowledge_values() -> list[tuple[str, list[str | int], int | float]]:
+    """Every number in the knowledge files: (file stem, path to it, value)."""
+    import tomllib
+
+    found: list[tuple[str, list[str | int], int | float]] = []
+
+    def walk(stem: str, path: list[str | int], value: object) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(stem, [*path, key], item)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(stem, [*path, index], item)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            found.append((stem, path, value))
+
+    for toml in sorted((CLINICAL / "knowledge").glob("*.toml")):
+        walk(toml.stem, [], tomllib.loads(toml.read_text()))
+    return found
+
+
+def perturbed(value: int | float) -> int | float:
+    """A changed value: an integer one more, a decimal a tenth more."""
+    if isinstance(value, int):
+        return value + 1
+    return round(value * 1.1, 6) if value else 0.1
+
+
+def mutate_knowledge(count: int) -> int:
+    """Change ``count`` knowledge numbers, one at a time, and run tests/clinical against each.
+
+    The sample is fixed (seeded), so runs are comparable. A change is applied to the parsed file as
+    ``knowledge.read_toml`` returns it (tests/clinical/conftest.py reads DETOXDESK_PERTURB), so no
+    file on disk is ever modified. Returns 1 if any change went uncaught.
+    """
+    values = knowledge_values()
+    sample = random.Random(18).sample(values, min(count, len(values)))  # noqa: S311 - a sample
+    print(f"{len(values)} numbers in the knowledge files; changing {len(sample)} of them.")
+    pending = list(sample)
+    running: list[tuple[tuple[str, list[str | int], int | float], subprocess.Popen[str]]] = []
+    missed: list[str] = []
+    caught = 0
+    while pending or running:
+        while pending and len(running) < MAX_CHILDREN:
+            item = pending.pop(0)
+            stem, path, value = item
+            change = {"file": stem, "path": path, "value": perturbed(value)}
+            env = {**os.environ, **MUTATION_ENV, "DETOXDESK_PERTURB": json.dumps(change)}
+            pytest_args = ["-m", "pytest", "tests/clinical", "-x", "-q", "-p", "no:cacheprovider"]
+            process = subprocess.Popen(
+                ["nice", "-n", "15", str(PY), *pytest_args, "--hypothesis-seed=0"],
+                cwd=ROOT, env=env, text=True,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            )
+            running.append((item, process))
+        (stem, path, value), process = running.pop(0)
+        output, _ = process.communicate()
+        where = f"{stem}.toml " + ".".join(str(part) for part in path)
+        failed = [line for line in output.splitlines() if line.startswith("FAILED")]
+        if process.returncode == 1:
+            caught += 1
+            first = failed[0].split(" ", 1)[1] if failed else ""
+            print(f"caught  {where}: {value} -> {perturbed(value)}  ({first[:70]})", flush=True)
+        elif process.returncode == 0:
+            missed.append(where)
+            print(f"MISSED  {where}: {value} -> {perturbed(value)}", flush=True)
+        else:
+            missed.append(where)
+            print(f"ERROR   {where}: pytest exited {process.returncode}\n{output[-2000:]}")
+    print(f"\nKnowledge changes caught: {caught} of {len(sample)}; missed: {len(missed)}")
+    return 1 if missed else 0
+
+
 def main() -> None:
     command, *rest = sys.argv[1:] or ["help"]
     if command == "start":
@@ -129,6 +307,8 @@ def main() -> None:
         test(rest)
     elif command == "install":
         install()
+    elif command == "mutate":
+        mutate(rest)
     else:
         print(__doc__)
         sys.exit(0 if command == "help" else 2)

@@ -1,0 +1,83 @@
+"""Fixtures for the clinical core's tests, and the settings that keep mutation runs honest.
+
+Every knowledge loader in ``detoxdesk.clinical`` is cached (``functools.cache``). Each test starts
+with those caches empty, so a test reads the knowledge files through the loaders' checks itself
+instead of reusing tables an earlier test (or, under ``python3 dev.py mutate``, the unmutated run
+that forked the worker) built. Without this, a mutant in a loader's checks never executes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import pkgutil
+from collections.abc import Callable, Iterator
+
+import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+import detoxdesk.clinical
+from detoxdesk.clinical import knowledge
+
+# ``python3 dev.py mutate`` sets DETOXDESK_MUTATION; mutmut itself sets MUTANT_UNDER_TEST.
+UNDER_MUTATION = bool(os.environ.get("DETOXDESK_MUTATION")) or "MUTANT_UNDER_TEST" in os.environ
+
+if UNDER_MUTATION:
+    # The same examples on every run, none remembered between runs, no deadline: a mutant is
+    # killed or survives on what the tests say, not on chance or on how busy the machine is.
+    hypothesis_settings.register_profile(
+        "detoxdesk-mutation",
+        database=None,
+        derandomize=True,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    hypothesis_settings.load_profile("detoxdesk-mutation")
+
+
+# ``python3 dev.py mutate --knowledge N`` changes one knowledge number per run of tests/clinical:
+# DETOXDESK_PERTURB = {"file": stem, "path": [key or index, ...], "value": new value}. The change is
+# made to what ``read_toml`` returns, so the file on disk is never touched.
+PERTURB = os.environ.get("DETOXDESK_PERTURB")
+if PERTURB:
+    _change = json.loads(PERTURB)
+    _read_toml = knowledge.read_toml
+
+    def _perturbed_read_toml(name: str) -> dict[str, object]:
+        data = _read_toml(name)
+        if name == _change["file"]:
+            *parents, last = _change["path"]
+            target: object = data
+            for part in parents:
+                target = target[part]  # type: ignore[index]
+            target[last] = _change["value"]  # type: ignore[index]
+        return data
+
+    knowledge.read_toml = _perturbed_read_toml  # type: ignore[assignment]
+
+
+def knowledge_caches() -> list[Callable[[], None]]:
+    """The ``cache_clear`` of every cached function defined in a ``detoxdesk.clinical`` module."""
+    clears: list[Callable[[], None]] = []
+    for info in pkgutil.iter_modules(detoxdesk.clinical.__path__):
+        module = importlib.import_module(f"detoxdesk.clinical.{info.name}")
+        for value in vars(module).values():
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear) and getattr(value, "__module__", None) == module.__name__:
+                clears.append(clear)
+    return clears
+
+
+_CACHES = knowledge_caches()
+
+
+@pytest.fixture(autouse=True)
+def fresh_knowledge() -> Iterator[None]:
+    """Empty every knowledge cache before the test (and after it, for the next one)."""
+    for clear in _CACHES:
+        clear()
+    yield
+    for clear in _CACHES:
+        clear()
