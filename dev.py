@@ -4,7 +4,7 @@
 python3 dev.py start   create .venv, install, migrate SQLite, load demo data, serve :8000
 python3 dev.py test    install what the tests need, then ruff, mypy and the whole suite
                        on SQLite, and again on PostgreSQL when a server answers
-python3 dev.py mutate [MODULE ...] [--survivors] [--fresh] [--max-children N]
+python3 dev.py mutate [MODULE ...] [--survivors|--resume] [--fresh] [--max-children N]
                        mutation testing of src/detoxdesk/clinical/ (all modules, or those named)
                        against tests/clinical, then a table of killed and surviving mutants
 python3 dev.py mutate --knowledge N
@@ -177,6 +177,29 @@ def format_counts(row: list[int]) -> str:
     return f"{generated:>10}{killed:>8}{survived:>10}{timeout:>9}{other:>7}{score:>8}"
 
 
+def tests_fingerprint() -> str:
+    """A hash of tests/clinical, the knowledge files and the mutmut settings."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    files = [*sorted((ROOT / "tests").rglob("*.py")), *sorted((ROOT / "tests").rglob("*.json"))]
+    files += [*sorted((CLINICAL / "knowledge").glob("*.toml")), ROOT / "pyproject.toml"]
+    for path in files:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def unfinished(modules: list[str]) -> list[str]:
+    """Mutants of ``modules`` neither killed nor timed out in the last run (or never run)."""
+    results = mutation_results()
+    return sorted(
+        name
+        for module in modules
+        for name, code in results.get(module, {}).items()
+        if code not in KILLED_CODES | TIMEOUT_CODES
+    )
+
+
 def survivors(modules: list[str]) -> list[str]:
     results = mutation_results()
     return sorted(
@@ -197,33 +220,72 @@ def mutate(args: list[str]) -> None:
         children = min(int(args[at + 1]), MAX_CHILDREN)
         del args[at : at + 2]
     again = "--survivors" in args
+    resume = "--resume" in args
     modules = [arg for arg in args if not arg.startswith("--")] or clinical_modules()
     unknown = sorted(set(modules) - set(clinical_modules()))
     if unknown:
         sys.exit(f"No clinical module {', '.join(unknown)}. Modules: {', '.join(clinical_modules())}")
-    if again:
-        # Run again only what survived last time (after adding tests), keeping every other verdict.
-        names = survivors(modules)
+    if again or resume:
+        # Run again only what survived last time (after adding tests), keeping every other verdict;
+        # --resume also runs what was never run or reached no test (an interrupted run).
+        names = survivors(modules) if again else unfinished(modules)
         if not names:
-            sys.exit("No survivors recorded for those modules: run python3 dev.py mutate first.")
+            sys.exit("Nothing left to run for those modules.")
     else:
         # Named patterns make mutmut run every mutant of those modules again, whatever it
         # recorded before; the verdicts of other modules are kept.
         names = [f"detoxdesk.clinical.{module}.*" for module in modules]
     if "--fresh" in args:
         shutil.rmtree(MUTANTS, ignore_errors=True)
-    # Which tests reach which function is measured again every run, so new tests count.
-    (MUTANTS / "mutmut-stats.json").unlink(missing_ok=True)
+    # Which tests reach which function is measured again whenever tests/clinical changed, so new
+    # tests count; otherwise mutmut reuses the measure of the last run.
+    stamp = tests_fingerprint()
+    stamp_file = MUTANTS / "tests-fingerprint"
+    if not stamp_file.exists() or stamp_file.read_text() != stamp:
+        (MUTANTS / "mutmut-stats.json").unlink(missing_ok=True)
     env = {**os.environ, **MUTATION_ENV}
     command = ["nice", "-n", "15", str(BIN / "mutmut"), "run", "--max-children", str(children)]
     print("+", " ".join(command), f"[{len(names)} mutant names or patterns]", flush=True)
     status = subprocess.run([*command, *names], cwd=ROOT, env=env, check=False).returncode
+    if (MUTANTS / "mutmut-stats.json").exists():
+        stamp_file.write_text(stamp)
     print("\n" + "\n".join(mutation_table(modules)))
     left = survivors(modules)
-    (MUTANTS / "survivors.txt").write_text("".join(f"{name}\n" for name in left))
-    print(f"\n{len(left)} survivors listed in mutants/survivors.txt; see one with: "
-          ".venv/bin/mutmut show NAME")
+    (MUTANTS / "survivors.txt").write_text(survivor_diffs(left))
+    print(f"\n{len(left)} survivors, each with its change, in mutants/survivors.txt")
     sys.exit(status)
+
+
+def survivor_diffs(names: list[str]) -> str:
+    """Each mutant in ``names`` with the lines it changes (read from mutmut's mutated modules)."""
+    import ast
+    import difflib
+
+    sources: dict[str, dict[str, str]] = {}
+    out = []
+    for name in names:
+        module = name.split(".")[2]
+        if module not in sources:
+            path = MUTANTS / "src" / "detoxdesk" / "clinical" / f"{module}.py"
+            text = path.read_text()
+            lines = text.splitlines()
+            sources[module] = {
+                node.name: "\n".join(lines[node.lineno - 1 : node.end_lineno])
+                for node in ast.walk(ast.parse(text))
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            }
+        function = name.split(".", 3)[3]
+        original = sources[module].get(function.rsplit("__mutmut_", 1)[0] + "__mutmut_orig", "")
+        mutant = sources[module].get(function, "")
+        changed = [
+            line
+            for line in difflib.unified_diff(
+                original.splitlines()[1:], mutant.splitlines()[1:], lineterm="", n=0
+            )
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))
+        ]
+        out.append(name + "\n" + "".join(f"    {line}\n" for line in changed))
+    return "".join(out)
 
 
 def knowledge_values() -> list[tuple[str, list[str | int], int | float]]:

@@ -27,11 +27,15 @@ UNDER_MUTATION = bool(os.environ.get("DETOXDESK_MUTATION")) or "MUTANT_UNDER_TES
 if UNDER_MUTATION:
     # The same examples on every run, none remembered between runs, no deadline: a mutant is
     # killed or survives on what the tests say, not on chance or on how busy the machine is.
+    # Tests that set their own max_examples keep it.
     hypothesis_settings.register_profile(
         "detoxdesk-mutation",
         database=None,
         derandomize=True,
         deadline=None,
+        # Fewer examples than the usual 100 keep a run of thousands of mutants within hours; it
+        # can only make the score lower, never hide a survivor that fewer examples would kill.
+        max_examples=int(os.environ.get("DETOXDESK_MUTATION_EXAMPLES", "20")),
         suppress_health_check=[HealthCheck.too_slow],
     )
     hypothesis_settings.load_profile("detoxdesk-mutation")
@@ -81,3 +85,17 @@ def fresh_knowledge() -> Iterator[None]:
     yield
     for clear in _CACHES:
         clear()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under mutation, cap the examples of property tests that set their own count."""
+    if not UNDER_MUTATION:
+        return
+    cap = int(os.environ.get("DETOXDESK_MUTATION_EXAMPLES", "20"))
+    for item in items:
+        test = getattr(item, "obj", None)
+        own = getattr(test, "_hypothesis_internal_use_settings", None)
+        if own is not None and own.max_examples > cap:
+            test._hypothesis_internal_use_settings = hypothesis_settings(  # type: ignore[union-attr]
+                own, max_examples=cap, database=None, derandomize=True, deadline=None
+            )
