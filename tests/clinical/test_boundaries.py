@@ -344,3 +344,24 @@ def test_decimals_in_the_tiers_are_compared_exactly() -> None:
     tier = mme.methadone_tier(Decimal("20.0001"))
     assert tier.factor == 8
     assert mme.methadone_tier(Decimal("20")).factor == 4
+
+
+@pytest.mark.parametrize(("above", "up_to", "factor"), METHADONE_TIERS)
+def test_a_tier_holds_totals_above_its_lower_edge_only(
+    above: int, up_to: int | None, factor: int
+) -> None:
+    (tier,) = [t for t in mme.methadone_tiers() if t.above == above]
+    assert tier.contains(Decimal(above)) is False
+    assert tier.contains(Decimal(above) + Decimal("0.01")) is True
+    if up_to is not None:
+        assert tier.contains(Decimal(up_to)) is True
+        assert tier.contains(Decimal(up_to) + Decimal("0.01")) is False
+    assert tier.label == (
+        f"above {above} mg/day" if up_to is None else f"above {above} up to {up_to} mg/day"
+    )
+
+
+def test_no_tier_holds_zero_mg() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        mme.methadone_tier(Decimal(0))
+    assert caught.value.message == "A methadone dose must be above 0 mg/day."

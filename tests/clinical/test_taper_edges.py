@@ -52,3 +52,25 @@ def test_the_first_reduction_step_is_checked_too() -> None:
 
 def test_the_rate_check_ignores_an_increase() -> None:
     assert taper.rate_problems(with_dose(methadone_plan(), 1, 30)) == ()
+
+
+def test_a_taper_longer_than_the_limit_is_refused_naming_the_field() -> None:
+    import pytest
+
+    from detoxdesk.clinical.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as caught:
+        taper.long_term_taper(
+            start_date=START,
+            current_daily_dose=D(1000),
+            increment=D("0.5"),
+            percent=D(1),
+            every_days=30,
+            of="current",
+        )
+    message = (
+        f"This taper would last more than {taper.max_schedule_days()} days; "
+        "choose a faster rate or a larger increment."
+    )
+    assert caught.value.message == message
+    assert list(caught.value.fields.values()) == [message]
