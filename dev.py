@@ -224,7 +224,9 @@ def mutate(args: list[str]) -> None:
     modules = [arg for arg in args if not arg.startswith("--")] or clinical_modules()
     unknown = sorted(set(modules) - set(clinical_modules()))
     if unknown:
-        sys.exit(f"No clinical module {', '.join(unknown)}. Modules: {', '.join(clinical_modules())}")
+        sys.exit(
+            f"No clinical module {', '.join(unknown)}. Modules: {', '.join(clinical_modules())}"
+        )
     if again or resume:
         # Run again only what survived last time (after adding tests), keeping every other verdict;
         # --resume also runs what was never run or reached no test (an interrupted run).
@@ -339,8 +341,11 @@ def mutate_knowledge(count: int) -> int:
             pytest_args = ["-m", "pytest", "tests/clinical", "-x", "-q", "-p", "no:cacheprovider"]
             process = subprocess.Popen(
                 ["nice", "-n", "15", str(PY), *pytest_args, "--hypothesis-seed=0"],
-                cwd=ROOT, env=env, text=True,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env=env,
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
             )
             running.append((item, process))
         (stem, path, value), process = running.pop(0)

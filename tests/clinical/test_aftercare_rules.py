@@ -215,10 +215,15 @@ def test_a_malformed_warm_handoff_is_refused(
 
 def test_a_one_hour_window_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     with_aftercare(
-        monkeypatch, warm_handoff={"hours": 1, "unit": "h", "source": "nida-ed-2018", "confidence": "C"}
+        monkeypatch,
+        warm_handoff={"hours": 1, "unit": "h", "source": "nida-ed-2018", "confidence": "C"},
     )
     window = aftercare.warm_handoff_window()
-    assert (window.length.total_seconds(), window.source, window.confidence) == (3600, "nida-ed-2018", "C")
+    assert (window.length.total_seconds(), window.source, window.confidence) == (
+        3600,
+        "nida-ed-2018",
+        "C",
+    )
 
 
 @pytest.mark.parametrize(
@@ -257,7 +262,9 @@ def test_malformed_drug_lists_are_refused(
 
 def test_a_missing_drug_list_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     with_aftercare(monkeypatch, moud_bridge={"basis": "product_requirement"})
-    with pytest.raises(KnowledgeError, match=r"^aftercare\.toml \[moud_bridge\]: missing or malformed"):
+    with pytest.raises(
+        KnowledgeError, match=r"^aftercare\.toml \[moud_bridge\]: missing or malformed"
+    ):
         aftercare.bridge_drugs()
 
 

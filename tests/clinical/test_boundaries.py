@@ -17,7 +17,7 @@ import pytest
 from detoxdesk.clinical import aftercare, course, induction, knowledge, mme, scales, vitals
 from detoxdesk.clinical.errors import InvalidInput
 
-# --- Scale bands (wesson-ling-2003 for COWS, asam-alcohol-2020 for CIWA-Ar; SPEC 1.1, 1.3) ---------
+# --- Scale bands (wesson-ling-2003 for COWS, asam-alcohol-2020 for CIWA-Ar; SPEC 1.1, 1.3) ---
 
 # (scale, band, low, high) as SPEC gives them; high None is open-ended.
 BANDS = [
@@ -67,7 +67,7 @@ def test_a_band_starts_and_ends_where_spec_says(
     assert band_at(code, end + 1) == (name if high is None else next_band(code, name, 1))
 
 
-# --- Buprenorphine standard start: COWS gate and advised wait (SPEC 2.1) --------------------------
+# --- Buprenorphine standard start: COWS gate and advised wait (SPEC 2.1) ---
 
 # class: (COWS gate, hours to wait). acep-bupe-tool, nida-ed-2018, asam-2015.
 INDUCTION = {
@@ -97,7 +97,9 @@ def test_every_opioid_class_has_an_induction_row() -> None:
 @pytest.mark.parametrize("opioid_class", sorted(INDUCTION))
 def test_the_cows_gate_is_reached_at_the_gate_itself(opioid_class: str) -> None:
     gate, wait = INDUCTION[opioid_class]
-    below, at, above = (readiness(opioid_class, cows, wait + 1) for cows in (gate - 1, gate, gate + 1))
+    below, at, above = (
+        readiness(opioid_class, cows, wait + 1) for cows in (gate - 1, gate, gate + 1)
+    )
     assert (below["ready"], at["ready"], above["ready"]) == (False, True, True)
     assert at["cows_threshold"] == below["cows_threshold"] == gate
     assert f"COWS {gate} reaches the gate of {gate}" in at["reasons"][0]
@@ -116,7 +118,7 @@ def test_the_advised_wait_is_met_at_the_wait_itself(opioid_class: str) -> None:
     assert (warned(wait - 1), warned(wait), warned(wait + 1)) == (True, False, False)
 
 
-# --- MME: the thresholds and the CDC 2016 methadone tiers (SPEC 10) ---------------------------------
+# --- MME: the thresholds and the CDC 2016 methadone tiers (SPEC 10) ---
 
 MME_THRESHOLDS = {"mme_at_or_above_50": 50, "mme_at_or_above_90": 90}
 # (above, up to, factor): totals above ``above`` up to ``up_to`` mg/day inclusive.
@@ -125,7 +127,11 @@ METHADONE_TIERS = [(0, 20, 4), (20, 40, 8), (40, 60, 10), (60, 80, 12), (80, Non
 
 def morphine_mme(mg_per_day: float) -> dict[str, Any]:
     return mme.calculator(
-        {"medications": [{"drug": "morphine", "dose": mg_per_day, "unit": "mg", "doses_per_day": 1}]}
+        {
+            "medications": [
+                {"drug": "morphine", "dose": mg_per_day, "unit": "mg", "doses_per_day": 1}
+            ]
+        }
     )
 
 
@@ -163,9 +169,10 @@ def methadone(mg_per_day: float) -> dict[str, Any]:
     return item
 
 
-EDGES = [(up_to, factor, after) for (_, up_to, factor), (_, _, after) in zip(
-    METHADONE_TIERS, METHADONE_TIERS[1:], strict=False
-)]
+EDGES = [
+    (up_to, factor, after)
+    for (_, up_to, factor), (_, _, after) in zip(METHADONE_TIERS, METHADONE_TIERS[1:], strict=False)
+]
 
 
 @pytest.mark.parametrize(("up_to", "factor", "next_factor"), EDGES)
@@ -201,7 +208,7 @@ def test_a_zero_doses_per_day_is_refused() -> None:
     assert set(caught.value.fields) == {"medications[0].doses_per_day"}
 
 
-# --- Aftercare: warm hand-off window and naltrexone intervals (SPEC 13, 11) -----------------------
+# --- Aftercare: warm hand-off window and naltrexone intervals (SPEC 13, 11) ---
 
 WARM_HANDOFF_HOURS = 72
 NALTREXONE_DAYS = {
@@ -235,7 +242,9 @@ def test_every_naltrexone_interval_has_a_row() -> None:
 
 
 @pytest.mark.parametrize(("opioid_class", "days"), sorted(NALTREXONE_DAYS.items()))
-def test_naltrexone_starts_exactly_the_interval_after_last_use(opioid_class: str, days: int) -> None:
+def test_naltrexone_starts_exactly_the_interval_after_last_use(
+    opioid_class: str, days: int
+) -> None:
     if opioid_class not in aftercare.OPIOID_CLASSES:
         pytest.skip("not a class of the naltrexone-start calculator")
     output = aftercare.calculate(
@@ -246,7 +255,7 @@ def test_naltrexone_starts_exactly_the_interval_after_last_use(opioid_class: str
     assert output["earliest_start"] == start.isoformat()
 
 
-# --- Withdrawal course: onset and acute phase (SPEC 3, tip-63) --------------------------------------
+# --- Withdrawal course: onset and acute phase (SPEC 3, tip-63) ---
 
 # class: (onset low h, onset high h, acute low d, acute high d); fentanyl is variable (huhn-2020).
 COURSES = {
@@ -299,7 +308,7 @@ def test_each_phase_edge_of_a_course(opioid_class: str) -> None:
     ]
 
 
-# --- Vital signs: the NEWS2 bands that score 3 (SPEC A5.1, rcp-news2-2017) ------------------------
+# --- Vital signs: the NEWS2 bands that score 3 (SPEC A5.1, rcp-news2-2017) ---
 
 # sign: (at or below, at or above); None: no such band.
 CRITICAL = {
@@ -325,12 +334,20 @@ def test_a_critical_band_includes_its_edge(key: str) -> None:
     step = 0.1 if isinstance(at_most, float) else 1
     if at_most is not None:
         below, at, above = (round(at_most + s, 1) for s in (-step, 0, step))
-        assert (critical(key, below), critical(key, at), critical(key, above)) == (True, True, False)
+        assert (critical(key, below), critical(key, at), critical(key, above)) == (
+            True,
+            True,
+            False,
+        )
         message = vitals.critical_flags({key: at})[0].message
         assert "or less" in message and "NEWS2 scores 3" in message
     if at_least is not None:
         below, at, above = (at_least - step, at_least, at_least + step)
-        assert (critical(key, below), critical(key, at), critical(key, above)) == (False, True, True)
+        assert (critical(key, below), critical(key, at), critical(key, above)) == (
+            False,
+            True,
+            True,
+        )
         assert "or more" in vitals.critical_flags({key: at})[0].message
 
 

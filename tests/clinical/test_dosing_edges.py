@@ -56,7 +56,12 @@ def test_a_boolean_must_be_true_or_false(value: object) -> None:
 
 
 # (field, lowest allowed, highest allowed) from medications.toml [entry_limits] and COWS 0-48.
-RANGES = [("egfr", 0, 200), ("qtc_ms", 200, 800), ("child_pugh_score", 5, 15), ("cows_total", 0, 48)]
+RANGES = [
+    ("egfr", 0, 200),
+    ("qtc_ms", 200, 800),
+    ("child_pugh_score", 5, 15),
+    ("cows_total", 0, 48),
+]
 
 
 @pytest.mark.parametrize(("field", "low", "high"), RANGES)
@@ -93,7 +98,9 @@ def test_an_allergy_to_an_ingredient_of_the_drug_stops_the_dose(
 
 
 def test_an_allergy_to_something_else_is_not_a_stop() -> None:
-    assert "allergy_recorded" not in codes(check(drug="clonidine", dose=0.1, allergies=["naloxone"]))
+    assert "allergy_recorded" not in codes(
+        check(drug="clonidine", dose=0.1, allergies=["naloxone"])
+    )
 
 
 # --- The naloxone offer (SPEC A13) ---------------------------------------------------------------
@@ -157,7 +164,10 @@ def test_the_offer_names_sedating_medicines_when_recorded(
 @pytest.mark.parametrize(
     ("medication", "name"),
     [
-        ({"drug": "gabapentin", "daily_dose_mg": 900, "label": "Neurontin 300 mg"}, "Neurontin 300"),
+        (
+            {"drug": "gabapentin", "daily_dose_mg": 900, "label": "Neurontin 300 mg"},
+            "Neurontin 300",
+        ),
         ({"drug": "gabapentin", "daily_dose_mg": 900}, "abapentin"),
         ({"drug": "pregabalin", "daily_dose_mg": 150}, "regabalin"),
     ],
@@ -171,7 +181,10 @@ def test_an_active_medication_is_named_by_its_label_or_its_drug(
 
 
 def test_two_active_medications_are_named_together() -> None:
-    both = [{"drug": "gabapentin", "daily_dose_mg": 900}, {"drug": "pregabalin", "daily_dose_mg": 75}]
+    both = [
+        {"drug": "gabapentin", "daily_dose_mg": 900},
+        {"drug": "pregabalin", "daily_dose_mg": 75},
+    ]
     output = check(drug="methadone", dose=20, active_medications=both)
     found = [f for f in output["findings"] if f["code"] == "cns_depressant_interaction"]
     assert " and " in found[0]["message"]

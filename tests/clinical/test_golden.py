@@ -86,7 +86,11 @@ PLACEMENT_REASSURING: dict[str, Any] = {
     ],
     "current_cows": None,
     "current_ciwa_ar": None,
-    "history": {"withdrawal_seizures": False, "delirium_tremens": False, "overdose_past_year": False},
+    "history": {
+        "withdrawal_seizures": False,
+        "delirium_tremens": False,
+        "overdose_past_year": False,
+    },
     "medical": {"pregnant": False, "unstable_medical_condition": False, "qtc_ms": None},
     "psychiatric": {"suicidal_ideation": "none", "psychosis": False},
     "environment": {"stable_housing": True, "supportive_person_at_home": True},
@@ -96,7 +100,10 @@ PLACEMENT_REASSURING: dict[str, Any] = {
 # case name: (calculator, input). Names are the golden files' names.
 CASES: dict[str, tuple[str, Any]] = {
     "cows-moderate-21": ("cows", COWS_21),
-    "cows-mild-5": ("cows", {**dict.fromkeys(COWS_21, 0), "sweating": 2, "yawning": 2, "tremor": 1}),
+    "cows-mild-5": (
+        "cows",
+        {**dict.fromkeys(COWS_21, 0), "sweating": 2, "yawning": 2, "tremor": 1},
+    ),
     "cows-item-of-3": ("cows", {**COWS_21, "resting_pulse_rate": 3}),
     "sows-all-2": ("sows", dict.fromkeys(SOWS_ITEMS, 2)),
     "ciwa-ar-severe-19": ("ciwa-ar", {**dict.fromkeys(CIWA_ITEMS, 2), "orientation": 1}),
@@ -184,7 +191,12 @@ CASES: dict[str, tuple[str, Any]] = {
     ),
     "taper-buprenorphine-16": (
         "taper",
-        {"kind": "buprenorphine", "start_date": "2025-03-01", "current_daily_dose": 16, "increment": 2},
+        {
+            "kind": "buprenorphine",
+            "start_date": "2025-03-01",
+            "current_daily_dose": 16,
+            "increment": 2,
+        },
     ),
     "taper-methadone-8-days": (
         "taper",

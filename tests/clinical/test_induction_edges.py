@@ -122,9 +122,10 @@ def test_a_cows_below_the_gate_stops_the_first_dose_with_the_reasons() -> None:
     ]
     assert found[0].message.startswith("COWS 7 is below the gate of 8 for short-acting opioids")
     assert found[0].source == "acep-bupe-tool"
-    assert induction.standard_start_findings(
-        8, "short_acting", Decimal(14), benzodiazepine_use=False
-    ) == ()
+    assert (
+        induction.standard_start_findings(8, "short_acting", Decimal(14), benzodiazepine_use=False)
+        == ()
+    )
 
 
 # --- The precipitated-withdrawal screen ----------------------------------------------------------
@@ -150,7 +151,9 @@ def test_the_screen_accepts_0_minutes_and_refuses_less() -> None:
         (8, 8.5, {"cows_after": "Must be a whole number."}),
     ],
 )
-def test_the_screen_refuses_cows_outside_0_to_48(before: object, after: object, fields: dict) -> None:
+def test_the_screen_refuses_cows_outside_0_to_48(
+    before: object, after: object, fields: dict
+) -> None:
     with pytest.raises(InvalidInput) as caught:
         induction.screen_precipitated_withdrawal(before, after, 30)  # type: ignore[arg-type]
     assert caught.value.fields == fields

@@ -47,17 +47,26 @@ def set_in(path: list[Any], value: Any) -> Callable[[dict[str, Any]], None]:
             set_in(["cows", "administered_by"], "nurse"),
             "scales.toml [cows]: wrong code or administered_by",
         ),
-        (set_in(["cows", "confidence"], "X"), "scales.toml [cows]: confidence must be one of C, S, U"),
+        (
+            set_in(["cows", "confidence"], "X"),
+            "scales.toml [cows]: confidence must be one of C, S, U",
+        ),
         (
             set_in(["cows", "items", 1, "key"], "resting_pulse_rate"),
             "scales.toml [cows]: item keys must be unique",
         ),
         (
-            set_in(["cows", "items", 0, "options"], [{"value": 2, "anchor": "a"}, {"value": 1, "anchor": "b"}]),
+            set_in(
+                ["cows", "items", 0, "options"],
+                [{"value": 2, "anchor": "a"}, {"value": 1, "anchor": "b"}],
+            ),
             "scales.toml item 'resting_pulse_rate': values must be ascending integers",
         ),
         (
-            set_in(["cows", "items", 0, "options"], [{"value": 1, "anchor": "a"}, {"value": 1, "anchor": "b"}]),
+            set_in(
+                ["cows", "items", 0, "options"],
+                [{"value": 1, "anchor": "a"}, {"value": 1, "anchor": "b"}],
+            ),
             "scales.toml item 'resting_pulse_rate': values must be ascending integers",
         ),
         (
@@ -83,7 +92,14 @@ def test_a_malformed_scale_is_refused(
 
 def test_a_scale_loads_every_field_it_is_given() -> None:
     cows = scales.get_scale("cows")
-    assert (cows.code, cows.name, cows.title, cows.source, cows.administered_by, cows.confidence) == (
+    assert (
+        cows.code,
+        cows.name,
+        cows.title,
+        cows.source,
+        cows.administered_by,
+        cows.confidence,
+    ) == (
         "cows",
         "COWS",
         "Clinical Opiate Withdrawal Scale",

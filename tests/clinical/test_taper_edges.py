@@ -28,7 +28,19 @@ def with_dose(plan: taper.TaperPlan, index: int, dose: int) -> taper.TaperPlan:
 
 def test_the_plan_is_the_one_the_edges_rest_on() -> None:
     plan = methadone_plan()
-    assert [int(step.daily_dose) for step in plan.steps] == [30, 25, 25, 20, 20, 15, 10, 10, 5, 5, 0]
+    assert [int(step.daily_dose) for step in plan.steps] == [
+        30,
+        25,
+        25,
+        20,
+        20,
+        15,
+        10,
+        10,
+        5,
+        5,
+        0,
+    ]
     assert plan.rate.allowed(plan.steps[0].planned) == Fraction(3)
     assert taper.rate_problems(plan) == ()
 
