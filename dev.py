@@ -311,6 +311,22 @@ def knowledge_values() -> list[tuple[str, list[str | int], int | float]]:
     return found
 
 
+# The test files that read each knowledge file most directly (the rest of tests/clinical follows).
+NEAREST_TESTS = {
+    "medications": ["dosing", "calc_dose_check", "dose_check_vitals", "induction"],
+    "scales": ["scales"],
+    "tapers": ["taper"],
+    "naltrexone": ["aftercare"],
+}
+
+
+def nearest_tests(stem: str) -> list[Path]:
+    tests = ROOT / "tests" / "clinical"
+    names = ["boundaries", "golden", *NEAREST_TESTS.get(stem, [stem])]
+    found = [path for name in names for path in sorted(tests.glob(f"test_{name}*.py"))]
+    return list(dict.fromkeys(found))
+
+
 def perturbed(value: int | float) -> int | float:
     """A changed value: an integer one more, a decimal a tenth more."""
     if isinstance(value, int):
@@ -338,7 +354,10 @@ def mutate_knowledge(count: int) -> int:
             stem, path, value = item
             change = {"file": stem, "path": path, "value": perturbed(value)}
             env = {**os.environ, **MUTATION_ENV, "DETOXDESK_PERTURB": json.dumps(change)}
-            pytest_args = ["-m", "pytest", "tests/clinical", "-x", "-q", "-p", "no:cacheprovider"]
+            # The suite stops at its first failure, so the tests nearest the file go first.
+            first = [str(path.relative_to(ROOT)) for path in nearest_tests(stem)]
+            pytest_args = ["-m", "pytest", *first, "tests/clinical", "-x", "-q", "-p"]
+            pytest_args.append("no:cacheprovider")
             process = subprocess.Popen(
                 ["nice", "-n", "15", str(PY), *pytest_args, "--hypothesis-seed=0"],
                 cwd=ROOT,

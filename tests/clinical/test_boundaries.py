@@ -382,3 +382,59 @@ def test_no_tier_holds_zero_mg() -> None:
     with pytest.raises(InvalidInput) as caught:
         mme.methadone_tier(Decimal(0))
     assert caught.value.message == "A methadone dose must be above 0 mg/day."
+
+
+# --- Vital signs: definitional limits, the record's limit and the typo check (SPEC A5.2) ---
+
+# sign: (typo low, typo high, min possible, max possible, max storable, step)
+VITAL_FIELDS = {
+    "heart_rate": (20, 250, 0, None, 32767, 1),
+    "systolic": (50, 260, 0, None, 32767, 1),
+    "diastolic": (20, 160, 0, None, 32767, 1),
+    "respiratory_rate": (4, 60, 0, None, 32767, 1),
+    "temperature_c": (30.0, 43.0, 0, None, 999.9, 0.1),
+    "spo2": (50, 100, 0, 100, 32767, 1),
+}
+
+
+def test_every_vital_field_has_a_row() -> None:
+    found = {
+        f.key: (f.low, f.high, f.min_possible, f.max_possible, f.max_storable)
+        for f in vitals.fields()
+    }
+    assert found == {key: row[:5] for key, row in VITAL_FIELDS.items()}
+
+
+def refused(key: str, value: float) -> bool:
+    try:
+        vitals.validate_vitals({key: value})
+    except InvalidInput as exc:
+        assert list(exc.fields) == [key]
+        return True
+    return False
+
+
+@pytest.mark.parametrize("key", sorted(VITAL_FIELDS))
+def test_an_entry_is_refused_only_beyond_what_the_record_can_be(key: str) -> None:
+    _, _, min_possible, max_possible, max_storable, step = VITAL_FIELDS[key]
+    assert (refused(key, min_possible - step), refused(key, min_possible)) == (True, False)
+    top = max_possible if max_possible is not None else max_storable
+    above = round(top + step, 1)
+    assert (refused(key, top), refused(key, above)) == (False, True)
+    if max_possible is None:
+        with pytest.raises(InvalidInput) as caught:
+            vitals.validate_vitals({key: above})
+        assert caught.value.fields[key].endswith(
+            "the largest value the record holds: check the entry."
+        )
+
+
+@pytest.mark.parametrize("key", sorted(VITAL_FIELDS))
+def test_the_typo_check_asks_only_outside_its_range(key: str) -> None:
+    low, high, _, _, _, step = VITAL_FIELDS[key]
+
+    def asked(value: float) -> bool:
+        return key in vitals.plausibility_warnings({key: round(value, 1)})
+
+    assert [asked(low - step), asked(low), asked(low + step)] == [True, False, False]
+    assert [asked(high - step), asked(high), asked(high + step)] == [False, False, True]
