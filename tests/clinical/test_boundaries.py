@@ -438,3 +438,36 @@ def test_the_typo_check_asks_only_outside_its_range(key: str) -> None:
 
     assert [asked(low - step), asked(low), asked(low + step)] == [True, False, False]
     assert [asked(high - step), asked(high), asked(high + step)] == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("above", "0", "mme.toml methadone.cdc2016_tiers[1]: above must be a number"),
+        ("up_to", None, "mme.toml methadone.cdc2016_tiers[1]: up_to must be a number"),
+        ("factor", True, "mme.toml methadone.cdc2016_tiers[1]: factor must be a number"),
+        (
+            "confidence",
+            "X",
+            "mme.toml methadone.cdc2016_tiers[1]: confidence must be one of C, S, U",
+        ),
+    ],
+)
+def test_a_malformed_methadone_tier_is_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch, key: str, value: object, message: str
+) -> None:
+    import copy
+
+    original = knowledge.read_toml
+
+    def read_toml(name: str) -> dict[str, Any]:
+        data = original(name)
+        if name == "mme":
+            data = copy.deepcopy(data)
+            data["methadone"]["cdc2016_tiers"][1][key] = value
+        return data
+
+    monkeypatch.setattr(knowledge, "read_toml", read_toml)
+    with pytest.raises(knowledge.KnowledgeError) as caught:
+        mme.methadone_tiers()
+    assert str(caught.value) == message

@@ -197,3 +197,10 @@ def test_answer_errors_names_each_bad_item(answers: dict[str, int], errors: str)
     assert errors in found["resting_pulse_rate"]
     full = {item.key: 0 for item in scales.get_scale("cows").items}
     assert scales.answer_errors(scales.get_scale("cows"), full) == {}
+
+
+def test_an_unknown_item_is_refused_naming_the_scale() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        scales.get_scale("sows").item("resting_pulse_rate")
+    assert caught.value.message == "Not an item of SOWS."
+    assert caught.value.fields == {"resting_pulse_rate": "Not an item of SOWS."}
