@@ -4,7 +4,7 @@
 python3 dev.py start   create .venv, install, migrate SQLite, load demo data, serve :8000
 python3 dev.py test    install what the tests need, then ruff, mypy and the whole suite
                        on SQLite, and again on PostgreSQL when a server answers
-python3 dev.py mutate [MODULE ...] [--survivors|--resume] [--fresh] [--max-children N]
+python3 dev.py mutate [MODULE ...] [--survivors|--resume|--verify] [--fresh] [--max-children N]
                        mutation testing of src/detoxdesk/clinical/ (all modules, or those named)
                        against tests/clinical, then a table of killed and surviving mutants
 python3 dev.py mutate --knowledge N
@@ -214,6 +214,8 @@ def mutate(args: list[str]) -> None:
         at = args.index("--knowledge")
         count = int(args[at + 1]) if at + 1 < len(args) else 30
         sys.exit(mutate_knowledge(count))
+    if "--verify" in args:
+        sys.exit(verify_survivors([arg for arg in args if not arg.startswith("--")]))
     children = MAX_CHILDREN
     if "--max-children" in args:
         at = args.index("--max-children")
@@ -288,6 +290,54 @@ def survivor_diffs(names: list[str]) -> str:
         ]
         out.append(name + "\n" + "".join(f"    {line}\n" for line in changed))
     return "".join(out)
+
+
+def verify_survivors(modules: list[str]) -> int:
+    """Run the whole of tests/clinical (as it is now) against each recorded survivor of
+    ``modules``, two at a time, without measuring test coverage again; record the kills.
+
+    This is what ``mutmut run`` does for one mutant (the mutated module chosen by
+    MUTANT_UNDER_TEST), minus its selection of tests: every test runs, the nearest first.
+    """
+    modules = modules or clinical_modules()
+    names = survivors(modules)
+    shutil.copytree(ROOT / "tests", MUTANTS / "tests", dirs_exist_ok=True)
+    env = {**os.environ, **MUTATION_ENV, "PYTHONPATH": str(MUTANTS / "src")}
+    pending, running, killed = list(names), [], []
+    while pending or running:
+        while pending and len(running) < MAX_CHILDREN:
+            name = pending.pop(0)
+            module = name.split(".")[2]
+            first = [str(path.relative_to(ROOT)) for path in nearest_tests(module)]
+            command = ["nice", "-n", "15", str(PY), "-m", "pytest", "--rootdir=.", *first]
+            command += ["tests/clinical", "-x", "-q", "-p", "no:cacheprovider"]
+            run_env = {**env, "MUTANT_UNDER_TEST": name}
+            process = subprocess.Popen(
+                command,
+                cwd=MUTANTS,
+                env=run_env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+            )
+            running.append((name, process))
+        name, process = running.pop(0)
+        code = process.wait()
+        print(
+            ("killed  " if code == 1 else "survived" if code == 0 else f"exit {code}") + " " + name
+        )
+        if code == 1:
+            killed.append(name)
+    for module in modules:
+        meta = MUTANTS / "src" / "detoxdesk" / "clinical" / f"{module}.py.meta"
+        data = json.loads(meta.read_text())
+        for name in killed:
+            if name in data["exit_code_by_key"]:
+                data["exit_code_by_key"][name] = 1
+        meta.write_text(json.dumps(data, indent=4))
+    print(f"\n{len(killed)} of {len(names)} survivors killed by the tests as they are now.")
+    print("\n" + "\n".join(mutation_table(modules)))
+    (MUTANTS / "survivors.txt").write_text(survivor_diffs(survivors(clinical_modules())))
+    return 0
 
 
 def knowledge_values() -> list[tuple[str, list[str | int], int | float]]:
