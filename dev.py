@@ -389,50 +389,48 @@ def mutate_knowledge(count: int) -> int:
 
     The sample is fixed (seeded), so runs are comparable. A change is applied to the parsed file as
     ``knowledge.read_toml`` returns it (tests/clinical/conftest.py reads DETOXDESK_PERTURB), so no
-    file on disk is ever modified. Returns 1 if any change went uncaught.
+    file on disk is ever modified. The tests nearest the file run first; only if they all pass
+    does the whole of tests/clinical run. Returns 1 if any change went uncaught.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     values = knowledge_values()
     sample = random.Random(18).sample(values, min(count, len(values)))  # noqa: S311 - a sample
     print(f"{len(values)} numbers in the knowledge files; changing {len(sample)} of them.")
-    pending = list(sample)
-    running: list[tuple[tuple[str, list[str | int], int | float], subprocess.Popen[str]]] = []
-    missed: list[str] = []
-    caught = 0
-    while pending or running:
-        while pending and len(running) < MAX_CHILDREN:
-            item = pending.pop(0)
-            stem, path, value = item
-            change = {"file": stem, "path": path, "value": perturbed(value)}
-            env = {**os.environ, **MUTATION_ENV, "DETOXDESK_PERTURB": json.dumps(change)}
-            # The suite stops at its first failure, so the tests nearest the file go first.
-            first = [str(path.relative_to(ROOT)) for path in nearest_tests(stem)]
-            pytest_args = ["-m", "pytest", *first, "tests/clinical", "-x", "-q", "-p"]
-            pytest_args.append("no:cacheprovider")
-            process = subprocess.Popen(
-                ["nice", "-n", "15", str(PY), *pytest_args, "--hypothesis-seed=0"],
-                cwd=ROOT,
-                env=env,
-                text=True,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-            )
-            running.append((item, process))
-        (stem, path, value), process = running.pop(0)
-        output, _ = process.communicate()
+
+    def run_tests(change: dict[str, object], tests: list[str]) -> tuple[int, str]:
+        env = {**os.environ, **MUTATION_ENV, "DETOXDESK_PERTURB": json.dumps(change)}
+        command = ["nice", "-n", "15", str(PY), "-m", "pytest", *tests, "-x", "-q"]
+        command += ["-p", "no:cacheprovider", "--hypothesis-seed=0"]
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        return done.returncode, done.stdout + done.stderr
+
+    def check(item: tuple[str, list[str | int], int | float]) -> tuple[str, str]:
+        stem, path, value = item
+        change = {"file": stem, "path": path, "value": perturbed(value)}
         where = f"{stem}.toml " + ".".join(str(part) for part in path)
-        failed = [line for line in output.splitlines() if line.startswith("FAILED")]
-        if process.returncode == 1:
-            caught += 1
-            first = failed[0].split(" ", 1)[1] if failed else ""
-            print(f"caught  {where}: {value} -> {perturbed(value)}  ({first[:70]})", flush=True)
-        elif process.returncode == 0:
-            missed.append(where)
-            print(f"MISSED  {where}: {value} -> {perturbed(value)}", flush=True)
-        else:
-            missed.append(where)
-            print(f"ERROR   {where}: pytest exited {process.returncode}\n{output[-2000:]}")
-    print(f"\nKnowledge changes caught: {caught} of {len(sample)}; missed: {len(missed)}")
-    return 1 if missed else 0
+        status, output = run_tests(change, [str(p.relative_to(ROOT)) for p in nearest_tests(stem)])
+        if status == 0:
+            status, output = run_tests(change, ["tests/clinical"])
+        failed = [
+            line.split(" ", 1)[1] for line in output.splitlines() if line.startswith("FAILED")
+        ]
+        if status == 1:
+            return (
+                "caught",
+                f"caught  {where}: {value} -> {perturbed(value)}  ({(failed or [''])[0][:70]})",
+            )
+        if status == 0:
+            return "missed", f"MISSED  {where}: {value} -> {perturbed(value)}"
+        return "missed", f"ERROR   {where}: pytest exited {status}\n{output[-2000:]}"
+
+    caught = 0
+    with ThreadPoolExecutor(max_workers=MAX_CHILDREN) as pool:
+        for verdict, line in pool.map(check, sample):
+            caught += verdict == "caught"
+            print(line, flush=True)
+    print(f"\nKnowledge changes caught: {caught} of {len(sample)}; missed: {len(sample) - caught}")
+    return 0 if caught == len(sample) else 1
 
 
 def main() -> None:
