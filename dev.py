@@ -326,14 +326,12 @@ def verify_survivors(modules: list[str]) -> int:
             ("killed  " if code == 1 else "survived" if code == 0 else f"exit {code}") + " " + name
         )
         if code == 1:
+            # Recorded at once, so an interrupted check keeps what it found.
             killed.append(name)
-    for module in modules:
-        meta = MUTANTS / "src" / "detoxdesk" / "clinical" / f"{module}.py.meta"
-        data = json.loads(meta.read_text())
-        for name in killed:
-            if name in data["exit_code_by_key"]:
-                data["exit_code_by_key"][name] = 1
-        meta.write_text(json.dumps(data, indent=4))
+            meta = MUTANTS / "src" / "detoxdesk" / "clinical" / f"{name.split('.')[2]}.py.meta"
+            data = json.loads(meta.read_text())
+            data["exit_code_by_key"][name] = 1
+            meta.write_text(json.dumps(data, indent=4))
     print(f"\n{len(killed)} of {len(names)} survivors killed by the tests as they are now.")
     print("\n" + "\n".join(mutation_table(modules)))
     (MUTANTS / "survivors.txt").write_text(survivor_diffs(survivors(clinical_modules())))
