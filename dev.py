@@ -361,7 +361,7 @@ def knowledge_values() -> list[tuple[str, list[str | int], int | float]]:
 
 # The test files that read each knowledge file most directly (the rest of tests/clinical follows).
 NEAREST_TESTS = {
-    "medications": ["dosing", "calc_dose_check", "dose_check_vitals", "induction"],
+    "medications": ["policy_golden", "dosing", "calc_dose_check", "dose_check_vitals", "induction"],
     "scales": ["scales"],
     "tapers": ["taper"],
     "naltrexone": ["aftercare"],
