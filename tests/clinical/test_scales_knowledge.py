@@ -204,3 +204,14 @@ def test_an_unknown_item_is_refused_naming_the_scale() -> None:
         scales.get_scale("sows").item("resting_pulse_rate")
     assert caught.value.message == "Not an item of SOWS."
     assert caught.value.fields == {"resting_pulse_rate": "Not an item of SOWS."}
+
+
+def test_an_item_without_options_on_a_scale_without_shared_ones_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with_scales(monkeypatch, set_in(["cows", "items", 0, "options"], KeyError))
+    with pytest.raises(KnowledgeError) as caught:
+        scales.get_scale("cows")
+    assert str(caught.value) == (
+        "scales.toml item 'resting_pulse_rate': values must be ascending integers"
+    )
