@@ -9,7 +9,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from detoxdesk.lib.auth import REAUTH_SESSION_KEY
+from detoxdesk.accounts.auth import REAUTH_SESSION_KEY
 from factories import Unit
 
 # Property tests check rules, not speed: a busy CI machine must not fail them on a deadline.
@@ -66,3 +66,17 @@ def as_user(client: Client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def migrator(transactional_db: None):
+    """A migration executor for tests that move the schema back and forth. Afterwards the
+    schema is put back at every app's latest migration, so that no later test meets a table
+    without its newer columns."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    yield lambda: MigrationExecutor(connection)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

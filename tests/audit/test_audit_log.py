@@ -153,6 +153,8 @@ def test_no_two_apps_register_the_same_event_name() -> None:
     from detoxdesk.aftercare.events import EVENTS as aftercare
     from detoxdesk.audit.events import CORE_EVENTS, EVENTS
     from detoxdesk.directory.events import EVENTS as directory
+    from detoxdesk.disclosures.events import EVENTS as disclosures
+    from detoxdesk.exports.events import EVENTS as exports
     from detoxdesk.intake.events import EVENTS as intake
     from detoxdesk.medications.events import EVENTS as medications
     from detoxdesk.patients.events import EVENTS as patients
@@ -168,8 +170,10 @@ def test_no_two_apps_register_the_same_event_name() -> None:
         tapers,
         aftercare,
         directory,
+        disclosures,
         portal,
         patients,
         staff,
+        exports,
     )
     assert len(EVENTS) == sum(len(part) for part in parts)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
 from detoxdesk.audit.models import HEAD_ID, AuditChainHead, AuditEvent
 from detoxdesk.audit.verify import verify
 
@@ -13,14 +9,13 @@ BEFORE = [("audit", "0001_initial")]
 AFTER = [("audit", "0003_append_only_triggers")]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_it_links_the_events_written_before_the_chain():
-    executor = MigrationExecutor(connection)
+def test_it_links_the_events_written_before_the_chain(migrator):
+    executor = migrator()
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps.get_model("audit", "AuditEvent")
     for n in range(3):
         old.objects.create(event="chart.viewed", request_id="r", changes={"n": n, "x": 1.0})
-    executor = MigrationExecutor(connection)
+    executor = migrator()
     executor.migrate(AFTER)
     outcome = verify()
     assert outcome.intact, outcome.summary()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from detoxdesk.aftercare.models import Discharge, FollowUp
+from detoxdesk.disclosures.models import Disclosure
 from detoxdesk.intake.models import Inquiry
 from factories import PASSWORD, Unit
 
@@ -86,13 +87,20 @@ def test_a_patient_is_discharged_then_asks_for_help_at_the_first_follow_up(
     expect(summary).to_contain_text("Dr. Ana Lee")
     expect(summary).to_contain_text("SMART Recovery Tuesday group")
     expect(summary).to_contain_text("988")
+    # The summary is printed for the patient through the disclosure door, which records the copy.
+    page.get_by_role("link", name="Print for the patient or someone outside").click()
+    page.get_by_label("The patient themself").check()
+    page.get_by_role("button", name="Check the consent and print").click()
+    expect(page.locator("article.discharge-summary")).to_contain_text("Dr. Ana Lee")
     page.emulate_media(media="print")
     expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator("article.discharge-summary")).to_be_visible()
     page.pdf(path=str(tmp_path / "summary.pdf"), format="Letter")
     assert (tmp_path / "summary.pdf").stat().st_size > 1000
     screenshot("discharge-summary-print")
     page.emulate_media(media="screen")
     assert Discharge.objects.get().is_signed
+    assert Disclosure.objects.get().legal_basis == Disclosure.LegalBasis.PATIENT_ACCESS
 
     # Three days on (the idle sign-out applies): the counselor works the follow-up list.
     with time_machine.travel(timezone.now() + timedelta(days=3, hours=1)):

@@ -77,7 +77,10 @@ def test_a_nurse_records_a_cows_and_sees_it_on_the_chart(page, screenshot):
     history = page.get_by_role("region", name="Assessment history")
     expect(history.get_by_role("row").nth(1)).to_contain_text("13")
     expect(history.get_by_role("row").nth(1)).to_contain_text("Test nurse")
-    expect(page.locator("figure.trend").first.locator("circle")).to_have_count(2)
+    cows_trend = page.locator("figure.trend").first
+    expect(cows_trend.locator("polyline.series")).to_have_count(1)
+    expect(cows_trend.locator(".trend-summary")).to_contain_text("2 COWS scores")
+    expect(cows_trend.locator(".trend-summary")).to_contain_text("highest 13")
     screenshot("chart")
     assert Episode.objects.get().assessments.latest("performed_at").total == 13
 

@@ -61,6 +61,13 @@ SPEC_KEYS = [
     "who-2009",
     "fda-naloxone-2020",
     "methadone-label-interactions",
+    # SPEC section 13's crisis resources.
+    "samhsa-helpline",
+    "lifeline-988",
+    "cfr-2-2024",
+    # Coding for the FHIR export: SPEC 14.2 (ICD-10-CM) and the FHIR R4 vital-signs profile.
+    "icd10cm-f11",
+    "fhir-r4-vitalsigns",
 ]
 
 TOML_FILES = sorted(knowledge.KNOWLEDGE_DIR.glob("*.toml"))

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from detoxdesk.audit.models import AuditEvent
 from detoxdesk.medications.models import Administration, OrderLine
-from factories_medications import make_facts, record_cows, sign_bup_standard, sign_prn
+from factories_medications import make_facts, record_cows, sign_bup_standard
 
 
 @pytest.fixture
@@ -148,15 +148,6 @@ def test_it_asks_again_when_the_check_changed_since_it_was_shown(unit, order, as
     response = client.post(url, data)
     assert "safety check has changed" in response.content.decode()
     assert not Administration.objects.exists()
-
-
-def test_it_pins_the_queries_of_the_mar(unit, order, as_user, django_assert_max_num_queries):
-    for drug, indication in (("loperamide", "diarrhoea"), ("ondansetron", "nausea")):
-        sign_prn(unit.episode, unit.prescriber, drug, "2", indication)
-    client = as_user(unit.nurse)
-    url = reverse("medications:mar", args=[unit.episode.uuid])
-    with django_assert_max_num_queries(45):
-        assert client.get(url).status_code == 200
 
 
 def test_it_shows_the_medications_panel_on_the_chart(unit, order, as_user):

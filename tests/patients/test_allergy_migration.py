@@ -2,17 +2,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
 BEFORE = [("patients", "0003_allergies_contacts_version")]
 AFTER = [("patients", "0004_copy_free_text_allergies")]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_it_keeps_free_text_allergies_as_other_substance_entries():
-    executor = MigrationExecutor(connection)
+def test_it_keeps_free_text_allergies_as_other_substance_entries(migrator):
+    executor = migrator()
     executor.migrate(BEFORE)
     apps = executor.loader.project_state(BEFORE).apps
     Program = apps.get_model("patients", "Program")
@@ -28,7 +23,7 @@ def test_it_keeps_free_text_allergies_as_other_substance_entries():
             date_of_birth=date(1990, 1, 1),
             allergies=text,
         )
-    executor = MigrationExecutor(connection)
+    executor = migrator()
     executor.migrate(AFTER)
     Allergy = executor.loader.project_state(AFTER).apps.get_model("patients", "Allergy")
     entries = {a.patient.record_number: a for a in Allergy.objects.select_related("patient")}

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from detoxdesk.accounts.mfa import PENDING_KEY
+from detoxdesk.api.problems import problem
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -28,7 +29,8 @@ class SecondFactorMiddleware:
         pending = request.session.get(PENDING_KEY) if request.user.is_authenticated else None
         if pending in _PAGES and not _allowed(request.path, str(pending)):
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": "Finish signing in first."}, status=401)
+                body = problem("Finish signing in first: give the code of your second factor.")
+                return JsonResponse(body, status=401)
             return redirect(_PAGES[str(pending)])
         return self.get_response(request)
 

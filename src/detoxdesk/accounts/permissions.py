@@ -49,15 +49,23 @@ FACILITY_MANAGE = "facility.manage"  # facilities, units and beds
 EMERGENCY_ACCESS = "chart.emergency_access"  # "break the glass" into another facility's chart
 EMERGENCY_REVIEW = "emergency.review"  # the list of emergency openings
 
+# Part 2 consents and disclosures (issue 15)
+CONSENT_RECORD = "consent.record"  # record a consent, record a written revocation
+DISCLOSURE_MAKE = "disclosure.make"  # release a record to someone outside the program
+DISCLOSURE_EMERGENCY = "disclosure.emergency"  # disclose without consent in a medical emergency
+DISCLOSURE_VIEW = "disclosure.view"  # consents, disclosures and the accounting of a patient
+DISCLOSURE_REVIEW = "disclosure.review"  # the director's review of emergency disclosures
+
 _CLINICAL_READ = {CENSUS_VIEW, CHART_VIEW, DIRECTORY_VIEW}
 _BEDSIDE = _CLINICAL_READ | {ASSESSMENT_RECORD, VITALS_RECORD, DOSE_RECORD}
 _EVALUATE = {EVALUATION_RECORD, EVALUATION_SIGN, TREATMENT_PLAN_EDIT}
 _DISCHARGE = {DISCHARGE_PREPARE, DISCHARGE_SIGN, PORTAL_INVITE}
+_RELEASE = {CONSENT_RECORD, DISCLOSURE_MAKE, DISCLOSURE_VIEW}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.INTAKE_COORDINATOR: frozenset(
         {CENSUS_VIEW, EPISODE_ADMIT, INQUIRY_MANAGE, DIRECTORY_VIEW, DIRECTORY_MANAGE}
-        | {FOLLOW_UP_RECORD}
+        | {FOLLOW_UP_RECORD, CONSENT_RECORD, DISCLOSURE_VIEW}
     ),
     Role.NURSE: frozenset(
         _BEDSIDE
@@ -65,6 +73,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _DISCHARGE
         | {EPISODE_CONFIGURE, EPISODE_ADMIT, INQUIRY_MANAGE}
         | {FOLLOW_UP_RECORD, EMERGENCY_ACCESS}
+        | _RELEASE
+        | {DISCLOSURE_EMERGENCY}
     ),
     Role.PRESCRIBER: frozenset(
         _BEDSIDE
@@ -73,16 +83,22 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | {EPISODE_CONFIGURE, EPISODE_ADMIT}
         | {TREATMENT_PLAN_SIGN, ORDER_SIGN, SAFETY_OVERRIDE, TAPER_PLAN}
         | {EMERGENCY_ACCESS}
+        | _RELEASE
+        | {DISCLOSURE_EMERGENCY}
     ),
     Role.COUNSELOR: frozenset(
         _CLINICAL_READ
         | {TREATMENT_PLAN_EDIT, DISCHARGE_PREPARE, PORTAL_INVITE, FOLLOW_UP_RECORD}
         | {DIRECTORY_MANAGE}
+        | _RELEASE
     ),
     Role.DIRECTOR: frozenset(
-        _CLINICAL_READ | {AUDIT_VIEW, PROGRAM_CONFIGURE, INQUIRY_MANAGE, EMERGENCY_REVIEW}
+        _CLINICAL_READ
+        | {AUDIT_VIEW, PROGRAM_CONFIGURE, INQUIRY_MANAGE, EMERGENCY_REVIEW}
+        | _RELEASE
+        | {DISCLOSURE_REVIEW}
     ),
-    Role.AUDITOR: frozenset({AUDIT_VIEW, EMERGENCY_REVIEW}),
+    Role.AUDITOR: frozenset({AUDIT_VIEW, EMERGENCY_REVIEW, DISCLOSURE_VIEW}),
     Role.ADMINISTRATOR: frozenset({STAFF_MANAGE, FACILITY_MANAGE}),
 }
 

@@ -115,7 +115,11 @@ INSTALLED_APPS = [
     "detoxdesk.directory",
     "detoxdesk.portal",
     "detoxdesk.staff",
+    "detoxdesk.disclosures",
     "detoxdesk.api",
+    "detoxdesk.exports",
+    "detoxdesk.demo",
+    "detoxdesk.board",
 ]
 
 MIDDLEWARE = [
@@ -129,7 +133,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "detoxdesk.accounts.middleware.SecondFactorMiddleware",
-    "detoxdesk.lib.middleware.ProgramTimezoneMiddleware",
+    "detoxdesk.patients.middleware.ProgramTimezoneMiddleware",
     "detoxdesk.audit.middleware.AccessDeniedAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -149,7 +153,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "detoxdesk.lib.context.site",
+                "detoxdesk.staff.context.site",
             ],
         },
     },
@@ -188,8 +192,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Sign-in protection (security settings, not clinical parameters). Every password check goes
-# through detoxdesk.lib.auth.check_password, which django-axes guards: the first backend refuses
-# a locked combination before any password is hashed, and each failure is recorded in axes'
+# through detoxdesk.accounts.auth.check_password, which django-axes guards: the first backend
+# refuses a locked combination before any password is hashed, and each failure is recorded in axes'
 # tables (shared by every worker, kept across restarts) as well as in the audit log.
 LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
@@ -199,8 +203,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # Read from the two settings above at each check, so they stay the one place to change.
-AXES_FAILURE_LIMIT = "detoxdesk.lib.auth.failure_limit"
-AXES_COOLOFF_TIME = "detoxdesk.lib.auth.cool_off"
+AXES_FAILURE_LIMIT = "detoxdesk.accounts.auth.failure_limit"
+AXES_COOLOFF_TIME = "detoxdesk.accounts.auth.cool_off"
 # A lock holds one username at one address. Locking the username alone would let anyone lock
 # any clinician out from anywhere; locking the address alone would lock a whole ward sharing
 # one outgoing address. Guessing many usernames from one address still costs a full Argon2
@@ -299,6 +303,11 @@ LOGGING = {
 # Record-keeping (not clinical parameters): an entry more than this long after the event
 # is shown as a late entry with both times; a time this far ahead of the clock is refused.
 LATE_ENTRY_MINUTES = env_int("LATE_ENTRY_MINUTES", 15, minimum=1)
+
+# Display (not clinical parameters): the chart's trends cover the stay's last this many hours
+# (one point per hour: its highest score); the census board lists this many episodes a page.
+CHART_TREND_HOURS = env_int("CHART_TREND_HOURS", 72, minimum=1)
+CENSUS_PAGE_SIZE = env_int("CENSUS_PAGE_SIZE", 50, minimum=5)
 
 # Limits live in a cache every worker shares: the database's cache table by default (created by
 # a migration), Redis when REDIS_URL is set.

@@ -1,11 +1,14 @@
 from django.urls import include, path
 
 from detoxdesk.api.urls import api
+from detoxdesk.board import urls as board_urls
+from detoxdesk.patients import urls as patients_urls
 
 urlpatterns = [
     path("", include("detoxdesk.intake.public_urls")),
     path("accounts/", include("detoxdesk.accounts.urls")),
-    path("", include("detoxdesk.patients.urls")),
+    # The census and the chart (board) keep their ``patients:`` names beside the record's pages.
+    path("", include((board_urls.urlpatterns + patients_urls.urlpatterns, "patients"))),
     path("", include("detoxdesk.monitoring.urls")),
     path("", include("detoxdesk.intake.urls")),
     path("", include("detoxdesk.medications.urls")),
@@ -13,7 +16,11 @@ urlpatterns = [
     path("", include("detoxdesk.aftercare.urls")),
     path("", include("detoxdesk.directory.urls")),
     path("", include("detoxdesk.portal.urls")),
+    path("", include("detoxdesk.disclosures.urls")),
+    path("", include("detoxdesk.exports.urls")),
     path("audit/", include("detoxdesk.audit.urls")),
     path("staff/", include("detoxdesk.staff.urls")),
     path("api/v1/", api.urls),
 ]
+
+handler404 = "detoxdesk.api.problems.not_found"

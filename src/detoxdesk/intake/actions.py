@@ -18,6 +18,8 @@ from django.utils import timezone
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
+from detoxdesk.audit.models import AuditEvent
+from detoxdesk.audit.signing import sign
 from detoxdesk.clinical import admission, placement
 from detoxdesk.clinical.errors import InvalidInput
 from detoxdesk.intake import drafting, evaluation_data
@@ -556,12 +558,46 @@ def _check_editable(evaluation: Evaluation) -> None:
         raise ValidationError("A signed evaluation cannot be changed.")
 
 
+def evaluation_read_mark(evaluation: Evaluation) -> str:
+    """When the evaluation's answers were last saved, as the edit form carries it back."""
+    return evaluation.updated_at.isoformat()
+
+
+EVALUATION_SAVES = ("evaluation.started", "evaluation.saved", "evaluation.completed")
+
+
+def _evaluation_overtaken(current: Evaluation, answers: dict[str, Any]) -> str:
+    """Who saved the evaluation after it was read, and which answers of theirs differ."""
+    last = (
+        AuditEvent.objects.filter(
+            object_type=Evaluation._meta.label_lower,
+            object_id=str(current.uuid),
+            event__in=EVALUATION_SAVES,
+        )
+        .select_related("actor")
+        .order_by("-id")
+        .first()
+    )
+    who = last.actor.display_name if last is not None and last.actor else "Someone else"
+    when = timezone.localtime(current.updated_at).strftime("%d %b %Y %H:%M")
+    keys = sorted(set(current.answers) | set(answers))
+    differs = [
+        key.replace("_", " ") for key in keys if current.answers.get(key) != answers.get(key)
+    ]
+    return (
+        f"{who} saved this evaluation at {when}, after you opened it (their answers differ from "
+        f"yours in: {', '.join(differs) or 'nothing'}), so your answers were not saved. "
+        "The form now shows their answers; make your change again."
+    )
+
+
 def do_save_evaluation(
     evaluation: Evaluation,
     *,
     acting_user: User,
     answers: dict[str, Any],
     complete: bool = False,
+    read_mark: str | None = None,
     now: datetime | None = None,
 ) -> Evaluation:
     """Save the answers as a draft, or complete it: the placement is then worked out and stored.
@@ -569,6 +605,9 @@ def do_save_evaluation(
     Completing again after a change works the placement out again and clears the level decision.
     Saving a completed evaluation as a draft returns it to draft and drops its placement, so a
     recommendation is never shown beside answers it was not worked out from.
+
+    With ``read_mark`` (:func:`evaluation_read_mark` when the form was read), a save after
+    someone else's is refused, saving nothing, with a message naming them and their change.
     """
     _require_evaluator(evaluation, acting_user, permissions.EVALUATION_RECORD)
     _check_editable(evaluation)
@@ -576,8 +615,12 @@ def do_save_evaluation(
     result: dict[str, Any] = {}
     if complete:
         result = _placement_or_errors(answers, now)
-    reopened = not complete and evaluation.status == Evaluation.Status.COMPLETED
     with transaction.atomic():
+        current = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        _check_editable(current)
+        if read_mark is not None and read_mark != evaluation_read_mark(current):
+            raise ValidationError(_evaluation_overtaken(current, answers), code="stale")
+        reopened = not complete and current.status == Evaluation.Status.COMPLETED
         evaluation.answers = answers
         evaluation.updated_at = now
         if reopened:
@@ -671,21 +714,15 @@ def do_sign_evaluation(
         raise ValidationError("Complete the evaluation before signing it.")
     if not evaluation.chosen_level:
         raise ValidationError({"level": "Accept the recommended level or choose another first."})
-    with transaction.atomic():
-        # Checked again under the row lock: of two submits at once, the second is refused.
-        _check_editable(Evaluation.objects.select_for_update().get(pk=evaluation.pk))
-        evaluation.status = Evaluation.Status.SIGNED
-        evaluation.signed_by = acting_user
-        evaluation.signed_at = now or timezone.now()
-        evaluation.save()
-        log.record(
-            "evaluation.signed",
-            actor=acting_user,
-            patient=evaluation.patient,
-            facility=evaluation.facility,
-            target=evaluation,
-            changes={"level": evaluation.chosen_level},
-        )
+    sign(
+        evaluation,
+        "evaluation.signed",
+        actor=acting_user,
+        now=now or timezone.now(),
+        status=Evaluation.Status.SIGNED,
+        changes={"level": evaluation.chosen_level},
+        refusal="A signed evaluation cannot be changed.",
+    )
     return evaluation
 
 
@@ -791,22 +828,15 @@ def do_sign_plan(
     _require_evaluator(evaluation, acting_user, permissions.TREATMENT_PLAN_SIGN)
     if plan.status == TreatmentPlan.Status.SIGNED:
         raise ValidationError("This plan is already signed.")
-    with transaction.atomic():
-        # Checked again under the row lock: of two submits at once, the second is refused.
-        if TreatmentPlan.objects.select_for_update().get(pk=plan.pk).status == plan.Status.SIGNED:
-            raise ValidationError("This plan is already signed.")
-        plan.status = TreatmentPlan.Status.SIGNED
-        plan.signed_by = acting_user
-        plan.signed_at = now or timezone.now()
-        plan.save()
-        log.record(
-            "treatment_plan.signed",
-            actor=acting_user,
-            patient=evaluation.patient,
-            facility=evaluation.facility,
-            target=plan,
-            changes={"medication_pathway": plan.medication_pathway},
-        )
+    sign(
+        plan,
+        "treatment_plan.signed",
+        actor=acting_user,
+        now=now or timezone.now(),
+        status=TreatmentPlan.Status.SIGNED,
+        changes={"medication_pathway": plan.medication_pathway},
+        refusal="This plan is already signed.",
+    )
     return plan
 
 

@@ -43,7 +43,8 @@ TEXT = (
     "preferences",
 )
 NUMBERS = ("current_cows", "current_ciwa_ar", "qtc_ms")
-CHOICES = ("suicidal_ideation", "requested_setting", "course_opioid_class")
+# diagnosis_code: the ICD-10-CM code the clinician records (clinical.coding, SPEC.md 14.2).
+CHOICES = ("suicidal_ideation", "requested_setting", "course_opioid_class", "diagnosis_code")
 RATINGS = ("readiness_rating",)
 
 

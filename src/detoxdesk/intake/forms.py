@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from detoxdesk.clinical import placement
+from detoxdesk.clinical import coding, placement
 from detoxdesk.intake import evaluation_data
 from detoxdesk.intake.models import ContactAttempt, Inquiry, IntakeSettings, TreatmentPlan
 from detoxdesk.lib.forms import INTEGER_COLUMN_MAX, SMALL_COLUMN_MAX
@@ -354,7 +354,11 @@ class EvaluationForm(forms.Form):
             ("prior_treatment", "moud_experience", "preferences", "requested_setting"),
         ),
         ("Expected withdrawal course", ("course_opioid_class",)),
+        ("Diagnosis", ("diagnosis_code",)),
     )
+
+    # When the answers were last saved as read: a save after someone else's is refused.
+    read_mark = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args: Any, answers: dict[str, Any] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("initial", self.initial_from(answers or {}))
@@ -425,6 +429,11 @@ class EvaluationForm(forms.Form):
         )
         self.fields["course_opioid_class"] = _choice(
             "Opioid class for the expected course", COURSE_LABELS, "Work it out from the substances"
+        )
+        self.fields["diagnosis_code"] = _choice(
+            "Diagnosis (ICD-10-CM)",
+            {entry.code: f"{entry.code} {entry.display}" for entry in coding.diagnoses()},
+            "Not recorded",
         )
 
     @staticmethod

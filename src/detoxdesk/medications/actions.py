@@ -440,6 +440,22 @@ def _current(line: OrderLine) -> Order:
     return line.versions.select_related("line__episode__facility__program").get(superseded_at=None)
 
 
+def _order_overtaken(current: Order) -> str:
+    """Who signed the version now current after the form was read, and what it says."""
+    who = current.signed_by.display_name if current.signed_by else "Someone else"
+    when = timezone.localtime(current.signed_at).strftime("%d %b %Y %H:%M")
+    return (
+        f"{who} signed version {current.version} of this order at {when}, after you opened it; "
+        f"it now reads: {current.summary}. Your change was not signed. The form now shows "
+        "their order; make your change again."
+    )
+
+
+def _check_order_version(current: Order, read_version: int | None) -> None:
+    if read_version is not None and read_version != current.version:
+        raise ValidationError(_order_overtaken(current), code="stale")
+
+
 def do_modify_order(
     line: OrderLine,
     *,
@@ -447,11 +463,17 @@ def do_modify_order(
     reason: str,
     acknowledge_warnings: bool = False,
     override_reason: str = "",
+    read_version: int | None = None,
     now: datetime | None = None,
     **changes: Any,
 ) -> Order:
     """Sign a new version of ``line`` with ``changes`` (any of CHANGEABLE; ``times_of_day`` as a
-    list of time); the old version stays, marked superseded. The same checks as signing."""
+    list of time); the old version stays, marked superseded. The same checks as signing.
+
+    With ``read_version`` (the version the form showed), a change after someone else signed a
+    newer version is refused, signing nothing, with a message naming them and their order. A
+    version signed while this one was being checked is refused in the same way, under the lock.
+    """
     episode = line.episode
     _require(acting_user, permissions.ORDER_SIGN, episode)
     if line.status == OrderLine.Status.DISCONTINUED:
@@ -462,6 +484,7 @@ def do_modify_order(
         raise TypeError(f"Unknown order fields: {sorted(unknown)}")
     now = _clock(now)
     old = _current(line)
+    _check_order_version(old, read_version)
     fields = {key: getattr(old, key) for key in CHANGEABLE if key != "times_of_day"}
     fields["times_of_day"] = list(old.times_of_day)
     fields.update(changes)
@@ -474,6 +497,9 @@ def do_modify_order(
     confirmation = SignConfirmation(acknowledge_warnings, override_reason)
     check = _sign(order, user=acting_user, confirmation=confirmation, now=now)
     with transaction.atomic():
+        OrderLine.objects.select_for_update().get(pk=line.pk)
+        latest = line.versions.select_related("signed_by").get(superseded_at=None)
+        _check_order_version(latest, old.version)
         Order.objects.filter(pk=old.pk, superseded_at=None).update(superseded_at=now)
         order.save()
         log.record(
@@ -863,10 +889,50 @@ FACT_FIELDS = (
 )
 
 
+def facts_read_mark(facts: PatientFacts | None) -> str:
+    """When the facts were last saved ("" before the first save), as the edit form carries it."""
+    return facts.updated_at.isoformat() if facts is not None else ""
+
+
+def _facts_overtaken(current: PatientFacts, values: Mapping[str, Any]) -> str:
+    """Who saved the facts after the form was read, and their values where they differ."""
+    who = current.updated_by.display_name if current.updated_by else "Someone else"
+    when = timezone.localtime(current.updated_at).strftime("%d %b %Y %H:%M")
+    differs = [
+        f"{key.replace('_', ' ')} {_shown(getattr(current, key))}"
+        for key in FACT_FIELDS
+        if key in values and getattr(current, key) != values[key]
+    ]
+    return (
+        f"{who} saved these facts at {when}, after you opened the form (theirs differ from "
+        f"yours in: {'; '.join(differs) or 'nothing'}), so yours were not saved. The form now "
+        "shows their facts; make your change again."
+    )
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "(not recorded)"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%d %b %Y %H:%M")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def do_update_facts(
-    episode: Episode, *, acting_user: User, now: datetime | None = None, **values: Any
+    episode: Episode,
+    *,
+    acting_user: User,
+    read_mark: str | None = None,
+    now: datetime | None = None,
+    **values: Any,
 ) -> PatientFacts:
-    """Record what the safety engine needs to know about the patient (FACT_FIELDS)."""
+    """Record what the safety engine needs to know about the patient (FACT_FIELDS).
+
+    With ``read_mark`` (:func:`facts_read_mark` when the form was read), a save after someone
+    else's is refused, saving nothing, with a message naming them and their values.
+    """
     _require(acting_user, permissions.EPISODE_CONFIGURE, episode)
     if unknown := set(values) - set(FACT_FIELDS):
         raise TypeError(f"Unknown facts: {sorted(unknown)}")
@@ -877,8 +943,12 @@ def do_update_facts(
         if (moment := values.get(key)) is not None and moment > now:
             raise ValidationError({key: "This time is in the future."})
     with transaction.atomic():
-        facts = PatientFacts.objects.select_for_update().filter(episode=episode).first()
-        facts = facts or PatientFacts(episode=episode)
+        # The episode's lock orders saves, the first one (which creates the row) included.
+        Episode.objects.select_for_update().get(pk=episode.pk)
+        found = PatientFacts.objects.select_related("updated_by").filter(episode=episode).first()
+        if found is not None and read_mark is not None and read_mark != facts_read_mark(found):
+            raise ValidationError(_facts_overtaken(found, values), code="stale")
+        facts = found or PatientFacts(episode=episode)
         changed = {k: str(v) for k, v in values.items() if getattr(facts, k, None) != v}
         for key, value in values.items():
             setattr(facts, key, value)

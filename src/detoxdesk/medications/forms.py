@@ -178,6 +178,10 @@ class ModifyOrderForm(OrderForm):
     reason = forms.CharField(
         label="Reason for the change", widget=forms.Textarea(attrs={"rows": 2})
     )
+    # The version the form showed: a change after someone else signed a newer one is refused.
+    read_version = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=SMALL_COLUMN_MAX
+    )
 
 
 def order_initial(order: Order) -> dict[str, Any]:
@@ -270,6 +274,8 @@ def _yes_no(label: str) -> forms.NullBooleanField:
 
 
 class FactsForm(forms.Form):
+    # When the facts were last saved as read: a save after someone else's is refused.
+    read_mark = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
     opioid_class = forms.ChoiceField(
         label="Opioid last used",
         required=False,

@@ -14,6 +14,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings as django_settings
+from django.db.models import Q, Subquery
 
 from detoxdesk.medications import schedule
 from detoxdesk.medications.alerts import PrecipitatedAlert, precipitated_alerts
@@ -138,17 +139,17 @@ def _scheduled(orders: list[Order], shift: Shift, now: datetime) -> list[Schedul
 
 
 def _latest_scores(episode: Episode, scales: set[str], now: datetime) -> dict[str, Assessment]:
-    """The latest assessment of each of ``scales`` (one query per scale, not per order)."""
-    found = {}
+    """The latest assessment of each of ``scales``, in one query whatever the orders' triggers
+    (each scale's latest is one lookup on the (episode, scale, performed_at) index)."""
+    if not scales:
+        return {}
+    latest = Q()
     for scale in sorted(scales):
-        row = (
-            Assessment.objects.filter(episode=episode, scale=scale, performed_at__lte=now)
-            .order_by("-performed_at")
-            .first()
-        )
-        if row is not None:
-            found[scale] = row
-    return found
+        newest = Assessment.objects.filter(
+            episode=episode, scale=scale, performed_at__lte=now
+        ).order_by("-performed_at")
+        latest |= Q(pk=Subquery(newest.values("pk")[:1]))
+    return {row.scale: row for row in Assessment.objects.filter(latest)}
 
 
 def _prn_row(

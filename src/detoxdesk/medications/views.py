@@ -6,7 +6,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,11 +14,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import check_password, reauth_required, staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.clinical.numbers import format_number
 from detoxdesk.intake import queries as intake_queries
-from detoxdesk.lib.auth import check_password, reauth_required, staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.medications import actions, ordersets, schedule
 from detoxdesk.medications import mar as mar_module
@@ -51,13 +50,6 @@ from detoxdesk.patients import access
 from detoxdesk.patients.models import Episode, Program
 
 
-def _viewed(event: str, user: User, episode: Episode, target: Any = None) -> None:
-    with transaction.atomic():
-        log.record(
-            event, actor=user, patient=episode.patient, facility=episode.facility, target=target
-        )
-
-
 def _drugs(program: Program) -> list[tuple[str, str]]:
     return [(r.drug, r.label) for r in program_policy(settings_for(program)).drugs]
 
@@ -75,7 +67,7 @@ def _shift_param(request: HttpRequest) -> datetime | None:
 def mar(request: HttpRequest, episode_uuid: str) -> HttpResponse:
     user = staff_user(request)
     episode = access.get_episode_for_user(user, episode_uuid)
-    _viewed("mar.viewed", user, episode)
+    log.viewed(user, "mar.viewed", patient=episode.patient, facility=episode.facility)
     record = mar_module.build_mar(episode, timezone.now(), _shift_param(request))
     facility = episode.facility
     return render(
@@ -188,7 +180,13 @@ def _as_validation(exc: ValidationError | PermissionDenied) -> ValidationError:
 def order_detail(request: HttpRequest, line_uuid: str) -> HttpResponse:
     user = staff_user(request)
     line = get_line_for_user(user, line_uuid)
-    _viewed("order.viewed", user, line.episode, line)
+    log.viewed(
+        user,
+        "order.viewed",
+        patient=line.episode.patient,
+        facility=line.episode.facility,
+        target=line,
+    )
     versions = list(line.versions.select_related("signed_by").order_by("-version"))
     facility = line.episode.facility
     return render(
@@ -213,7 +211,8 @@ def modify_order(request: HttpRequest, line_uuid: str) -> HttpResponse:
     line = get_line_for_user(user, line_uuid, capability=permissions.ORDER_SIGN)
     current = line.versions.get(superseded_at=None)
     drugs = [(line.drug, line.drug)]
-    form = ModifyOrderForm(drugs, request.POST or None, initial=order_initial(current))
+    initial = order_initial(current) | {"read_version": current.version}
+    form = ModifyOrderForm(drugs, request.POST or None, initial=initial)
     check = None
     if request.method == "POST" and form.is_valid():
         check = _preview(line.episode, form, line.protocol, line)
@@ -222,6 +221,11 @@ def modify_order(request: HttpRequest, line_uuid: str) -> HttpResponse:
                 _modify(line, user, form)
             except (ValidationError, PermissionDenied) as exc:
                 apply_errors(form, _as_validation(exc))
+                if getattr(exc, "code", None) == "stale":  # show their order, to change again
+                    latest = line.versions.get(superseded_at=None)
+                    shown = order_initial(latest) | {"read_version": latest.version}
+                    form.data = {**shown, "reason": form.cleaned_data["reason"]}
+                    check = None
             else:
                 messages.success(request, "A new version of the order was signed.")
                 return redirect("medications:order", line_uuid=line.uuid)
@@ -233,7 +237,11 @@ def _modify(line: OrderLine, user: User, form: ModifyOrderForm) -> Order:
     values = _sign_kwargs(form)
     values.pop("drug")
     return actions.do_modify_order(
-        line, acting_user=user, reason=form.cleaned_data["reason"], **values
+        line,
+        acting_user=user,
+        reason=form.cleaned_data["reason"],
+        read_version=form.cleaned_data["read_version"],
+        **values,
     )
 
 
@@ -320,7 +328,13 @@ def record_dose(request: HttpRequest, line_uuid: str) -> HttpResponse:
             messages.success(request, _recorded_message(row))
             return redirect("medications:mar", episode_uuid=line.episode.uuid)
     else:
-        _viewed("flowsheet.viewed", user, line.episode, line)
+        log.viewed(
+            user,
+            "flowsheet.viewed",
+            patient=line.episode.patient,
+            facility=line.episode.facility,
+            target=line,
+        )
     context = {
         "line": line,
         "episode": line.episode,
@@ -408,9 +422,16 @@ def review_alert(request: HttpRequest, episode_uuid: str) -> HttpResponse:
 
 
 def _facts_initial(facts: PatientFacts | None) -> dict[str, Any]:
+    mark = {"read_mark": actions.facts_read_mark(facts)}
     if facts is None:
-        return {}
-    return {key: getattr(facts, key) for key in actions.FACT_FIELDS}
+        return mark
+    return {key: getattr(facts, key) for key in actions.FACT_FIELDS} | mark
+
+
+def _facts_data(facts: PatientFacts | None) -> dict[str, Any]:
+    """The facts as the form's submitted data, to show them with an error."""
+    form = FactsForm(initial=_facts_initial(facts))
+    return {name: form[name].value() for name in form.fields}
 
 
 def _suggest_last_use(form: FactsForm, facts: PatientFacts | None, episode: Episode) -> None:
@@ -438,7 +459,12 @@ def _facts_page(
         "home_form": home_form,
         "home_medications": HomeMedication.objects.filter(episode=episode, stopped_at=None),
     }
-    _viewed("medication_facts.viewed", staff_user(request), episode)
+    log.viewed(
+        staff_user(request),
+        "medication_facts.viewed",
+        patient=episode.patient,
+        facility=episode.facility,
+    )
     return render(request, "medications/facts_form.html", context)
 
 
@@ -453,10 +479,16 @@ def edit_facts(request: HttpRequest, episode_uuid: str) -> HttpResponse:
     form = FactsForm(request.POST or None, initial=_facts_initial(facts))
     _suggest_last_use(form, facts, episode)
     if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        read_mark = values.pop("read_mark")
+        read_mark = read_mark if "read_mark" in request.POST else None
         try:
-            actions.do_update_facts(episode, acting_user=user, **form.cleaned_data)
+            actions.do_update_facts(episode, acting_user=user, read_mark=read_mark, **values)
         except ValidationError as exc:
             apply_errors(form, exc)
+            if getattr(exc, "code", None) == "stale":  # show their facts, to change again
+                facts = PatientFacts.objects.filter(episode=episode).first()
+                form.data = _facts_data(facts)
         else:
             messages.success(request, "Medication facts saved.")
             return redirect("medications:mar", episode_uuid=episode.uuid)
@@ -506,10 +538,9 @@ def stop_home_medication(request: HttpRequest, episode_uuid: str, row_uuid: str)
 @require_http_methods(["GET", "POST"])
 def medication_settings(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    facilities = permissions.facilities_with(user, permissions.PROGRAM_CONFIGURE)
-    program = Program.objects.filter(facilities__in=facilities).distinct().first()
-    if program is None:
-        raise PermissionDenied("Only a program director changes medication settings.")
+    program = access.configured_program(
+        user, "Only a program director changes medication settings."
+    )
     current = settings_for(program)
     initial = {key: getattr(current, key) for key in actions.SETTING_FIELDS}
     initial["shift_starts"] = ", ".join(current.shift_starts or [])
@@ -549,7 +580,7 @@ def pdmp_check(request: HttpRequest, episode_uuid: str) -> HttpResponse:
             messages.success(request, "PDMP check recorded.")
             return redirect(_next(request, reverse("medications:mar", args=[episode.uuid])))
     else:
-        _viewed("pdmp.viewed", user, episode)
+        log.viewed(user, "pdmp.viewed", patient=episode.patient, facility=episode.facility)
     checks = episode.pdmp_checks.select_related("recorded_by").order_by("-checked_at")
     context = {"episode": episode, "form": form, "checks": checks}
     return render(request, "medications/pdmp_form.html", context)

@@ -5,13 +5,15 @@ Everything is derived from the stored data at read time; nothing is scheduled.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from detoxdesk.clinical import vitals
+from detoxdesk.clinical.due import Due, next_due
 from detoxdesk.clinical.vitals import CriticalFlag, VitalFlag
 from detoxdesk.monitoring.models import Assessment, Scale, VitalSigns
 from detoxdesk.monitoring.policy import vital_ranges
@@ -19,16 +21,6 @@ from detoxdesk.patients.models import Episode, Program
 
 # The clinician-scored scales that make an assessment "done" for the due clock.
 SCHEDULED_SCALES = (Scale.COWS, Scale.CIWA_AR)
-
-
-@dataclass(frozen=True)
-class Due:
-    """When the next withdrawal assessment is due; ``interval`` None means no interval is set."""
-
-    interval: timedelta | None
-    due_at: datetime | None
-    overdue_by: timedelta | None
-    due_in: timedelta | None
 
 
 @dataclass(frozen=True)
@@ -59,28 +51,15 @@ class Critical:
         return self.flag.field
 
 
-def next_due(
-    interval: timedelta | None, last_at: datetime | None, since: datetime, now: datetime
-) -> Due:
-    """Due one interval after the last scheduled score, or at admission if there is none."""
-    if interval is None:
-        return Due(None, None, None, None)
-    due_at = last_at + interval if last_at else since
-    if now >= due_at:
-        return Due(interval, due_at, now - due_at, None)
-    return Due(interval, due_at, None, due_at - now)
-
-
 LATEST: dict[str, tuple[type[Assessment] | type[VitalSigns], str, dict[str, object]]] = {
     "latest_cows_id": (Assessment, "-performed_at", {"scale": Scale.COWS}),
     "latest_ciwa_id": (Assessment, "-performed_at", {"scale": Scale.CIWA_AR}),
-    "latest_scheduled_id": (Assessment, "-performed_at", {"scale__in": SCHEDULED_SCALES}),
     "latest_vitals_id": (VitalSigns, "-measured_at", {}),
 }
 
 
 def with_latest(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
-    """Annotate each episode with the ids of its latest COWS, CIWA-Ar, scheduled score, vitals."""
+    """Annotate each episode with the ids of its latest COWS, CIWA-Ar and vital signs."""
     annotations = {}
     for name, (model, order, filters) in LATEST.items():
         rows = model._default_manager.filter(episode=OuterRef("pk"), **filters).order_by(order)
@@ -97,9 +76,7 @@ def board_rows(episodes: QuerySet[Episode], now: datetime) -> list[BoardRow]:
     """One row per episode, in three queries whatever the number of episodes."""
     rows = list(with_latest(episodes).select_related("patient", "bed", "facility__program"))
     assessment_ids = {
-        _annotated(e, name)
-        for e in rows
-        for name in ("latest_cows_id", "latest_ciwa_id", "latest_scheduled_id")
+        _annotated(e, name) for e in rows for name in ("latest_cows_id", "latest_ciwa_id")
     }
     vitals_ids = {_annotated(e, "latest_vitals_id") for e in rows}
     assessments = Assessment.objects.in_bulk([i for i in assessment_ids if i is not None])
@@ -114,13 +91,16 @@ def _row(
     now: datetime,
 ) -> BoardRow:
     program: Program = episode.facility.program
-    scheduled = assessments.get(_annotated(episode, "latest_scheduled_id") or 0)
+    cows = assessments.get(_annotated(episode, "latest_cows_id") or 0)
+    ciwa = assessments.get(_annotated(episode, "latest_ciwa_id") or 0)
+    # The latest scheduled score is the later of the latest COWS and the latest CIWA-Ar.
+    scheduled = max((a for a in (cows, ciwa) if a), key=lambda a: a.performed_at, default=None)
     latest_vitals = vital_rows.get(_annotated(episode, "latest_vitals_id") or 0)
     return BoardRow(
         episode=episode,
         day_of_stay=episode.day_of_stay(now),
-        cows=assessments.get(_annotated(episode, "latest_cows_id") or 0),
-        ciwa_ar=assessments.get(_annotated(episode, "latest_ciwa_id") or 0),
+        cows=cows,
+        ciwa_ar=ciwa,
         vitals=latest_vitals,
         vital_flags=flags_for(latest_vitals, program),
         critical=critical_for(latest_vitals),
@@ -133,15 +113,22 @@ def _row(
     )
 
 
+VITAL_FIELDS = ("heart_rate", "systolic", "diastolic", "respiratory_rate", "temperature_c", "spo2")
+
+
 def _values(row: VitalSigns) -> dict[str, int | float | None]:
-    return {
-        "heart_rate": row.heart_rate,
-        "systolic": row.systolic,
-        "diastolic": row.diastolic,
-        "respiratory_rate": row.respiratory_rate,
-        "temperature_c": float(row.temperature_c) if row.temperature_c is not None else None,
-        "spo2": row.spo2,
-    }
+    return plain_values({key: getattr(row, key) for key in VITAL_FIELDS})
+
+
+def plain_values(row: Mapping[str, Any]) -> dict[str, int | float | None]:
+    """The vital signs of ``row`` (a model's fields or a ``.values()`` row) as the engine takes."""
+    found: dict[str, int | float | None] = {}
+    for key in VITAL_FIELDS:
+        value = row.get(key)
+        if key == "temperature_c" and value is not None:
+            value = float(value)
+        found[key] = value
+    return found
 
 
 def flags_for(row: VitalSigns | None, program: Program) -> list[VitalFlag]:
@@ -155,9 +142,14 @@ def critical_for(row: VitalSigns | None) -> tuple[Critical, ...]:
     """The signs of ``row`` in a NEWS2 band scoring 3 (rcp-news2-2017), in field order."""
     if row is None:
         return ()
+    return critical_for_values(_values(row))
+
+
+def critical_for_values(values: dict[str, int | float | None]) -> tuple[Critical, ...]:
+    """:func:`critical_for` of plain values (``VITAL_FIELDS`` of a ``.values()`` row)."""
     labels = {field.key: field for field in vitals.fields()}
     found = []
-    for flag in vitals.critical_flags(_values(row)):
+    for flag in vitals.critical_flags(values):
         field = labels[flag.field]
         value = f"{flag.value:.1f}" if field.decimal else f"{flag.value:.0f}"
         found.append(Critical(flag, f"Critical: {field.label} {value} {field.unit}"))

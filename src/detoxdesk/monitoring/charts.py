@@ -42,10 +42,13 @@ class Chart:
     ticks: tuple[Tick, ...]
     width: int = WIDTH
     height: int = HEIGHT
+    summary: str = ""
 
     @property
     def polyline(self) -> str:
-        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+        """One line through every point; a lone point is drawn as a line of no length (a dot)."""
+        points = self.points * 2 if len(self.points) == 1 else self.points
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in points)
 
     @property
     def plot_bottom(self) -> int:
@@ -61,7 +64,11 @@ class Chart:
 
 
 def trend(
-    scale: scales.Scale, series: Sequence[tuple[datetime, int]], start: datetime, end: datetime
+    scale: scales.Scale,
+    series: Sequence[tuple[datetime, int]],
+    start: datetime,
+    end: datetime,
+    summary: str = "",
 ) -> Chart:
     """Place each (time, total) between ``start`` and ``end``, 0 and the scale's maximum."""
     span = max((end - start).total_seconds(), 1.0)
@@ -91,4 +98,4 @@ def trend(
         )
         for i in range(0, days + 1, step)
     )
-    return Chart(scale, points, lines, ticks)
+    return Chart(scale, points, lines, ticks, summary=summary)

@@ -44,7 +44,12 @@ class Assessment(models.Model):
     class Meta:
         ordering = ["-performed_at"]
         indexes = [
-            models.Index(fields=["episode", "scale", "-performed_at"], name="assessment_latest_idx")
+            models.Index(
+                fields=["episode", "scale", "-performed_at"], name="assessment_latest_idx"
+            ),
+            # The chart's history pages and trend window: one episode's rows in time order,
+            # whatever the scale (the id breaks ties for keyset paging).
+            models.Index(fields=["episode", "performed_at", "id"], name="assessment_time_idx"),
         ]
 
     def __str__(self) -> str:

@@ -4,9 +4,6 @@ from detoxdesk.patients import views
 
 app_name = "patients"
 urlpatterns = [
-    path("start/", views.staff_home, name="home"),
-    path("census/", views.census, name="census"),
-    path("patients/<uuid:patient_uuid>/", views.chart, name="chart"),
     path("patients/<uuid:patient_uuid>/allergies/", views.allergies_page, name="allergies"),
     path(
         "patients/<uuid:patient_uuid>/allergies/none-known/",

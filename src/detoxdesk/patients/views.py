@@ -5,20 +5,15 @@ from typing import TypeVar
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from detoxdesk.accounts import permissions
-from detoxdesk.accounts.models import User
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.audit import log
-from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
-from detoxdesk.monitoring import board, trends
 from detoxdesk.patients import access, actions, allergies, golive
 from detoxdesk.patients.forms import (
     AllergyForm,
@@ -28,78 +23,9 @@ from detoxdesk.patients.forms import (
     RemoveAllergyForm,
     sows_bands_text,
 )
-from detoxdesk.patients.models import Contact, Episode, Facility, Patient, Program
-from detoxdesk.portal.access import is_patient
+from detoxdesk.patients.models import Contact, Patient, Program
 
 FormT = TypeVar("FormT", bound=forms.Form)
-
-
-@login_required
-def census(request: HttpRequest) -> HttpResponse:
-    user = staff_user(request)
-    facilities = list(permissions.facilities_with(user, permissions.CENSUS_VIEW))
-    if not facilities:
-        raise PermissionDenied("Your role does not include the census board.")
-    chosen = _chosen_facility(request, facilities)
-    episodes = Episode.objects.filter(
-        facility__in=[chosen] if chosen else facilities, status=Episode.Status.ACTIVE
-    ).order_by("facility__name", "bed__label", "patient__family_name")
-    query = request.GET.get("q", "").strip()
-    if query:
-        episodes = episodes.filter(
-            Q(patient__family_name__icontains=query)
-            | Q(patient__given_name__icontains=query)
-            | Q(patient__record_number__iexact=query)
-        )
-    now = timezone.now()
-    rows = board.board_rows(episodes, now)
-    with transaction.atomic():
-        log.record("census.viewed", actor=user, facility=chosen)
-    return render(
-        request,
-        "patients/census.html",
-        {"rows": rows, "facilities": facilities, "chosen": chosen, "query": query, "now": now},
-    )
-
-
-def _chosen_facility(request: HttpRequest, facilities: list[Facility]) -> Facility | None:
-    wanted = request.GET.get("facility")
-    return next((f for f in facilities if str(f.uuid) == wanted), None)
-
-
-@login_required
-def chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
-    user = staff_user(request)
-    patient = access.get_patient_for_user(user, patient_uuid)
-    episode = access.current_episode_for_user(user, patient)
-    now = timezone.now()
-    context: dict[str, object] = {
-        "patient": patient,
-        "episode": episode,
-        "now": now,
-        "age": patient.age_on(now.date()),
-        "allergy_status": allergies.status(patient),
-        "emergency_contact": patient.contacts.filter(kind=Contact.Kind.EMERGENCY).first(),
-        "can_edit_allergies": access.may(user, access.ALLERGY_RECORD, patient),
-        "can_edit_demographics": access.may(user, access.DEMOGRAPHICS_EDIT, patient),
-    }
-    if episode is not None:
-        context.update(trends.chart_context(episode, now, request.GET))
-        context["row"] = board.board_rows(Episode.objects.filter(pk=episode.pk), now)[0]
-        context["can_record"] = permissions.can(
-            user, permissions.ASSESSMENT_RECORD, episode.facility
-        )
-        context["can_configure"] = permissions.can(
-            user, permissions.EPISODE_CONFIGURE, episode.facility
-        )
-    with transaction.atomic():
-        log.record(
-            "chart.viewed",
-            actor=user,
-            patient=patient,
-            facility=episode.facility if episode else None,
-        )
-    return render(request, "patients/chart.html", context)
 
 
 @login_required
@@ -126,10 +52,7 @@ def episode_interval(request: HttpRequest, episode_uuid: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def program_settings(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    facilities = permissions.facilities_with(user, permissions.PROGRAM_CONFIGURE)
-    program = Program.objects.filter(facilities__in=facilities).distinct().first()
-    if program is None:
-        raise PermissionDenied("Only a program director can change program settings.")
+    program = access.configured_program(user)
     form = ProgramSettingsForm(request.POST or None, initial=_settings_initial(program))
     if request.method == "POST" and form.is_valid():
         actions.do_change_program_settings(
@@ -159,27 +82,7 @@ def _settings_initial(program: Program) -> dict[str, object]:
     return initial
 
 
-@login_required
-def staff_home(request: HttpRequest) -> HttpResponse:
-    """Send each role to its own starting page (a patient account to the portal)."""
-    user = staff_user(request)
-    if is_patient(user):
-        return redirect("portal:home")
-    if permissions.can(user, permissions.CENSUS_VIEW):
-        return redirect("patients:census")
-    if permissions.can(user, permissions.AUDIT_VIEW):
-        return redirect("audit:log")
-    if permissions.can(user, permissions.STAFF_MANAGE):
-        return redirect("staff:list")
-    return render(request, "patients/no_access.html", status=403)
-
-
 # --- Allergies -----------------------------------------------------------------------------------
-
-
-def _audit_view(event: str, user: User, patient: Patient) -> None:
-    with transaction.atomic():
-        log.record(event, actor=user, patient=patient, target=patient)
 
 
 @login_required
@@ -198,7 +101,7 @@ def allergies_page(request: HttpRequest, patient_uuid: str) -> HttpResponse:
             messages.success(request, f"Allergy to {allergy.label} recorded.")
             return redirect("patients:allergies", patient_uuid=patient.uuid)
     if request.method == "GET":
-        _audit_view("allergies.viewed", user, patient)
+        log.viewed(user, "allergies.viewed", patient=patient, target=patient)
     context = {"patient": patient, "form": form, "allergy_status": allergies.status(patient)}
     return render(request, "patients/allergies.html", context, status=400 if form.errors else 200)
 
@@ -239,7 +142,7 @@ def edit_allergy(request: HttpRequest, allergy_uuid: str) -> HttpResponse:
             messages.success(request, f"Allergy to {allergy.label} saved.")
             return redirect("patients:allergies", patient_uuid=allergy.patient.uuid)
     if request.method == "GET":
-        _audit_view("allergies.viewed", user, allergy.patient)
+        log.viewed(user, "allergies.viewed", patient=allergy.patient, target=allergy.patient)
     context = {
         "patient": allergy.patient,
         "allergy": allergy,
@@ -315,7 +218,7 @@ def demographics(request: HttpRequest, patient_uuid: str) -> HttpResponse:
             messages.success(request, "Demographics and contact saved.")
             return redirect("patients:chart", patient_uuid=patient.uuid)
     if request.method == "GET":
-        _audit_view("patient.demographics_viewed", user, patient)
+        log.viewed(user, "patient.demographics_viewed", patient=patient, target=patient)
     context = {
         "patient": patient,
         "form": form,
@@ -336,11 +239,7 @@ def _current_contact(patient: Patient) -> Contact | None:
 def go_live(request: HttpRequest) -> HttpResponse:
     """The director's list of every clinical parameter still unset, with where to set it."""
     user = staff_user(request)
-    facilities = permissions.facilities_with(user, permissions.PROGRAM_CONFIGURE)
-    program = Program.objects.filter(facilities__in=facilities).distinct().first()
-    if program is None:
-        raise PermissionDenied("Only a program director can see this list.")
+    program = access.configured_program(user, "Only a program director can see this list.")
     items = golive.unset_parameters(program)
-    with transaction.atomic():
-        log.record("golive.viewed", actor=user, changes={"unset": len(items)})
+    log.viewed(user, "golive.viewed", changes={"unset": len(items)})
     return render(request, "patients/go_live.html", {"program": program, "items": items})

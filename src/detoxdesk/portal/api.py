@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
+from detoxdesk.api.problems import problem, responses
+from detoxdesk.clinical import scales
+from detoxdesk.monitoring.models import Scale
 from detoxdesk.portal import actions
 from detoxdesk.portal.access import portal_account
-from detoxdesk.portal.models import CravingRating, PortalAccount
+from detoxdesk.portal.models import CRAVING_MAX, CRAVING_MIN, CravingRating, PortalAccount
 
 router = Router(tags=["portal"])
 
 
+NOTE_MAX_LENGTH = CravingRating._meta.get_field("note").max_length
+SOWS = scales.get_scale(Scale.SOWS)
+SOWS_ITEM_MAX = max(item.max_value for item in SOWS.items)
+
+
 class CravingIn(Schema):
-    rating: int
-    note: str = ""
+    rating: int = Field(ge=CRAVING_MIN, le=CRAVING_MAX)
+    note: str = Field("", max_length=NOTE_MAX_LENGTH)
 
 
 class CravingOut(Schema):
@@ -30,7 +38,11 @@ class CravingOut(Schema):
 
 
 class SowsIn(Schema):
-    answers: dict[str, int]
+    answers: dict[str, Annotated[int, Field(ge=0, le=SOWS_ITEM_MAX)]] = Field(
+        description="Each SOWS item's key and its answer: "
+        + ", ".join(item.key for item in SOWS.items)
+        + "."
+    )
 
 
 class SowsOut(Schema):
@@ -45,12 +57,7 @@ class MeOut(Schema):
     recent_cravings: list[CravingOut]
 
 
-class Problem(Schema):
-    error: str
-    fields: dict[str, str] = {}
-
-
-FORBIDDEN = {"error": "Only a patient portal account can use this.", "fields": {}}
+FORBIDDEN = problem("Only a patient portal account can use this.")
 
 
 def _account(request: HttpRequest) -> PortalAccount | None:
@@ -68,7 +75,7 @@ def _craving_out(c: CravingRating) -> dict[str, Any]:
     return {"uuid": str(c.uuid), "rating": c.rating, "note": c.note, "recorded_at": c.recorded_at}
 
 
-@router.get("/me", response={200: MeOut, 403: Problem}, summary="The signed-in patient's record")
+@router.get("/me", response=responses({200: MeOut}, 403), summary="The signed-in patient's record")
 def me(request: HttpRequest) -> Status[Any]:
     account = _account(request)
     if account is None:
@@ -88,7 +95,7 @@ def me(request: HttpRequest) -> Status[Any]:
 
 @router.post(
     "/cravings",
-    response={201: CravingOut, 400: Problem, 403: Problem},
+    response=responses({201: CravingOut}, 400, 403),
     summary="Rate my craving (0-10)",
 )
 def post_craving(request: HttpRequest, payload: CravingIn) -> Status[Any]:
@@ -104,7 +111,7 @@ def post_craving(request: HttpRequest, payload: CravingIn) -> Status[Any]:
     return Status(201, _craving_out(craving))
 
 
-@router.post("/sows", response={201: SowsOut, 400: Problem, 403: Problem}, summary="Submit my SOWS")
+@router.post("/sows", response=responses({201: SowsOut}, 400, 403), summary="Submit my SOWS")
 def post_sows(request: HttpRequest, payload: SowsIn) -> Status[Any]:
     account = _account(request)
     if account is None:

@@ -1,0 +1,135 @@
+"""The census board and the patient chart: the top of the import graph, reading every stage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import staff_user
+from detoxdesk.aftercare import panels as aftercare_panels
+from detoxdesk.audit import log
+from detoxdesk.board import census as census_rows
+from detoxdesk.intake import panels as intake_panels
+from detoxdesk.medications import panels as medication_panels
+from detoxdesk.monitoring import panels as monitoring_panels
+from detoxdesk.patients import access, allergies
+from detoxdesk.patients.models import Contact
+from detoxdesk.portal import panels as portal_panels
+from detoxdesk.portal.access import is_patient
+from detoxdesk.tapers import panels as taper_panels
+
+
+@login_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """Send each role to its own starting page (a patient account to the portal)."""
+    user = staff_user(request)
+    if is_patient(user):
+        return redirect("portal:home")
+    if permissions.can(user, permissions.CENSUS_VIEW):
+        return redirect("patients:census")
+    if permissions.can(user, permissions.AUDIT_VIEW):
+        return redirect("audit:log")
+    if permissions.can(user, permissions.STAFF_MANAGE):
+        return redirect("staff:list")
+    return render(request, "board/no_access.html", status=403)
+
+
+def _page_number(text: str | None) -> int:
+    try:
+        return max(1, int(text or "1"))
+    except ValueError:
+        return 1
+
+
+@login_required
+def census(request: HttpRequest) -> HttpResponse:
+    """One facility or unit at a time (the reader's first by default), or the whole network,
+    a page at a time; a search without a chosen place looks across the whole network."""
+    user = staff_user(request)
+    facilities = list(permissions.facilities_with(user, permissions.CENSUS_VIEW))
+    if not facilities:
+        raise PermissionDenied("Your role does not include the census board.")
+    query = request.GET.get("q", "").strip()
+    options = census_rows.places(facilities)
+    wanted = request.GET.get("place") or (
+        f"f-{request.GET['facility']}" if request.GET.get("facility") else ""
+    )
+    place = options.find(wanted) or (options.network if query else options.first)
+    episodes = census_rows.search(census_rows.episodes_at(place, facilities), query)
+    size = settings.CENSUS_PAGE_SIZE
+    number = _page_number(request.GET.get("page"))
+    now = timezone.now()
+    rows = census_rows.rows(episodes, now, offset=(number - 1) * size, limit=size + 1)
+    log.viewed(user, "census.viewed", facility=place.facility)
+    return render(
+        request,
+        "board/census.html",
+        {
+            "rows": rows[:size],
+            "place": place,
+            "places": options,
+            "query": query,
+            "now": now,
+            "page": number,
+            "has_next": len(rows) > size,
+            "page_size": size,
+        },
+    )
+
+
+Panel = Callable[..., dict[str, Any]]
+# The stages' panels, in the order the chart shows them.
+EPISODE_PANELS: tuple[tuple[str, Panel], ...] = (
+    ("medications", medication_panels.chart_panel),
+    ("tapers", taper_panels.chart_panel),
+    ("aftercare", aftercare_panels.chart_panel),
+)
+PATIENT_PANELS: tuple[tuple[str, Panel], ...] = (
+    ("intake", intake_panels.chart_panel),
+    ("portal", portal_panels.chart_panel),
+)
+
+
+@login_required
+def chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
+    user = staff_user(request)
+    patient = access.get_patient_for_user(user, patient_uuid)
+    episode = access.current_episode_for_user(user, patient)
+    now = timezone.now()
+    if episode is not None:
+        episode.patient = patient  # one patient object for every panel
+    context: dict[str, Any] = {
+        "patient": patient,
+        "episode": episode,
+        "now": now,
+        "age": patient.age_on(now.date()),
+        "allergy_status": allergies.status(patient),
+        "emergency_contact": patient.contacts.filter(kind=Contact.Kind.EMERGENCY).first(),
+        "can_edit_allergies": access.may(user, access.ALLERGY_RECORD, patient),
+        "can_edit_demographics": access.may(user, access.DEMOGRAPHICS_EDIT, patient),
+    }
+    panels: dict[str, dict[str, Any]] = {
+        name: panel(episode, user=user, now=now, patient=patient) for name, panel in PATIENT_PANELS
+    }
+    if episode is not None:
+        context.update(
+            monitoring_panels.chart_panel(episode, user=user, now=now, params=request.GET)
+        )
+        panels.update({name: panel(episode, user=user, now=now) for name, panel in EPISODE_PANELS})
+        # Releasing the episode as a FHIR record (exports:fhir) goes through the disclosure door.
+        context["can_release"] = permissions.can(
+            user, permissions.DISCLOSURE_MAKE, episode.facility
+        )
+    context["panels"] = panels
+    log.viewed(
+        user, "chart.viewed", patient=patient, facility=episode.facility if episode else None
+    )
+    return render(request, "board/chart.html", context)

@@ -1,0 +1,41 @@
+"""The intake panel of the patient chart: the latest evaluation, its level and the course."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from detoxdesk.accounts import permissions
+from detoxdesk.accounts.models import User
+from detoxdesk.intake import presentation
+from detoxdesk.intake.models import Evaluation
+from detoxdesk.patients.models import Episode, Patient
+
+
+def chart_panel(
+    episode: Episode | None, *, user: User, now: datetime, patient: Patient | None = None
+) -> dict[str, Any]:
+    """Shown with or without an episode (an evaluation comes before admission)."""
+    patient = patient or (episode.patient if episode else None)
+    if patient is None:
+        return {"show": False}
+    facility_ids = permissions.facility_ids_with(user, permissions.CHART_VIEW)
+    evaluation = (
+        Evaluation.objects.filter(patient=patient, facility_id__in=facility_ids)
+        .select_related("plan")
+        .order_by("-created_at")
+        .first()
+    )
+    can_record = bool(
+        permissions.facility_ids_with(user, permissions.EVALUATION_RECORD)
+        & {patient.registered_at_id, *(e.facility_id for e in patient.episodes.all())}
+    )
+    return {
+        "show": True,
+        "patient": patient,
+        "evaluation": evaluation,
+        "plan": getattr(evaluation, "plan", None) if evaluation else None,
+        "course": presentation.course_view(evaluation.answers, now) if evaluation else None,
+        "can_start": can_record and (evaluation is None or evaluation.status == "signed"),
+        "id_suffix": "chart",
+    }

@@ -1,0 +1,96 @@
+"""The census and the chart cost the same number of statements at any size (pinned, exact).
+
+The counts include signing-in (session, user, memberships) and the audit event of the view
+(a savepoint, the chain head read and moved, the event written) and the session save. Each
+client opens one page first, so the measured request finds its session as every later one does.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from detoxdesk.staff.models import Unit as StaffUnit
+from factories import make_episode
+from factories_board import seed_assessments, seed_census, seed_vitals
+
+CENSUS = reverse("patients:census")
+CENSUS_QUERIES = 17
+CHART_QUERIES = 36
+
+
+@pytest.fixture
+def wing(unit):
+    return StaffUnit.objects.create(facility=unit.ward, name="North wing")
+
+
+@pytest.mark.parametrize("size", [1, 40])
+def test_one_unit_costs_the_same_with_1_or_40_episodes(
+    unit, wing, as_user, size, django_assert_num_queries
+):
+    seed_census(unit.ward, unit.nurse, size, unit=wing)
+    client = as_user(unit.nurse)
+    client.get(CENSUS)
+    with django_assert_num_queries(CENSUS_QUERIES):
+        response = client.get(CENSUS, {"place": f"u-{wing.uuid}"})
+    rows = response.context["rows"]
+    assert len(rows) == size
+    assert all(r["scores"][0] and r["scores"][1] and r["vitals"] for r in rows)
+    assert rows[0]["critical"]  # the first seeded episode has a pulse of 140
+
+
+@pytest.mark.parametrize("size", [1, 40])
+def test_the_network_costs_the_same_with_1_or_40_episodes(
+    unit, as_user, size, django_assert_num_queries
+):
+    seed_census(unit.ward, unit.director, size)
+    seed_census(unit.other, unit.director, size)
+    client = as_user(unit.director)
+    client.get(CENSUS)
+    with django_assert_num_queries(CENSUS_QUERIES):
+        response = client.get(CENSUS, {"place": "all"})
+    assert len(response.context["rows"]) == min(2 * size + 1, 50)
+
+
+def test_2000_episodes_cost_no_more_than_one_unit_of_20_beds(
+    unit, wing, as_user, django_assert_num_queries
+):
+    seed_census(unit.ward, unit.director, 20, unit=wing)
+    seed_census(unit.ward, unit.director, 1000)
+    seed_census(unit.other, unit.director, 979)
+    client = as_user(unit.director)
+    client.get(CENSUS)
+    with django_assert_num_queries(CENSUS_QUERIES):
+        one_unit = client.get(CENSUS, {"place": f"u-{wing.uuid}"})
+    assert len(one_unit.context["rows"]) == 20
+    with django_assert_num_queries(CENSUS_QUERIES):
+        network = client.get(CENSUS, {"place": "all", "page": "3"})
+    assert len(network.context["rows"]) == 50
+    assert network.context["has_next"]
+    assert network.context["places"].network.count == 2000
+    assert "Next page" in network.content.decode()
+    assert "include" not in network.content.decode()
+
+
+@pytest.mark.parametrize("history", [20, 3000])
+def test_the_chart_costs_the_same_with_20_or_3000_assessments(
+    unit, as_user, history, django_assert_num_queries
+):
+    now = timezone.now()
+    episode = make_episode(unit.other, admitted_at=now - timedelta(days=70))
+    seed_assessments(episode, unit.nurse, history, every=timedelta(minutes=30))
+    seed_assessments(episode, unit.nurse, history // 2, every=timedelta(hours=1), scale="ciwa_ar")
+    seed_vitals(episode, unit.nurse, 30)
+    client = as_user(unit.director)
+    client.get(CENSUS)
+    with django_assert_num_queries(CHART_QUERIES):
+        response = client.get(reverse("patients:chart", args=[episode.patient.uuid]))
+    body = response.content.decode()
+    cows, _sows, ciwa = response.context["trend_charts"]
+    assert 0 < len(cows.points) <= 73 and 0 < len(ciwa.points) <= 73  # the last 72 hours
+    assert body.count('<polyline class="series"') == 2
+    assert "<circle" not in body.split('id="trends-heading"')[1].split("</section>")[0]
+    assert len(response.context["history"].rows) == 20
