@@ -284,3 +284,11 @@ def test_it_exits_2_with_fields_from_the_command_line() -> None:
     assert (status, stderr) == (2, "")
     assert set(output) == {"error", "fields"}
     assert output["fields"] == {"now": OFFSET}
+
+
+def test_every_missing_instant_is_named_not_only_the_first() -> None:
+    from detoxdesk.clinical import times
+
+    instants, problems = times.read_instants({"now": "2024-05-02T08:00:00Z"}, ["a", "b", "now"])
+    assert problems == {"a": "This field is required.", "b": "This field is required."}
+    assert list(instants) == ["now"]
