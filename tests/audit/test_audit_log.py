@@ -153,6 +153,7 @@ def test_no_two_apps_register_the_same_event_name() -> None:
     from detoxdesk.aftercare.events import EVENTS as aftercare
     from detoxdesk.api.events import EVENTS as api
     from detoxdesk.audit.events import CORE_EVENTS, EVENTS
+    from detoxdesk.controlled.events import EVENTS as controlled
     from detoxdesk.directory.events import EVENTS as directory
     from detoxdesk.disclosures.events import EVENTS as disclosures
     from detoxdesk.exports.events import EVENTS as exports
@@ -175,6 +176,7 @@ def test_no_two_apps_register_the_same_event_name() -> None:
         portal,
         patients,
         staff,
+        controlled,
         api,
         exports,
     )

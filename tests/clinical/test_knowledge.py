@@ -64,6 +64,10 @@ SPEC_KEYS = [
     # SPEC section 13's crisis resources.
     "samhsa-helpline",
     "lifeline-988",
+    # SPEC A14.2's controlled-substance records.
+    "cfr-1304",
+    "dea-106-2023",
+    "dea-41",
     "cfr-2-2024",
     # Coding for the FHIR export: SPEC 14.2 (ICD-10-CM) and the FHIR R4 vital-signs profile.
     "icd10cm-f11",

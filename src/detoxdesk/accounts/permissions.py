@@ -34,6 +34,10 @@ TREATMENT_PLAN_SIGN = "treatment_plan.sign"
 ORDER_SIGN = "order.sign"
 DOSE_RECORD = "dose.record"
 SAFETY_OVERRIDE = "safety.override"  # nurses too, where the program allows it
+# Controlled-substance ledger
+CONTROLLED_VIEW = "controlled.view"  # stock, entries, counts, the dispensing log
+CONTROLLED_RECORD = "controlled.record"  # receipts, waste, transfers, counts, inventories
+CONTROLLED_RESOLVE = "controlled.resolve"  # discrepancies, adjustments, products, locations
 # Tapers
 TAPER_PLAN = "taper.plan"
 # Discharge and aftercare
@@ -58,6 +62,7 @@ DISCLOSURE_REVIEW = "disclosure.review"  # the director's review of emergency di
 
 _CLINICAL_READ = {CENSUS_VIEW, CHART_VIEW, DIRECTORY_VIEW}
 _BEDSIDE = _CLINICAL_READ | {ASSESSMENT_RECORD, VITALS_RECORD, DOSE_RECORD}
+_LEDGER = {CONTROLLED_VIEW, CONTROLLED_RECORD}
 _EVALUATE = {EVALUATION_RECORD, EVALUATION_SIGN, TREATMENT_PLAN_EDIT}
 _DISCHARGE = {DISCHARGE_PREPARE, DISCHARGE_SIGN, PORTAL_INVITE}
 _RELEASE = {CONSENT_RECORD, DISCLOSURE_MAKE, DISCLOSURE_VIEW}
@@ -73,6 +78,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _DISCHARGE
         | {EPISODE_CONFIGURE, EPISODE_ADMIT, INQUIRY_MANAGE}
         | {FOLLOW_UP_RECORD, EMERGENCY_ACCESS}
+        | _LEDGER
         | _RELEASE
         | {DISCLOSURE_EMERGENCY}
     ),
@@ -83,6 +89,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | {EPISODE_CONFIGURE, EPISODE_ADMIT}
         | {TREATMENT_PLAN_SIGN, ORDER_SIGN, SAFETY_OVERRIDE, TAPER_PLAN}
         | {EMERGENCY_ACCESS}
+        | _LEDGER
         | _RELEASE
         | {DISCLOSURE_EMERGENCY}
     ),
@@ -95,10 +102,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DIRECTOR: frozenset(
         _CLINICAL_READ
         | {AUDIT_VIEW, PROGRAM_CONFIGURE, INQUIRY_MANAGE, EMERGENCY_REVIEW}
+        | {CONTROLLED_VIEW, CONTROLLED_RESOLVE}
         | _RELEASE
         | {DISCLOSURE_REVIEW}
     ),
-    Role.AUDITOR: frozenset({AUDIT_VIEW, EMERGENCY_REVIEW, DISCLOSURE_VIEW}),
+    Role.AUDITOR: frozenset({AUDIT_VIEW, EMERGENCY_REVIEW, DISCLOSURE_VIEW, CONTROLLED_VIEW}),
     Role.ADMINISTRATOR: frozenset({STAFF_MANAGE, FACILITY_MANAGE}),
 }
 

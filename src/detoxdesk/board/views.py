@@ -17,6 +17,7 @@ from detoxdesk.accounts.auth import staff_user
 from detoxdesk.aftercare import panels as aftercare_panels
 from detoxdesk.audit import log
 from detoxdesk.board import census as census_rows
+from detoxdesk.controlled.queries import open_discrepancies
 from detoxdesk.intake import panels as intake_panels
 from detoxdesk.medications import panels as medication_panels
 from detoxdesk.monitoring import panels as monitoring_panels
@@ -81,6 +82,9 @@ def census(request: HttpRequest) -> HttpResponse:
             "page": number,
             "has_next": len(rows) > size,
             "page_size": size,
+            "controlled_open": open_discrepancies(
+                [place.facility.pk] if place.facility else [f.pk for f in facilities]
+            ),
         },
     )
 

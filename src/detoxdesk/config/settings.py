@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "detoxdesk.monitoring",
     "detoxdesk.intake",
     "detoxdesk.medications",
+    "detoxdesk.controlled",
     "detoxdesk.tapers",
     "detoxdesk.aftercare",
     "detoxdesk.directory",

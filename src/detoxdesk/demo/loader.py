@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from detoxdesk.aftercare import demo as aftercare_demo
+from detoxdesk.controlled import demo as controlled_demo
 from detoxdesk.directory import demo as directory_demo
 from detoxdesk.disclosures import demo as disclosures_demo
 from detoxdesk.intake import demo as intake_demo
@@ -27,6 +28,7 @@ APP_DEMOS = (
     directory_demo,
     intake_demo,
     medications_demo,
+    controlled_demo,
     tapers_demo,
     aftercare_demo,
     portal_demo,

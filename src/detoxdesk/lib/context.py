@@ -10,6 +10,7 @@ APP_STYLESHEETS = tuple(
         "patients",
         "intake",
         "medications",
+        "controlled",
         "tapers",
         "aftercare",
         "directory",

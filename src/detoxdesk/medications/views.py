@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from detoxdesk.accounts.auth import check_password, reauth_required, staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.clinical.numbers import format_number
+from detoxdesk.controlled.dose import parse_choice, stock_choices
 from detoxdesk.intake import queries as intake_queries
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.medications import actions, ordersets, schedule
@@ -314,7 +316,9 @@ def record_dose(request: HttpRequest, line_uuid: str) -> HttpResponse:
         superseded_at=None
     )
     scheduled_for = _scheduled_for(request, order)
-    form = DoseForm(request.POST or None)
+    form = DoseForm(
+        request.POST or None, stock_choices=stock_choices(line.episode.facility, order.drug)
+    )
     due = schedule.dose_at(order, scheduled_for) if scheduled_for else None
     dose = due.dose_mg if due else order.dose_mg
     when = _moment(form.cleaned_data["occurred_at"]) if form.is_bound and form.is_valid() else None
@@ -378,10 +382,41 @@ def _try_record(
             scheduled_for=scheduled_for,
             reason=data["reason"],
             confirmation=confirmation,
+            draw=_stock_draw(form, request, order),
         )
     except (ValidationError, PermissionDenied) as exc:
         apply_errors(form, _as_validation(exc))
         return None
+
+
+def _stock_draw(form: DoseForm, request: HttpRequest, order: Order) -> actions.StockDraw | None:
+    """The ledger draw the form describes (None when the drug is not kept in the ledger or the
+    dose is not given)."""
+    data = form.cleaned_data
+    if not form.draws_stock or data["outcome"] != "given":
+        return None
+    if not data["controlled_stock"]:
+        raise ValidationError({"controlled_stock": "Choose the location and lot of this dose."})
+    location, lot = parse_choice(data["controlled_stock"], order.line.episode.facility, order.drug)
+    witness = None
+    if data["waste_witness"]:
+        result = check_password(
+            request,
+            username=data["waste_witness"],
+            password=data["waste_witness_password"] or "",
+            purpose="second_signer",
+        )
+        if result.user is None:
+            wrong = "The witness's name or password is wrong."
+            raise ValidationError({"waste_witness": result.error if result.locked else wrong})
+        witness = result.user
+    return actions.StockDraw(
+        location=location,
+        lot=lot,
+        wasted=data["wasted"] or Decimal(0),
+        witness=witness,
+        drawn=data["drawn"],
+    )
 
 
 def _recorded_message(row: Administration) -> str:

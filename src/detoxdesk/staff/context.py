@@ -32,6 +32,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
             nav.append(("directory:list", "Resources"))
         if permissions.can(user, permissions.CHART_VIEW):
             nav.append(("tapers:mme", "MME"))
+        if permissions.can(user, permissions.CONTROLLED_VIEW):
+            nav.append(("controlled:index", "Controlled"))
         if permissions.can(user, permissions.AUDIT_VIEW):
             nav.append(("audit:log", "Audit log"))
         if permissions.can(user, permissions.DISCLOSURE_REVIEW):
