@@ -48,6 +48,8 @@ STAFF_MANAGE = "staff.manage"  # invite, roles, deactivate, unlock, reset MFA
 FACILITY_MANAGE = "facility.manage"  # facilities, units and beds
 EMERGENCY_ACCESS = "chart.emergency_access"  # "break the glass" into another facility's chart
 EMERGENCY_REVIEW = "emergency.review"  # the list of emergency openings
+# Program quality reports (the figures; the episodes behind a figure need CHART_VIEW too)
+REPORTS_VIEW = "reports.view"
 
 _CLINICAL_READ = {CENSUS_VIEW, CHART_VIEW, DIRECTORY_VIEW}
 _BEDSIDE = _CLINICAL_READ | {ASSESSMENT_RECORD, VITALS_RECORD, DOSE_RECORD}
@@ -80,9 +82,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | {DIRECTORY_MANAGE}
     ),
     Role.DIRECTOR: frozenset(
-        _CLINICAL_READ | {AUDIT_VIEW, PROGRAM_CONFIGURE, INQUIRY_MANAGE, EMERGENCY_REVIEW}
+        _CLINICAL_READ
+        | {AUDIT_VIEW, PROGRAM_CONFIGURE, INQUIRY_MANAGE, EMERGENCY_REVIEW, REPORTS_VIEW}
     ),
-    Role.AUDITOR: frozenset({AUDIT_VIEW, EMERGENCY_REVIEW}),
+    Role.AUDITOR: frozenset({AUDIT_VIEW, EMERGENCY_REVIEW, REPORTS_VIEW}),
     Role.ADMINISTRATOR: frozenset({STAFF_MANAGE, FACILITY_MANAGE}),
 }
 

@@ -9,6 +9,7 @@ from detoxdesk.intake.events import EVENTS as INTAKE_EVENTS
 from detoxdesk.medications.events import EVENTS as MEDICATION_EVENTS
 from detoxdesk.patients.events import EVENTS as PATIENT_EVENTS
 from detoxdesk.portal.events import EVENTS as PORTAL_EVENTS
+from detoxdesk.reports.events import EVENTS as REPORT_EVENTS
 from detoxdesk.staff.events import EVENTS as STAFF_EVENTS
 from detoxdesk.tapers.events import EVENTS as TAPER_EVENTS
 
@@ -45,6 +46,7 @@ EVENTS: dict[str, str] = {
     **PORTAL_EVENTS,
     **STAFF_EVENTS,
     **PATIENT_EVENTS,
+    **REPORT_EVENTS,
 }
 
 

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "detoxdesk.directory",
     "detoxdesk.portal",
     "detoxdesk.staff",
+    "detoxdesk.reports",
     "detoxdesk.api",
 ]
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("detoxdesk.portal.urls")),
     path("audit/", include("detoxdesk.audit.urls")),
     path("staff/", include("detoxdesk.staff.urls")),
+    path("", include("detoxdesk.reports.urls")),
     path("api/v1/", api.urls),
 ]
 
