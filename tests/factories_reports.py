@@ -74,7 +74,9 @@ def follow_up(
         facility=episode.facility,
         day_offset=day_offset,
         due_on=due_on,
-        recorded_at=datetime.combine(due_on, datetime.min.time()).astimezone() if recorded else None,
+        recorded_at=datetime.combine(due_on, datetime.min.time()).astimezone()
+        if recorded
+        else None,
         recorded_by=unit.nurse if recorded else None,
         reached=reached,
     )

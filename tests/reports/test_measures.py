@@ -68,14 +68,27 @@ def test_episode_spanning_the_range_is_neither_admitted_nor_discharged_in_it(uni
 
 @pytest.mark.now(NOW, tick=False)
 def test_moud_and_naloxone_at_discharge(unit):
-    stay(unit, at(2), at(6), moud=("done", {"moud_option": "buprenorphine"}),
-         naloxone=("done", {"naloxone_how": "dispensed"}))
-    stay(unit, at(2), at(7), moud=("done", {"moud_option": "methadone"}),
-         naloxone=("done", {"naloxone_how": "prescribed"}))
+    stay(
+        unit,
+        at(2),
+        at(6),
+        moud=("done", {"moud_option": "buprenorphine"}),
+        naloxone=("done", {"naloxone_how": "dispensed"}),
+    )
+    stay(
+        unit,
+        at(2),
+        at(7),
+        moud=("done", {"moud_option": "methadone"}),
+        naloxone=("done", {"naloxone_how": "prescribed"}),
+    )
     stay(unit, at(2), at(8), moud=("declined", {}), naloxone=("declined", {}))
     stay(unit, at(2), at(9))
     r = figures(unit)
-    assert (r["moud_at_discharge"].total.numerator, r["moud_at_discharge"].total.denominator) == (2, 4)
+    assert (r["moud_at_discharge"].total.numerator, r["moud_at_discharge"].total.denominator) == (
+        2,
+        4,
+    )
     assert r["moud_at_discharge"].total.value == 50.0
     assert r["moud_at_discharge"].extra == {"started or continued": 1, "referred": 1}
     assert r["moud_declined"].total.numerator == 1
@@ -91,7 +104,10 @@ def test_warm_handoff_within_the_knowledge_window(unit):
     stay(unit, at(2), at(7), handoff_after=window + timedelta(minutes=1))  # later: not
     stay(unit, at(2), at(8))  # none
     r = figures(unit)
-    assert (r["warm_handoff_72h"].total.numerator, r["warm_handoff_72h"].total.denominator) == (1, 3)
+    assert (r["warm_handoff_72h"].total.numerator, r["warm_handoff_72h"].total.denominator) == (
+        1,
+        3,
+    )
 
 
 @pytest.mark.now(NOW, tick=False)
@@ -121,8 +137,14 @@ def test_follow_ups_of_those_due_in_range(unit):
     follow_up(unit, e3, 7, date(2026, 3, 1), reached=True)  # due after the range
     follow_up(unit, e3, 30, date(2026, 2, 9), reached=True)
     r = figures(unit, rng)
-    assert (r["followup_7d_reached"].total.numerator, r["followup_7d_reached"].total.denominator) == (1, 2)
-    assert (r["followup_30d_reached"].total.numerator, r["followup_30d_reached"].total.denominator) == (1, 2)
+    assert (
+        r["followup_7d_reached"].total.numerator,
+        r["followup_7d_reached"].total.denominator,
+    ) == (1, 2)
+    assert (
+        r["followup_30d_reached"].total.numerator,
+        r["followup_30d_reached"].total.denominator,
+    ) == (1, 2)
     assert r["followup_30d_reached"].total.value == 50.0
 
 
@@ -175,7 +197,11 @@ def test_inquiry_to_admission_and_closed_inquiries(unit):
             closed_at=at(6),
         )
     Inquiry.objects.create(
-        facility=unit.ward, given_name="C", status="closed", closed_reason="declined", closed_at=at(6, month=2)
+        facility=unit.ward,
+        given_name="C",
+        status="closed",
+        closed_reason="declined",
+        closed_at=at(6, month=2),
     )
     r = figures(unit)
     assert r["inquiry_to_admission_hours"].total.value == 24.0

@@ -86,8 +86,14 @@ def test_command_json_has_the_contract_keys(unit):
 def test_command_facility_filter_and_csv(unit):
     seed(unit)
     text = run_command(
-        "--from", "2026-01-01", "--to", "2026-01-31", "--facility", str(unit.other.uuid),
-        "--format", "csv",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-31",
+        "--facility",
+        str(unit.other.uuid),
+        "--format",
+        "csv",
     )
     rows = {(r["key"], r["period"]): r for r in csv.DictReader(io.StringIO(text))}
     assert rows[("discharges_completed", "total")]["numerator"] == "1"
@@ -101,8 +107,14 @@ def test_command_facility_filter_and_csv(unit):
         (["--from", "2026-02-01", "--to", "2026-01-31"], "before"),
         (["--from", "2026-01-01", "--to", "2026-01-31", "--facility", "nope"], "not a facility id"),
         (
-            ["--from", "2026-01-01", "--to", "2026-01-31", "--facility",
-             "00000000-0000-0000-0000-000000000000"],
+            [
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-01-31",
+                "--facility",
+                "00000000-0000-0000-0000-000000000000",
+            ],
             "No facility",
         ),
     ],
@@ -129,7 +141,9 @@ def test_page_csv_and_command_give_the_same_figures(unit, as_user):
     by_key = {m.key: m for m in page.context["report"].measures}
     for m in data["measures"]:
         assert by_key[m["key"]].as_dict() == m
-        assert rows[m["key"]]["numerator"] == ("" if m["numerator"] is None else str(m["numerator"]))
+        assert rows[m["key"]]["numerator"] == (
+            "" if m["numerator"] is None else str(m["numerator"])
+        )
         assert rows[m["key"]]["value"] == ("" if m["value"] is None else str(m["value"]))
     html = page.content.decode()
     assert "<svg" in html and "<title" in html and "<script" not in html
@@ -140,7 +154,9 @@ def test_page_csv_and_command_give_the_same_figures(unit, as_user):
 
 @pytest.mark.now(NOW, tick=False)
 def test_page_bad_dates_is_a_400_with_the_message(unit, as_user):
-    response = as_user(unit.director).get(reverse("reports:report"), {"from": "x", "to": "2026-01-31"})
+    response = as_user(unit.director).get(
+        reverse("reports:report"), {"from": "x", "to": "2026-01-31"}
+    )
     assert response.status_code == 400
     assert "not a date" in response.content.decode()
 

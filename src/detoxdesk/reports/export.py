@@ -23,12 +23,21 @@ def as_csv(report: Report) -> str:
     writer.writerow(["key", "label", "period", "numerator", "denominator", "value"])
     for m in report.measures:
         t = m.total
-        writer.writerow([m.key, m.label, "total", _cell(t.numerator), _cell(t.denominator), _cell(t.value)])
+        writer.writerow(
+            [m.key, m.label, "total", _cell(t.numerator), _cell(t.denominator), _cell(t.value)]
+        )
         for month in report.months:
             f = m.months.get(month)
             if f is not None:
                 writer.writerow(
-                    [m.key, m.label, f"{month:%Y-%m}", _cell(f.numerator), _cell(f.denominator), _cell(f.value)]
+                    [
+                        m.key,
+                        m.label,
+                        f"{month:%Y-%m}",
+                        _cell(f.numerator),
+                        _cell(f.denominator),
+                        _cell(f.value),
+                    ]
                 )
     return out.getvalue()
 

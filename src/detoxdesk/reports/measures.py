@@ -42,7 +42,8 @@ def _discharge_kind(key: str, kind: str, label: str) -> Measure:
         label=label,
         unit=COUNT,
         numerator=f"Signed discharges of kind \u201c{kind}\u201d whose episode ended in the range.",
-        denominator=_DISCHARGE_DENOMINATOR + " The value is the count; the share is shown beside it.",
+        denominator=_DISCHARGE_DENOMINATOR
+        + " The value is the count; the share is shown beside it.",
         exclusions=_SIGNED_ONLY,
         counted_at="The day the episode was discharged (when the discharge was signed).",
     )
@@ -59,7 +60,9 @@ MEASURES: tuple[Measure, ...] = (
         counted_at="The admission time of the episode.",
     ),
     _discharge_kind("discharges_completed", "completed", "Discharges: completed"),
-    _discharge_kind("discharges_ama", "against medical advice", "Discharges: against medical advice"),
+    _discharge_kind(
+        "discharges_ama", "against medical advice", "Discharges: against medical advice"
+    ),
     _discharge_kind("discharges_transferred", "transferred", "Discharges: transferred"),
     _discharge_kind("discharges_administrative", "administrative", "Discharges: administrative"),
     Measure(

@@ -61,7 +61,12 @@ DISCHARGE_MEASURES = (
     "readmission_30d",
 )
 FOLLOW_UP_MEASURES = {"followup_7d_reached": 7, "followup_30d_reached": 30}
-DETAIL_COUNTS = ("moud_started_or_continued", "moud_referred", "naloxone_dispensed", "naloxone_prescribed")
+DETAIL_COUNTS = (
+    "moud_started_or_continued",
+    "moud_referred",
+    "naloxone_dispensed",
+    "naloxone_prescribed",
+)
 
 
 @dataclass(frozen=True)
@@ -130,7 +135,7 @@ def month_list(rng: Range) -> list[date]:
     return months
 
 
-def _month(value: Any) -> date:
+def _month(value: datetime | date) -> date:
     if isinstance(value, datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value.replace(day=1)
@@ -146,7 +151,7 @@ def _item(code: str, status: str, **details: str) -> Exists:
     return Exists(found)
 
 
-def _after_discharge(delta: timedelta) -> ExpressionWrapper:
+def _after_discharge(delta: timedelta) -> ExpressionWrapper[Any]:
     return ExpressionWrapper(
         OuterRef("episode__discharged_at") + Value(delta, output_field=DurationField()),
         output_field=DateTimeField(),
@@ -206,7 +211,7 @@ def follow_ups(rng: Range, facility_ids: list[int], day_offset: int) -> QuerySet
     ).filter(Q(recorded_at__isnull=False) | Q(due_on__lt=today))
 
 
-def _interval() -> ExpressionWrapper:
+def _interval() -> ExpressionWrapper[Any]:
     minutes = Coalesce(
         "episode__assessment_interval_minutes",
         "episode__facility__program__assessment_interval_minutes",
@@ -221,7 +226,9 @@ def _interval() -> ExpressionWrapper:
 def assessments(rng: Range, facility_ids: list[int]) -> QuerySet[Assessment]:
     """Assessments in the range with a previous one in their episode and an interval set."""
     previous = (
-        Assessment.objects.filter(episode=OuterRef("episode"), performed_at__lt=OuterRef("performed_at"))
+        Assessment.objects.filter(
+            episode=OuterRef("episode"), performed_at__lt=OuterRef("performed_at")
+        )
         .order_by("-performed_at")
         .values("performed_at")[:1]
     )
@@ -244,7 +251,9 @@ def on_time() -> Q:
     )
 
 
-def episodes_behind(key: str, rng: Range, facility_ids: list[int], month: date | None = None) -> QuerySet[Episode]:
+def episodes_behind(
+    key: str, rng: Range, facility_ids: list[int], month: date | None = None
+) -> QuerySet[Episode]:
     """The episodes behind one figure (the numerator), for the drill-down list."""
     sub = Range(max(rng.start, month), min(rng.end, _month_end(month))) if month else rng
     if key == "admissions":
@@ -256,7 +265,9 @@ def episodes_behind(key: str, rng: Range, facility_ids: list[int], month: date |
         reached = follow_ups(sub, facility_ids, FOLLOW_UP_MEASURES[key]).filter(reached=True)
         found = Episode.objects.filter(discharge__follow_ups__in=reached)
     elif key == "assessments_on_time":
-        found = Episode.objects.filter(assessments__in=assessments(sub, facility_ids).filter(on_time()).values("pk"))
+        found = Episode.objects.filter(
+            assessments__in=assessments(sub, facility_ids).filter(on_time()).values("pk")
+        )
     else:
         raise KeyError(key)
     return found.distinct().select_related("patient", "facility").order_by("-admitted_at", "pk")
@@ -311,7 +322,7 @@ def build_report(rng: Range, facility_ids: list[int]) -> Report:
     # 2. Discharges by month: every discharge figure in one grouped query.
     conds = discharge_conditions()
     names = [*DISCHARGE_MEASURES, *DETAIL_COUNTS]
-    rows = (
+    dis_rows = (
         discharges(rng, facility_ids)
         .annotate(m=TruncMonth("episode__discharged_at"))
         .values("m")
@@ -319,7 +330,7 @@ def build_report(rng: Range, facility_ids: list[int]) -> Report:
         .order_by()
     )
     sums = dict.fromkeys(["all", *names], 0)
-    for row in rows:
+    for row in dis_rows:
         for k in sums:
             sums[k] += row[k]
         for k in DISCHARGE_MEASURES:
@@ -339,7 +350,7 @@ def build_report(rng: Range, facility_ids: list[int]) -> Report:
     # 3. Follow-ups due in the range, by month and day.
     fu_total: dict[int, list[int]] = {d: [0, 0] for d in FOLLOW_UP_MEASURE_DAYS}
     today = timezone.localdate()
-    rows = (
+    fu_rows = (
         FollowUp.objects.filter(
             facility_id__in=facility_ids,
             day_offset__in=FOLLOW_UP_MEASURE_DAYS,
@@ -355,7 +366,7 @@ def build_report(rng: Range, facility_ids: list[int]) -> Report:
     fu_key = {d: k for k, d in FOLLOW_UP_MEASURES.items()}
     for k in FOLLOW_UP_MEASURES:
         result(k)
-    for row in rows:
+    for row in fu_rows:
         day = row["day_offset"]
         result(fu_key[day]).months[_month(row["m"])] = _figure(PERCENT, row["reached_n"], row["n"])
         fu_total[day][0] += row["reached_n"]
@@ -364,7 +375,7 @@ def build_report(rng: Range, facility_ids: list[int]) -> Report:
         result(fu_key[day]).total = _figure(PERCENT, num, den)
 
     # 4. Assessments on time, by month.
-    rows = (
+    as_rows = (
         assessments(rng, facility_ids)
         .annotate(m=TruncMonth("performed_at"))
         .values("m")
@@ -373,19 +384,18 @@ def build_report(rng: Range, facility_ids: list[int]) -> Report:
     )
     a = result("assessments_on_time")
     num = den = 0
-    for row in rows:
+    for row in as_rows:
         a.months[_month(row["m"])] = _figure(PERCENT, row["ok"], row["n"])
         num, den = num + row["ok"], den + row["n"]
     a.total = _figure(PERCENT, num, den)
 
     # 5. Length of stay: median and interquartile range (days).
-    stays = (
-        Episode.objects.filter(
-            facility_id__in=facility_ids,
-            discharged_at__gte=rng.since,
-            discharged_at__lt=rng.until,
-        )
-        .annotate(v=ExpressionWrapper(F("discharged_at") - F("admitted_at"), output_field=DurationField()))
+    stays = Episode.objects.filter(
+        facility_id__in=facility_ids,
+        discharged_at__gte=rng.since,
+        discharged_at__lt=rng.until,
+    ).annotate(
+        v=ExpressionWrapper(F("discharged_at") - F("admitted_at"), output_field=DurationField())
     )
     n_stays, (q1, med, q3) = _percentiles(stays)
     los = result("length_of_stay_median")
@@ -394,7 +404,9 @@ def build_report(rng: Range, facility_ids: list[int]) -> Report:
 
     # 6. Inquiry to admission (median hours) and inquiries closed without admission by reason.
     first_admission = (
-        Episode.objects.filter(patient=OuterRef("patient"), admitted_at__gte=OuterRef("received_at"))
+        Episode.objects.filter(
+            patient=OuterRef("patient"), admitted_at__gte=OuterRef("received_at")
+        )
         .order_by("admitted_at")
         .values("admitted_at")[:1]
     )
@@ -407,7 +419,9 @@ def build_report(rng: Range, facility_ids: list[int]) -> Report:
         )
         .annotate(admitted=Subquery(first_admission))
         .filter(admitted__isnull=False)
-        .annotate(v=ExpressionWrapper(F("admitted") - F("received_at"), output_field=DurationField()))
+        .annotate(
+            v=ExpressionWrapper(F("admitted") - F("received_at"), output_field=DurationField())
+        )
     )
     n_waits, (median_wait,) = _percentiles(waits, (0.5,))
     wait = result("inquiry_to_admission_hours")
@@ -425,7 +439,9 @@ def build_report(rng: Range, facility_ids: list[int]) -> Report:
         .order_by("closed_reason")
     )
     labels = dict(Inquiry.CloseReason.choices)
-    by_reason = {labels.get(r["closed_reason"], r["closed_reason"] or "No reason"): r["n"] for r in closed}
+    by_reason = {
+        labels.get(r["closed_reason"], r["closed_reason"] or "No reason"): r["n"] for r in closed
+    }
     inq = result("inquiries_closed")
     inq.total = _figure(COUNT, sum(by_reason.values()), None)
     inq.extra = by_reason

@@ -42,7 +42,9 @@ def _default_range() -> Range:
     return Range(start, today)
 
 
-def _inputs(request: HttpRequest, allowed: list[Facility]) -> tuple[Range, list[int], Facility | None]:
+def _inputs(
+    request: HttpRequest, allowed: list[Facility]
+) -> tuple[Range, list[int], Facility | None]:
     default = _default_range()
     start = scope.parse_date(request.GET.get("from") or default.start.isoformat(), "from")
     end = scope.parse_date(request.GET.get("to") or default.end.isoformat(), "to")

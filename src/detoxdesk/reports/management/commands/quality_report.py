@@ -1,4 +1,4 @@
-"""``manage.py quality_report --from YYYY-MM-DD --to YYYY-MM-DD [--facility UUID] --format json|csv``."""
+"""``manage.py quality_report --from DATE --to DATE [--facility UUID] --format json|csv``."""
 
 from __future__ import annotations
 
