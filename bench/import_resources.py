@@ -104,7 +104,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from detoxdesk.directory import importer
+    from detoxdesk.directory import actions
 
     call_command("migrate", verbosity=0)
     text = generate(rows)
@@ -115,7 +115,7 @@ def main() -> None:
 
     def run(dry_run: bool) -> Callable[[], object]:
         def go() -> object:
-            s = importer.do_import_resources(
+            s = actions.do_import_resources(
                 io.StringIO(text), acting_user=None, dry_run=dry_run, source_name="bench.csv"
             )
             return (

@@ -9,7 +9,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from detoxdesk.lib.auth import REAUTH_SESSION_KEY
+from detoxdesk.accounts.auth import REAUTH_SESSION_KEY
 from factories import Unit
 
 # Property tests check rules, not speed: a busy CI machine must not fail them on a deadline.

@@ -18,6 +18,7 @@ def make_resource(**fields: object) -> Resource:
         if isinstance(fields.get(key), float | int | str):
             fields[key] = Decimal(str(fields[key]))
     resource = Resource(**fields)
+    resource.tag_index = resource.build_tag_index()
     resource.save()
     return resource
 

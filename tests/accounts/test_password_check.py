@@ -1,4 +1,4 @@
-"""Security: the one password path (lib.auth.check_password) with django-axes behind it."""
+"""Security: the one password path (accounts.auth.check_password) with django-axes behind it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from axes.models import AccessAttempt
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from detoxdesk.accounts.auth import check_password
 from detoxdesk.audit.models import AuditEvent
-from detoxdesk.lib.auth import check_password
 from factories import PASSWORD
 from fast_hashers import CheapArgon2PasswordHasher
 

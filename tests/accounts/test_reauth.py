@@ -11,13 +11,13 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from detoxdesk.audit.models import AuditEvent
-from detoxdesk.lib.auth import (
+from detoxdesk.accounts.auth import (
     ReauthFormMixin,
     mark_reauthenticated,
     reauth_required,
     require_recent_reauth,
 )
+from detoxdesk.audit.models import AuditEvent
 from factories import PASSWORD
 
 REAUTH = reverse("accounts:reauth")

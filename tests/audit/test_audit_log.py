@@ -152,6 +152,7 @@ def test_no_two_apps_register_the_same_event_name() -> None:
     from detoxdesk.accounts.events import EVENTS as accounts
     from detoxdesk.aftercare.events import EVENTS as aftercare
     from detoxdesk.audit.events import CORE_EVENTS, EVENTS
+    from detoxdesk.controlled.events import EVENTS as controlled
     from detoxdesk.directory.events import EVENTS as directory
     from detoxdesk.intake.events import EVENTS as intake
     from detoxdesk.medications.events import EVENTS as medications
@@ -171,5 +172,6 @@ def test_no_two_apps_register_the_same_event_name() -> None:
         portal,
         patients,
         staff,
+        controlled,
     )
     assert len(EVENTS) == sum(len(part) for part in parts)

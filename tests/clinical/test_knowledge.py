@@ -61,6 +61,13 @@ SPEC_KEYS = [
     "who-2009",
     "fda-naloxone-2020",
     "methadone-label-interactions",
+    # SPEC section 13's crisis resources.
+    "samhsa-helpline",
+    "lifeline-988",
+    # SPEC A14.2's controlled-substance records.
+    "cfr-1304",
+    "dea-106-2023",
+    "dea-41",
 ]
 
 TOML_FILES = sorted(knowledge.KNOWLEDGE_DIR.glob("*.toml"))

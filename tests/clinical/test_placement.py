@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from calc_runner import run_calc
 from detoxdesk.clinical import dosing, knowledge, placement, placement_input
-from detoxdesk.clinical.errors import InvalidInput
+from detoxdesk.clinical.errors import InvalidInput, KnowledgeError
 
 LEVELS = ["1-WM", "2-WM", "3.2-WM", "3.7-WM", "4-WM"]
 
@@ -895,3 +895,57 @@ def test_it_exits_2_with_fields_from_the_command_line() -> None:
     assert (status, stderr) == (2, "")
     assert set(output) == {"error", "fields"}
     assert output["fields"] == {"current_cows": COWS, "substances[0].name": NAMES}
+
+
+def test_the_floors_are_read_from_the_knowledge_with_their_source_and_confidence() -> None:
+    # SPEC.md gives no rating-to-level mapping: each floor is a default marked U.
+    assert [
+        (floor.dimension, floor.at_least, floor.level, floor.sources, floor.confidence)
+        for floor in placement.LEVEL_FLOORS
+    ] == [
+        (1, 2, "2-WM", ("asam-criteria-3",), "U"),
+        (1, 3, "3.7-WM", ("asam-criteria-3",), "U"),
+        (1, 4, "4-WM", ("asam-criteria-3",), "U"),
+        (2, 2, "2-WM", ("asam-criteria-3",), "U"),
+        (2, 3, "3.7-WM", ("asam-criteria-3",), "U"),
+        (2, 4, "4-WM", ("asam-criteria-3",), "U"),
+        (3, 2, "2-WM", ("asam-criteria-3",), "U"),
+        (3, 3, "3.7-WM", ("asam-criteria-3",), "U"),
+        (3, 4, "4-WM", ("asam-criteria-3",), "U"),
+        (5, 3, "3.2-WM", ("asam-criteria-3",), "U"),
+        (6, 2, "2-WM", ("asam-criteria-3",), "U"),
+        (6, 3, "3.2-WM", ("asam-criteria-3",), "U"),
+    ]
+    assert placement.level_floors(knowledge.load("placement")) == placement.LEVEL_FLOORS
+
+
+FLOOR = {
+    "id": "floor-x",
+    "dimension": 1,
+    "at_least": "moderate",
+    "level": "2-WM",
+    "reason": "Because.",
+    "source": "asam-criteria-3",
+    "spec_sections": "12.1",
+    "confidence": "U",
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"at_least": "extreme"},
+        {"confidence": "X"},
+        {"dimension": "one"},
+        {"source": None},
+    ],
+)
+def test_a_malformed_floor_is_refused(change: dict[str, Any]) -> None:
+    entry = {key: value for key, value in {**FLOOR, **change}.items() if value is not None}
+    with pytest.raises(KnowledgeError):
+        placement.level_floors({"floors": [entry]})
+
+
+def test_no_floors_is_refused() -> None:
+    with pytest.raises(KnowledgeError):
+        placement.level_floors({})

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
 from detoxdesk.audit.models import AuditEvent
-from detoxdesk.directory import importer
+from detoxdesk.directory import actions, importer
 from detoxdesk.directory.models import Resource
 from factories_directory import csv_text, make_resource
 
@@ -24,7 +24,7 @@ GOOD2 = "r2,Hope Line,Hotline,,,,,,,988,,,,,"
 def run(text, **kwargs):
     kwargs.setdefault("acting_user", None)
     kwargs.setdefault("dry_run", False)
-    return importer.do_import_resources(io.StringIO(text), **kwargs)
+    return actions.do_import_resources(io.StringIO(text), **kwargs)
 
 
 def test_it_imports_rows_and_normalises_them():

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from detoxdesk.accounts.auth import REAUTH_SESSION_KEY
 from detoxdesk.accounts.models import Role
-from detoxdesk.lib.auth import REAUTH_SESSION_KEY
 from detoxdesk.medications import actions
 from detoxdesk.medications.models import PatientFacts
 from factories import make_user

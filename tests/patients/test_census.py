@@ -109,7 +109,7 @@ def test_it_reads_the_board_in_a_fixed_number_of_queries(unit, as_user):
     with CaptureQueriesContext(connection) as thirteen:
         response = client.get(CENSUS)
     assert len(response.context["rows"]) == 13
-    assert len(thirteen) == len(one) <= 14
+    assert len(thirteen) == len(one) <= 15  # 15: the open controlled-substance discrepancies
 
 
 def test_it_marks_the_page_no_store(unit, as_user):

@@ -105,3 +105,25 @@ def test_it_discontinues_the_order_when_the_plan_is_cancelled(unit):
 def test_it_drafts_without_touching_the_medication_record(unit):
     make_methadone_plan(unit, times_of_day=[time(8, 0)])
     assert not Order.objects.exists()
+
+
+def test_signing_records_the_order_on_the_plan_in_the_same_transaction(unit):
+    plan = make_methadone_plan(unit)
+    plan = actions.do_sign_plan(
+        plan, acting_user=unit.prescriber, acknowledged=True, times_of_day=[time(9)]
+    )
+    plan.refresh_from_db()
+    assert plan.order_uuid == current(plan).line.uuid
+
+
+def test_syncing_returns_the_new_order_and_leaves_the_plan_to_the_action(unit):
+    from detoxdesk.tapers import orders
+    from detoxdesk.tapers.models import TaperPlan
+
+    plan = make_methadone_plan(unit, times_of_day=[time(9)])
+    TaperPlan.objects.filter(pk=plan.pk).update(status=TaperPlan.Status.ACTIVE)
+    plan.refresh_from_db()
+    created = orders.sync(plan, acting_user=unit.prescriber, reason="test", acknowledged=True)
+    assert created is not None and created.line.episode == unit.episode
+    plan.refresh_from_db()
+    assert plan.order_uuid is None

@@ -1,6 +1,6 @@
 """Sign-in and sign-out, and the program's sign-in policy. Every outcome is audited.
 
-The password itself is checked by ``detoxdesk.lib.auth.check_password``, the product's one
+The password itself is checked by ``detoxdesk.accounts.auth.check_password``, the product's one
 password path (lockout per username and address by django-axes, audit, inactive accounts refused).
 """
 
@@ -14,9 +14,9 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from detoxdesk.accounts import mfa, permissions
+from detoxdesk.accounts.auth import GENERIC_ERROR, check_password, mark_reauthenticated
 from detoxdesk.accounts.models import SignInPolicy, User
 from detoxdesk.audit import log
-from detoxdesk.lib.auth import GENERIC_ERROR, check_password, mark_reauthenticated
 from detoxdesk.lib.http import client_ip
 from detoxdesk.patients.models import Program
 

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest
 
-from detoxdesk.lib.auth import check_password
+from detoxdesk.accounts.auth import check_password
 
 # Far longer than any password manager makes, short enough that no one can make the server hash
 # megabytes (an operational cap).

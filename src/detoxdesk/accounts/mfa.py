@@ -23,9 +23,9 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from detoxdesk.accounts.auth import mark_reauthenticated
 from detoxdesk.accounts.models import Membership, Role, User
 from detoxdesk.audit import log
-from detoxdesk.lib.auth import mark_reauthenticated
 from detoxdesk.lib.http import client_ip
 
 PENDING_KEY = "detoxdesk_mfa_pending"

@@ -34,6 +34,10 @@ TREATMENT_PLAN_SIGN = "treatment_plan.sign"
 ORDER_SIGN = "order.sign"
 DOSE_RECORD = "dose.record"
 SAFETY_OVERRIDE = "safety.override"  # nurses too, where the program allows it
+# Controlled-substance ledger
+CONTROLLED_VIEW = "controlled.view"  # stock, entries, counts, the dispensing log
+CONTROLLED_RECORD = "controlled.record"  # receipts, waste, transfers, counts, inventories
+CONTROLLED_RESOLVE = "controlled.resolve"  # discrepancies, adjustments, products, locations
 # Tapers
 TAPER_PLAN = "taper.plan"
 # Discharge and aftercare
@@ -53,6 +57,7 @@ REPORTS_VIEW = "reports.view"
 
 _CLINICAL_READ = {CENSUS_VIEW, CHART_VIEW, DIRECTORY_VIEW}
 _BEDSIDE = _CLINICAL_READ | {ASSESSMENT_RECORD, VITALS_RECORD, DOSE_RECORD}
+_LEDGER = {CONTROLLED_VIEW, CONTROLLED_RECORD}
 _EVALUATE = {EVALUATION_RECORD, EVALUATION_SIGN, TREATMENT_PLAN_EDIT}
 _DISCHARGE = {DISCHARGE_PREPARE, DISCHARGE_SIGN, PORTAL_INVITE}
 
@@ -67,6 +72,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _DISCHARGE
         | {EPISODE_CONFIGURE, EPISODE_ADMIT, INQUIRY_MANAGE}
         | {FOLLOW_UP_RECORD, EMERGENCY_ACCESS}
+        | _LEDGER
     ),
     Role.PRESCRIBER: frozenset(
         _BEDSIDE
@@ -75,6 +81,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | {EPISODE_CONFIGURE, EPISODE_ADMIT}
         | {TREATMENT_PLAN_SIGN, ORDER_SIGN, SAFETY_OVERRIDE, TAPER_PLAN}
         | {EMERGENCY_ACCESS}
+        | _LEDGER
     ),
     Role.COUNSELOR: frozenset(
         _CLINICAL_READ
@@ -84,8 +91,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DIRECTOR: frozenset(
         _CLINICAL_READ
         | {AUDIT_VIEW, PROGRAM_CONFIGURE, INQUIRY_MANAGE, EMERGENCY_REVIEW, REPORTS_VIEW}
+        | {CONTROLLED_VIEW, CONTROLLED_RESOLVE}
     ),
-    Role.AUDITOR: frozenset({AUDIT_VIEW, EMERGENCY_REVIEW, REPORTS_VIEW}),
+    Role.AUDITOR: frozenset({AUDIT_VIEW, EMERGENCY_REVIEW, CONTROLLED_VIEW, REPORTS_VIEW}),
     Role.ADMINISTRATOR: frozenset({STAFF_MANAGE, FACILITY_MANAGE}),
 }
 

@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from detoxdesk.accounts import actions, mfa
+from detoxdesk.accounts.auth import confirm_identity, staff_user
 from detoxdesk.accounts.forms import (
     CheckedPasswordChangeForm,
     CodeForm,
@@ -26,7 +27,6 @@ from detoxdesk.accounts.forms import (
 )
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
-from detoxdesk.lib.auth import confirm_identity, staff_user
 from detoxdesk.lib.http import client_ip
 from detoxdesk.portal.access import is_patient
 
@@ -141,7 +141,7 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reauth(request: HttpRequest) -> HttpResponse:
-    """Confirm who you are before a signature (see ``lib.auth.require_recent_reauth``)."""
+    """Confirm who you are before a signature (see ``accounts.auth.require_recent_reauth``)."""
     staff_user(request)
     form = ReauthForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

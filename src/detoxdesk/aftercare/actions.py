@@ -27,6 +27,7 @@ from detoxdesk.aftercare.models import (
     Referral,
 )
 from detoxdesk.audit import log
+from detoxdesk.audit.signing import sign
 from detoxdesk.clinical import aftercare as rules
 from detoxdesk.directory.models import Resource
 from detoxdesk.patients.models import Episode, Program
@@ -447,19 +448,16 @@ def do_sign_discharge(
         locked.stage = Episode.Stage.AFTERCARE
         locked.save(update_fields=["status", "discharged_at", "stage"])
         discharge.episode = locked
-        discharge.status, discharge.signed_by, discharge.signed_at = (
-            Discharge.Status.SIGNED,
-            acting_user,
-            now,
-        )
-        discharge.save(update_fields=["status", "signed_by", "signed_at"])
         days = _schedule_follow_ups(discharge, now)
-        _record(
+        sign(
+            discharge,
             "discharge.signed",
-            acting_user,
-            discharge,
-            discharge,
-            {"kind": discharge.kind, "follow_up_days": list(days)},
+            actor=acting_user,
+            now=now,
+            status=Discharge.Status.SIGNED,
+            changes={"kind": discharge.kind, "follow_up_days": list(days)},
+            save_fields=[],
+            locked=True,
         )
         _record(
             "episode.discharged",

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import reauth_required, require_recent_reauth, staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.aftercare import actions, integrations, policy, queries
 from detoxdesk.aftercare.access import get_discharge_for_user, get_follow_up_for_user
@@ -33,24 +34,11 @@ from detoxdesk.audit import log
 from detoxdesk.clinical import aftercare as rules
 from detoxdesk.clinical import products
 from detoxdesk.directory.models import Resource
-from detoxdesk.lib.auth import reauth_required, require_recent_reauth, staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access
-from detoxdesk.patients.models import Program
 
 PREPARE = permissions.DISCHARGE_PREPARE
 WORKLIST_PAGE_SIZE = 25
-
-
-def _viewed(user: User, discharge: Discharge, event: str = "discharge.viewed") -> None:
-    with transaction.atomic():
-        log.record(
-            event,
-            actor=user,
-            patient=discharge.patient,
-            facility=discharge.episode.facility,
-            target=discharge,
-        )
 
 
 def _to_bundle(discharge: Discharge) -> HttpResponse:
@@ -93,7 +81,7 @@ def _bundle_page(
     refused: list[tuple[str, str, str]] | None = None,
 ) -> HttpResponse:
     """The bundle; ``refused`` (item code, label, problem) lists why signing was just refused."""
-    _viewed(user, discharge)
+    log.viewed(user, "discharge.viewed", target=discharge)
     facility = discharge.episode.facility
     loaded = queries.summary_queryset().get(pk=discharge.pk)
     items = {item.code: item for item in loaded.items.all()}
@@ -150,7 +138,7 @@ def ama(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
                 return redirect("aftercare:summary", discharge_uuid=discharge.uuid)
             return _to_bundle(discharge)
     if request.method == "GET":
-        _viewed(user, discharge)
+        log.viewed(user, "discharge.viewed", target=discharge)
     can_sign = permissions.can(user, permissions.DISCHARGE_SIGN, discharge.episode.facility)
     context = {
         "discharge": discharge,
@@ -205,7 +193,7 @@ def item(request: HttpRequest, discharge_uuid: str, code: str) -> HttpResponse:
             messages.success(request, f"{rule.label}: recorded.")
             return _to_bundle(discharge)
     if request.method == "GET":
-        _viewed(user, discharge)
+        log.viewed(user, "discharge.viewed", target=discharge)
     hours = int(rules.warm_handoff_window().length.total_seconds() // 3600)
     context = {"discharge": discharge, "rule": rule, "form": form, "handoff_hours": hours}
     return render(request, "aftercare/item.html", context)
@@ -249,7 +237,7 @@ def referrals(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
             messages.success(request, "Referral added.")
             return redirect("aftercare:referrals", discharge_uuid=discharge.uuid)
     else:
-        _viewed(user, discharge)
+        log.viewed(user, "discharge.viewed", target=discharge)
     query, matches = _resource_matches(request)
     context = {
         "discharge": discharge,
@@ -273,7 +261,7 @@ def remove_referral(request: HttpRequest, discharge_uuid: str, referral_uuid: st
         actions.do_remove_referral(referral, acting_user=user)
         messages.success(request, f"Referral to {referral.name} removed.")
         return redirect("aftercare:referrals", discharge_uuid=discharge.uuid)
-    _viewed(user, discharge)
+    log.viewed(user, "discharge.viewed", target=discharge)
     context = {"discharge": discharge, "referral": referral}
     return render(request, "aftercare/remove_referral.html", context)
 
@@ -293,7 +281,7 @@ def add_appointment(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
             messages.success(request, "Appointment added.")
             return _to_bundle(discharge)
     if request.method == "GET":
-        _viewed(user, discharge)
+        log.viewed(user, "discharge.viewed", target=discharge)
     context = {"discharge": discharge, "form": form}
     return render(request, "aftercare/appointment_form.html", context)
 
@@ -325,7 +313,7 @@ def edit_summary(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
             messages.success(request, "Summary text saved.")
             return _to_bundle(discharge)
     if request.method == "GET":
-        _viewed(user, discharge)
+        log.viewed(user, "discharge.viewed", target=discharge)
     inpatient_only = sorted(products.ingredient_label(c) for c in rules.inpatient_only_drugs())
     context = {"discharge": discharge, "form": form, "inpatient_only": inpatient_only}
     return render(request, "aftercare/summary_form.html", context)
@@ -353,7 +341,7 @@ def sign(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
 def summary(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
     user = staff_user(request)
     found = get_discharge_for_user(user, discharge_uuid)
-    _viewed(user, found, "discharge.summary_viewed")
+    log.viewed(user, "discharge.summary_viewed", target=found)
     discharge = queries.summary_queryset().get(pk=found.pk)
     return render(request, "aftercare/summary.html", {"discharge": discharge})
 
@@ -371,8 +359,7 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
         open_ones = open_ones.filter(due_on__lte=timezone.localdate(now))
     ordered = open_ones.select_related("patient", "facility__program").order_by("due_on", "pk")
     page = Paginator(ordered, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    with transaction.atomic():
-        log.record("follow_up.worklist_viewed", actor=user)
+    log.viewed(user, "follow_up.worklist_viewed")
     rows = queries.with_states(list(page.object_list), now)
     context = {"page": page, "rows": rows, "show_all": show_all}
     return render(request, "aftercare/follow_ups.html", context)
@@ -400,14 +387,7 @@ def record_follow_up(request: HttpRequest, follow_up_uuid: str) -> HttpResponse:
             messages.success(request, _recorded_message(follow_up))
             return redirect("aftercare:follow_ups")
     if request.method == "GET":
-        with transaction.atomic():
-            log.record(
-                "follow_up.viewed",
-                actor=user,
-                patient=follow_up.patient,
-                facility=follow_up.facility,
-                target=follow_up,
-            )
+        log.viewed(user, "follow_up.viewed", target=follow_up)
     row = queries.with_states([follow_up], timezone.now())[0]
     context = {
         "follow_up": follow_up,
@@ -423,19 +403,11 @@ def _recorded_message(follow_up: FollowUp) -> str:
     return "Follow-up recorded."
 
 
-def _director_program(user: User) -> Program:
-    facilities = permissions.facilities_with(user, permissions.PROGRAM_CONFIGURE)
-    program = Program.objects.filter(facilities__in=facilities).distinct().first()
-    if program is None:
-        raise PermissionDenied("Only a program director can change program settings.")
-    return program
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def aftercare_settings(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    program = _director_program(user)
+    program = access.configured_program(user)
     current = policy.settings_for(program)
     initial = {
         "follow_up_days": ", ".join(str(day) for day in current.follow_up_days),

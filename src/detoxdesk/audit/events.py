@@ -1,17 +1,14 @@
-"""The registry of audit event names. An event that is not listed here cannot be written."""
+"""The registry of audit event names. An event that is not registered cannot be written.
+
+The core events are listed here; each app lists its own in its ``events.py`` and registers them
+from its ``AppConfig.ready()`` (:func:`register`), so this module imports no app.
+"""
 
 from __future__ import annotations
 
-from detoxdesk.accounts.events import EVENTS as ACCOUNT_EVENTS
-from detoxdesk.aftercare.events import EVENTS as AFTERCARE_EVENTS
-from detoxdesk.directory.events import EVENTS as DIRECTORY_EVENTS
-from detoxdesk.intake.events import EVENTS as INTAKE_EVENTS
-from detoxdesk.medications.events import EVENTS as MEDICATION_EVENTS
-from detoxdesk.patients.events import EVENTS as PATIENT_EVENTS
-from detoxdesk.portal.events import EVENTS as PORTAL_EVENTS
-from detoxdesk.reports.events import EVENTS as REPORT_EVENTS
-from detoxdesk.staff.events import EVENTS as STAFF_EVENTS
-from detoxdesk.tapers.events import EVENTS as TAPER_EVENTS
+from collections.abc import Mapping
+
+from django.core.exceptions import ImproperlyConfigured
 
 CORE_EVENTS: dict[str, str] = {
     "auth.signed_in": "Signed in",
@@ -34,20 +31,23 @@ CORE_EVENTS: dict[str, str] = {
     "program.settings_changed": "Program settings changed",
 }
 
-# Each app lists its own event names in its ``events.py``; together they are the registry.
-EVENTS: dict[str, str] = {
-    **CORE_EVENTS,
-    **ACCOUNT_EVENTS,
-    **INTAKE_EVENTS,
-    **MEDICATION_EVENTS,
-    **TAPER_EVENTS,
-    **AFTERCARE_EVENTS,
-    **DIRECTORY_EVENTS,
-    **PORTAL_EVENTS,
-    **STAFF_EVENTS,
-    **PATIENT_EVENTS,
-    **REPORT_EVENTS,
-}
+# Every registered event name and its label: the core events, then each app's as it is ready.
+EVENTS: dict[str, str] = {}
+
+
+def register(events: Mapping[str, str]) -> None:
+    """Add ``events`` (name: label) to the registry. A name registered again with the same label
+    is left as it is; with another label it is refused (ImproperlyConfigured), so two apps cannot
+    share an event name by accident."""
+    clashes = [name for name, text in events.items() if EVENTS.get(name, text) != text]
+    if clashes:
+        raise ImproperlyConfigured(
+            f"Audit event(s) registered twice with different labels: {', '.join(sorted(clashes))}."
+        )
+    EVENTS.update(events)
+
+
+register(CORE_EVENTS)
 
 
 def label(name: str) -> str:

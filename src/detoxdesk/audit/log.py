@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -15,6 +16,7 @@ from detoxdesk.lib import requestid
 
 if TYPE_CHECKING:
     from django.db.models import Model
+    from django.http import HttpRequest
 
     from detoxdesk.accounts.models import User
     from detoxdesk.patients.models import Facility, Patient
@@ -67,6 +69,112 @@ def record(
             last_event_id=created.pk, last_hash=created.chain_hash, events=F("events") + 1
         )
     return created
+
+
+# The relations followed, in order, to find the patient and facility a record belongs to.
+_PARENTS = ("episode", "evaluation", "discharge", "line", "plan")
+
+
+def scope_of(
+    target: Model, *, patient: bool = True, facility: bool = True
+) -> tuple[Patient | None, Facility | None]:
+    """The patient and facility a record belongs to, read from its own fields or, failing
+    those, from the record it hangs off (its episode, evaluation, discharge, order line or plan).
+    Only what is asked for is read (``patient``, ``facility``), so no relation is loaded for
+    nothing.
+    """
+    from detoxdesk.patients.models import Facility, Patient
+
+    if isinstance(target, Patient):
+        return (target if patient else None), None
+    if isinstance(target, Facility):
+        return None, (target if facility else None)
+    own_patient = _related(target, "patient") if patient else None
+    own_facility = _related(target, "facility") if facility else None
+    missing_patient = patient and own_patient is None
+    missing_facility = facility and own_facility is None
+    if missing_patient or missing_facility:
+        for name in _PARENTS:
+            parent = _related(target, name)
+            if parent is not None:
+                parent_patient, parent_facility = scope_of(
+                    parent, patient=missing_patient, facility=missing_facility
+                )
+                own_patient = own_patient or parent_patient
+                own_facility = own_facility or parent_facility
+                break
+    return own_patient, own_facility
+
+
+def _related(target: Model, name: str) -> Any:
+    """The record a forward relation ``name`` of ``target`` points at, or None."""
+    try:
+        field = target._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    attname = getattr(field, "attname", None)
+    if not field.concrete or not field.is_relation or attname is None:
+        return None
+    if getattr(target, attname) is None:
+        return None
+    return getattr(target, name)
+
+
+def record_for(
+    target: Model,
+    event: str,
+    *,
+    actor: User | None,
+    changes: dict[str, Any] | None = None,
+    patient: Patient | None = None,
+    facility: Facility | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """:func:`record` an event about ``target``, with the patient and facility it belongs to
+    (:func:`scope_of`) unless they are given.
+    """
+    if patient is None or facility is None:
+        own_patient, own_facility = scope_of(
+            target, patient=patient is None, facility=facility is None
+        )
+        patient = patient or own_patient
+        facility = facility or own_facility
+    return record(
+        event,
+        actor=actor,
+        patient=patient,
+        facility=facility,
+        target=target,
+        changes=changes,
+        ip_address=ip_address,
+    )
+
+
+def viewed(
+    request_or_user: HttpRequest | User,
+    event: str,
+    *,
+    patient: Patient | None = None,
+    facility: Facility | None = None,
+    target: Model | None = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Audit that someone opened a page (a ``*.viewed`` event), in a transaction of its own
+    unless the caller is in one. With a ``target`` and no patient or facility given, they are
+    the target's (:func:`scope_of`).
+    """
+    from django.http import HttpRequest
+
+    if isinstance(request_or_user, HttpRequest):
+        actor = cast("User", request_or_user.user)
+    else:
+        actor = cast("User", request_or_user)
+    with transaction.atomic():
+        if target is not None:
+            return record_for(
+                target, event, actor=actor, changes=changes, patient=patient, facility=facility
+            )
+        return record(event, actor=actor, patient=patient, facility=facility, changes=changes)
 
 
 def _locked_head() -> AuditChainHead:

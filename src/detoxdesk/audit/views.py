@@ -5,7 +5,6 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -14,11 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log, report
 from detoxdesk.audit.forms import AuditFilterForm, AuditReportForm
 from detoxdesk.audit.models import AuditEvent
-from detoxdesk.lib.auth import staff_user
 from detoxdesk.patients.models import Patient
 
 PAGE_SIZE = 50
@@ -82,8 +81,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         filters = {k: v for k, v in form.cleaned_data.items() if v}
     # Written before the read, so the listing counts and shows its own view consistently.
-    with transaction.atomic():
-        log.record("audit.viewed", actor=user, changes={k: str(v) for k, v in filters.items()})
+    log.viewed(user, "audit.viewed", changes={k: str(v) for k, v in filters.items()})
     events = _filtered(visible_events(user), filters) if filters else visible_events(user)
     events = events.select_related("actor", "patient", "facility").order_by("-at", "-id")
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -11,7 +11,8 @@ The whole logic is the two ordered tables of this module, read top to bottom:
                   named predicate over the :class:`Evaluation`) and its effects: a rating of its
                   dimension, a flag, a minimum level; with the reason shown, its source keys and the
                   SPEC.md sections behind it.
-``LEVEL_FLOORS``  the least level a dimension's rating asks for.
+``LEVEL_FLOORS``  the least level a dimension's rating asks for, read from ``[[floors]]`` in
+                  ``knowledge/placement.toml`` (each with its source and confidence).
 
 A dimension's rating is the highest rating among its rules that fire (0 if none). The recommended
 level is the most intensive level asked for by a floor or a fired rule (1-WM when nothing asks).
@@ -502,40 +503,40 @@ RULES: tuple[Rule, ...] = (
          ("asam-2020", "mmwr-2013"), "12.4", flag="rapid_detox_not_recommended", confidence="C"),
 )
 
-LEVEL_FLOORS: tuple[Floor, ...] = (
-    Floor("floor-d1-moderate", 1, R.MODERATE, "2-WM",
-          "Withdrawal potential rated moderate or higher: extended on-site monitoring."),
-    Floor("floor-d1-significant", 1, R.SIGNIFICANT, "3.7-WM",
-          "Withdrawal potential rated significant or higher: medical monitoring around the clock."),
-    Floor("floor-d1-severe", 1, R.SEVERE, "4-WM",
-          "Withdrawal potential rated severe: medically managed (hospital) care."),
-    Floor("floor-d2-moderate", 2, R.MODERATE, "2-WM",
-          "Biomedical conditions rated moderate or higher: extended on-site monitoring."),
-    Floor("floor-d2-significant", 2, R.SIGNIFICANT, "3.7-WM",
-          "Biomedical conditions rated significant or higher: medical monitoring around the "
-          "clock."),
-    Floor("floor-d2-severe", 2, R.SEVERE, "4-WM",
-          "Biomedical conditions rated severe: medically managed (hospital) care."),
-    Floor("floor-d3-moderate", 3, R.MODERATE, "2-WM",
-          "Emotional, behavioral or cognitive conditions rated moderate or higher: extended "
-          "on-site monitoring."),
-    Floor("floor-d3-significant", 3, R.SIGNIFICANT, "3.7-WM",
-          "Emotional, behavioral or cognitive conditions rated significant or higher: medical "
-          "monitoring around the clock."),
-    Floor("floor-d3-severe", 3, R.SEVERE, "4-WM",
-          "Emotional, behavioral or cognitive conditions rated severe: medically managed "
-          "(hospital) care."),
-    # Dimension 4 asks for no level, rated or not: readiness shapes how care is offered.
-    Floor("floor-d5-significant", 5, R.SIGNIFICANT, "3.2-WM",
-          "Relapse potential rated significant or higher: a 24-hour supportive setting to "
-          "complete withdrawal management."),
-    Floor("floor-d6-moderate", 6, R.MODERATE, "2-WM",
-          "Recovery environment rated moderate or higher: extended on-site monitoring."),
-    Floor("floor-d6-significant", 6, R.SIGNIFICANT, "3.2-WM",
-          "Recovery environment rated significant or higher: a 24-hour supportive (social) "
-          "setting."),
-)
 # fmt: on
+
+
+def _floor(entry: Mapping[str, Any]) -> Floor:
+    where = f"placement.toml floor {entry.get('id')!r}"
+    try:
+        at_least = Risk[str(entry["at_least"]).upper()]
+        floor = Floor(
+            id=str(entry["id"]),
+            dimension=int(entry["dimension"]),
+            at_least=at_least,
+            level=str(entry["level"]),
+            reason=str(entry["reason"]),
+            sources=(str(entry["source"]),),
+            spec_sections=str(entry["spec_sections"]),
+            confidence=str(entry["confidence"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise KnowledgeError(f"{where}: missing or malformed {exc}") from exc
+    if floor.confidence not in knowledge.CONFIDENCES:
+        raise KnowledgeError(f"{where}: confidence must be one of C, S, U")
+    return floor
+
+
+def level_floors(data: Mapping[str, Any]) -> tuple[Floor, ...]:
+    """The floors of ``data`` (placement.toml's ``[[floors]]``), in table order."""
+    entries = data.get("floors")
+    if not isinstance(entries, list) or not entries:
+        raise KnowledgeError("placement.toml: at least one [[floors]] entry is required")
+    return tuple(_floor(entry) for entry in entries)
+
+
+# The least level a dimension's rating asks for (knowledge/placement.toml, confidence U).
+LEVEL_FLOORS: tuple[Floor, ...] = level_floors(_data())
 
 
 # --- Deciding -------------------------------------------------------------------------------------

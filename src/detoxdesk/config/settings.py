@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "detoxdesk.monitoring",
     "detoxdesk.intake",
     "detoxdesk.medications",
+    "detoxdesk.controlled",
     "detoxdesk.tapers",
     "detoxdesk.aftercare",
     "detoxdesk.directory",
@@ -117,6 +118,7 @@ INSTALLED_APPS = [
     "detoxdesk.staff",
     "detoxdesk.reports",
     "detoxdesk.api",
+    "detoxdesk.demo",
 ]
 
 MIDDLEWARE = [
@@ -130,7 +132,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "detoxdesk.accounts.middleware.SecondFactorMiddleware",
-    "detoxdesk.lib.middleware.ProgramTimezoneMiddleware",
+    "detoxdesk.patients.middleware.ProgramTimezoneMiddleware",
     "detoxdesk.audit.middleware.AccessDeniedAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -150,7 +152,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "detoxdesk.lib.context.site",
+                "detoxdesk.staff.context.site",
             ],
         },
     },
@@ -189,8 +191,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Sign-in protection (security settings, not clinical parameters). Every password check goes
-# through detoxdesk.lib.auth.check_password, which django-axes guards: the first backend refuses
-# a locked combination before any password is hashed, and each failure is recorded in axes'
+# through detoxdesk.accounts.auth.check_password, which django-axes guards: the first backend
+# refuses a locked combination before any password is hashed, and each failure is recorded in axes'
 # tables (shared by every worker, kept across restarts) as well as in the audit log.
 LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
@@ -200,8 +202,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # Read from the two settings above at each check, so they stay the one place to change.
-AXES_FAILURE_LIMIT = "detoxdesk.lib.auth.failure_limit"
-AXES_COOLOFF_TIME = "detoxdesk.lib.auth.cool_off"
+AXES_FAILURE_LIMIT = "detoxdesk.accounts.auth.failure_limit"
+AXES_COOLOFF_TIME = "detoxdesk.accounts.auth.cool_off"
 # A lock holds one username at one address. Locking the username alone would let anyone lock
 # any clinician out from anywhere; locking the address alone would lock a whole ward sharing
 # one outgoing address. Guessing many usernames from one address still costs a full Argon2

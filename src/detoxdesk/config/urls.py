@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("detoxdesk.monitoring.urls")),
     path("", include("detoxdesk.intake.urls")),
     path("", include("detoxdesk.medications.urls")),
+    path("", include("detoxdesk.controlled.urls")),
     path("", include("detoxdesk.tapers.urls")),
     path("", include("detoxdesk.aftercare.urls")),
     path("", include("detoxdesk.directory.urls")),

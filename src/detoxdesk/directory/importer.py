@@ -1,4 +1,6 @@
-"""CSV import of the resource directory: a dry run reports row-level errors; a run saves at once.
+"""CSV import of the resource directory: reading and checking the rows, and planning what changes
+(``actions.do_import_resources`` writes them). A dry run reports row-level errors; a run saves
+at once.
 
 Column layout (header row required, names exactly as below, any order; * marks required):
 
@@ -28,14 +30,10 @@ from datetime import date
 from typing import Any, TextIO
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
-from detoxdesk.accounts.models import User
-from detoxdesk.audit import log
-from detoxdesk.directory.actions import require_manager
 from detoxdesk.directory.models import Resource
-from detoxdesk.directory.progress import Reporter, Silent
+from detoxdesk.directory.progress import Reporter
 from detoxdesk.directory.validation import changed_fields, clean_values
 
 REQUIRED_COLUMNS = ("external_id", "name", "type")
@@ -231,7 +229,7 @@ def _existing(rows: list[_Row]) -> dict[str, Resource]:
     return found
 
 
-def _plan(rows: list[_Row], *, build: bool) -> tuple[list[Resource], list[Resource], int]:
+def plan_rows(rows: list[_Row], *, build: bool) -> tuple[list[Resource], list[Resource], int]:
     """(new resources, changed resources, unchanged count) without writing anything.
 
     With ``build`` False (a dry run) new rows are only counted: the list holds placeholders.
@@ -263,76 +261,3 @@ def _built(resource: Resource, row: _Row) -> Resource:
     resource.tag_index = resource.build_tag_index(normalised=True)
     resource.updated_at = timezone.now()
     return resource
-
-
-UPDATE_FIELDS = [
-    "name",
-    "kind",
-    "address_line",
-    "city",
-    "region",
-    "postcode",
-    "latitude",
-    "longitude",
-    "phone",
-    "website",
-    "hours",
-    "services",
-    "languages",
-    "payment",
-    "tag_index",
-    "accepting_new_patients",
-    "notes",
-    "last_verified_on",
-    "updated_at",
-]
-
-
-def do_import_resources(
-    stream: TextIO,
-    *,
-    acting_user: User | None,
-    dry_run: bool,
-    skip_invalid: bool = False,
-    total_rows: int = 0,
-    progress: Reporter | None = None,
-    source_name: str = "",
-) -> ImportSummary:
-    """Check every row, then (unless ``dry_run``) write them all in one transaction.
-
-    ``acting_user`` None means an operator at the command line. Raises LayoutError when the
-    header is wrong. Nothing is saved when any row is refused, unless ``skip_invalid``.
-    """
-    require_manager(acting_user)
-    progress = progress or Silent()
-    progress.start("Checking", total_rows)
-    rows, errors, rejected = validate(read_rows(stream), progress)
-    progress.finish()
-    summary = ImportSummary(dry_run=dry_run, rejected=rejected, errors=errors)
-    new, changed, summary.unchanged = _plan(rows, build=not dry_run)
-    summary.created, summary.updated = len(new), len(changed)
-    if dry_run or (errors and not skip_invalid):
-        return summary
-    progress.start("Saving", len(new) + len(changed))
-    with transaction.atomic():
-        _write(new, changed, progress)
-        log.record(
-            "resource.imported",
-            actor=acting_user,
-            changes={**summary.as_dict(), "saved": True, "file": source_name},
-        )
-    progress.finish()
-    summary.saved = True
-    return summary
-
-
-def _write(new: list[Resource], changed: list[Resource], progress: Reporter) -> None:
-    done = 0
-    for start in range(0, len(new), BATCH):
-        Resource.objects.bulk_create(new[start : start + BATCH])
-        done += len(new[start : start + BATCH])
-        progress.advance(done)
-    for start in range(0, len(changed), BATCH):
-        Resource.objects.bulk_update(changed[start : start + BATCH], UPDATE_FIELDS)
-        done += len(changed[start : start + BATCH])
-        progress.advance(done)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -101,14 +100,11 @@ class Resource(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.tag_index = self.build_tag_index()
-        super().save(*args, **kwargs)
-
     def build_tag_index(self, *, normalised: bool = False) -> str:
         """Normalise the tag lists (unless already ``normalised``) and return their index form.
 
-        Called on every save and by the import (whose bulk writes bypass ``save``).
+        The actions that save a resource (``directory.actions``, the import) store it in
+        ``tag_index``.
         """
         if not normalised:
             self.services = normalise(self.services)

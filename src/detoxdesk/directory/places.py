@@ -1,4 +1,5 @@
-"""CSV import of postcodes and places (``code,name,latitude,longitude``) for distance search."""
+"""CSV import of postcodes and places (``code,name,latitude,longitude``) for distance search:
+reading and checking the rows (``actions.do_import_places`` writes them)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,10 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
-from detoxdesk.accounts.models import User
-from detoxdesk.audit import log
-from detoxdesk.directory.actions import require_manager
-from detoxdesk.directory.importer import BATCH, LayoutError, RowError
+from detoxdesk.directory.importer import LayoutError, RowError
 from detoxdesk.directory.models import Place
-from detoxdesk.directory.progress import Reporter, Silent
+from detoxdesk.directory.progress import Reporter
 from detoxdesk.directory.validation import coordinate
 
 PLACE_COLUMNS = ("code", "name", "latitude", "longitude")
@@ -52,17 +49,11 @@ def _parse(line: int, row: dict[str, str], seen: dict[str, int]) -> Place | list
     return Place(code=code, name=(row.get("name") or "").strip()[:200], **coords)
 
 
-def do_import_places(
-    stream: TextIO,
-    *,
-    acting_user: User | None,
-    dry_run: bool,
-    progress: Reporter | None = None,
-    total_rows: int = 0,
-) -> PlaceSummary:
-    """Add or update places by code; any refused row means nothing is saved."""
-    require_manager(acting_user)
-    progress = progress or Silent()
+def check_places(
+    stream: TextIO, *, dry_run: bool, progress: Reporter, total_rows: int = 0
+) -> tuple[list[Place], PlaceSummary]:
+    """The places of ``stream`` and the summary of what importing them would do; LayoutError
+    when the columns are wrong."""
     reader = csv.DictReader(stream)
     header = [h.strip() for h in (reader.fieldnames or [])]
     if sorted(header) != sorted(PLACE_COLUMNS):
@@ -86,20 +77,4 @@ def do_import_places(
     )
     summary.updated = sum(p.code in existing for p in places)
     summary.created = len(places) - summary.updated
-    if dry_run or summary.errors:
-        return summary
-    with transaction.atomic():
-        for start in range(0, len(places), BATCH):
-            Place.objects.bulk_create(
-                places[start : start + BATCH],
-                update_conflicts=True,
-                unique_fields=["code"],
-                update_fields=["name", "latitude", "longitude"],
-            )
-        log.record(
-            "place.imported",
-            actor=acting_user,
-            changes={"created": summary.created, "updated": summary.updated},
-        )
-    summary.saved = True
-    return summary
+    return places, summary

@@ -8,18 +8,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.directory import actions, ratelimit, search
 from detoxdesk.directory.forms import ResourceForm, SearchForm, VerifyForm
 from detoxdesk.directory.models import Resource
-from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
 
 PAGE_SIZE = 25
@@ -72,8 +71,7 @@ def _results(request: HttpRequest, *, browse_all: bool) -> dict[str, Any]:
 def resource_list(request: HttpRequest) -> HttpResponse:
     """Staff search of the resource directory."""
     user = _viewer(request)
-    with transaction.atomic():
-        log.record("directory.viewed", actor=user)
+    log.viewed(user, "directory.viewed")
     context = _results(request, browse_all=True)
     context["can_manage"] = permissions.can(user, permissions.DIRECTORY_MANAGE)
     return render(request, "directory/list.html", context)

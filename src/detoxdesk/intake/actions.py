@@ -19,6 +19,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.audit.models import AuditEvent
+from detoxdesk.audit.signing import sign
 from detoxdesk.clinical import admission, placement
 from detoxdesk.clinical.errors import InvalidInput
 from detoxdesk.intake import drafting, evaluation_data
@@ -713,21 +714,15 @@ def do_sign_evaluation(
         raise ValidationError("Complete the evaluation before signing it.")
     if not evaluation.chosen_level:
         raise ValidationError({"level": "Accept the recommended level or choose another first."})
-    with transaction.atomic():
-        # Checked again under the row lock: of two submits at once, the second is refused.
-        _check_editable(Evaluation.objects.select_for_update().get(pk=evaluation.pk))
-        evaluation.status = Evaluation.Status.SIGNED
-        evaluation.signed_by = acting_user
-        evaluation.signed_at = now or timezone.now()
-        evaluation.save()
-        log.record(
-            "evaluation.signed",
-            actor=acting_user,
-            patient=evaluation.patient,
-            facility=evaluation.facility,
-            target=evaluation,
-            changes={"level": evaluation.chosen_level},
-        )
+    sign(
+        evaluation,
+        "evaluation.signed",
+        actor=acting_user,
+        now=now or timezone.now(),
+        status=Evaluation.Status.SIGNED,
+        changes={"level": evaluation.chosen_level},
+        refusal="A signed evaluation cannot be changed.",
+    )
     return evaluation
 
 
@@ -833,22 +828,15 @@ def do_sign_plan(
     _require_evaluator(evaluation, acting_user, permissions.TREATMENT_PLAN_SIGN)
     if plan.status == TreatmentPlan.Status.SIGNED:
         raise ValidationError("This plan is already signed.")
-    with transaction.atomic():
-        # Checked again under the row lock: of two submits at once, the second is refused.
-        if TreatmentPlan.objects.select_for_update().get(pk=plan.pk).status == plan.Status.SIGNED:
-            raise ValidationError("This plan is already signed.")
-        plan.status = TreatmentPlan.Status.SIGNED
-        plan.signed_by = acting_user
-        plan.signed_at = now or timezone.now()
-        plan.save()
-        log.record(
-            "treatment_plan.signed",
-            actor=acting_user,
-            patient=evaluation.patient,
-            facility=evaluation.facility,
-            target=plan,
-            changes={"medication_pathway": plan.medication_pathway},
-        )
+    sign(
+        plan,
+        "treatment_plan.signed",
+        actor=acting_user,
+        now=now or timezone.now(),
+        status=TreatmentPlan.Status.SIGNED,
+        changes={"medication_pathway": plan.medication_pathway},
+        refusal="This plan is already signed.",
+    )
     return plan
 
 

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.intake import access, actions, presentation
@@ -35,19 +35,11 @@ from detoxdesk.intake.forms import (
     StaffInquiryForm,
 )
 from detoxdesk.intake.models import Evaluation, Inquiry, TreatmentPlan
-from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access as patient_access
 from detoxdesk.patients.models import Bed, Episode, Facility, Patient
 
 QUEUE_PAGE_SIZE = 25
-
-
-def _audit_view(
-    event: str, user: User, *, target: Any, facility: Facility, patient: Any = None
-) -> None:
-    with transaction.atomic():
-        log.record(event, actor=user, patient=patient, facility=facility, target=target)
 
 
 # --- Queue and inquiries -------------------------------------------------------------------------
@@ -81,8 +73,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not permissions.can(user, permissions.INQUIRY_MANAGE):
         raise PermissionDenied("Your role does not manage inquiries.")
     form = QueueFilterForm(request.GET or None)
-    with transaction.atomic():
-        log.record("inquiry.queue_viewed", actor=user)
+    log.viewed(user, "inquiry.queue_viewed")
     page = Paginator(_queue(user, form), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "intake/queue.html", {"page": page, "form": form, "now": timezone.now()})
 
@@ -118,9 +109,7 @@ def _signed_unadmitted(inquiry: Inquiry) -> Evaluation | None:
 def inquiry(request: HttpRequest, inquiry_uuid: str) -> HttpResponse:
     user = staff_user(request)
     found = access.get_inquiry_for_user(user, inquiry_uuid)
-    _audit_view(
-        "inquiry.viewed", user, target=found, facility=found.facility, patient=found.patient
-    )
+    log.viewed(user, "inquiry.viewed", target=found)
     return render(request, "intake/inquiry.html", _inquiry_context(found))
 
 
@@ -276,8 +265,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-created_at")
     )
-    with transaction.atomic():
-        log.record("evaluation.worklist_viewed", actor=user)
+    log.viewed(user, "evaluation.worklist_viewed")
     page = Paginator(patients, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "intake/worklist.html", {"page": page})
 
@@ -337,13 +325,7 @@ def evaluation_edit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
             target = "intake:evaluation" if complete else "intake:evaluation_edit"
             return redirect(target, evaluation_uuid=evaluation.uuid)
     if request.method == "GET":
-        _audit_view(
-            "evaluation.viewed",
-            user,
-            target=evaluation,
-            facility=evaluation.facility,
-            patient=evaluation.patient,
-        )
+        log.viewed(user, "evaluation.viewed", target=evaluation)
     return render(request, "intake/evaluation_form.html", {"evaluation": evaluation, "form": form})
 
 
@@ -375,9 +357,7 @@ def _evaluation_context(
 def evaluation(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
     user = staff_user(request)
     found = access.get_evaluation_for_user(user, evaluation_uuid)
-    _audit_view(
-        "evaluation.viewed", user, target=found, facility=found.facility, patient=found.patient
-    )
+    log.viewed(user, "evaluation.viewed", target=found)
     return render(request, "intake/evaluation.html", _evaluation_context(user, found))
 
 
@@ -468,12 +448,12 @@ def plan(request: HttpRequest, plan_uuid: str) -> HttpResponse:
                 messages.success(request, "Treatment plan saved.")
                 return redirect("intake:plan", plan_uuid=found.uuid)
     else:
-        _audit_view(
-            "treatment_plan.viewed",
+        log.viewed(
             user,
+            "treatment_plan.viewed",
             target=found,
-            facility=evaluation.facility,
             patient=evaluation.patient,
+            facility=evaluation.facility,
         )
     context = {
         "plan": found,

@@ -1,13 +1,13 @@
-"""Request-wide behaviour: request ids, the program's time zone, and security headers."""
+"""Request-wide behaviour: request ids, security headers, the API's unreadable bodies.
+
+The program's time zone is activated by ``patients.middleware.ProgramTimezoneMiddleware``."""
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 from detoxdesk.lib import requestid
@@ -40,37 +40,6 @@ class RequestIdMiddleware:
             return self.get_response(request)
         finally:
             requestid.end(token)
-
-
-class ProgramTimezoneMiddleware:
-    """Shows times in the time zone of the signed-in user's program."""
-
-    def __init__(self, get_response: Handler) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        tz_name = _program_timezone(request)
-        if tz_name:
-            timezone.activate(zoneinfo.ZoneInfo(tz_name))
-        try:
-            return self.get_response(request)
-        finally:
-            timezone.deactivate()
-
-
-def _program_timezone(request: HttpRequest) -> str | None:
-    if not request.user.is_authenticated:
-        return None
-    cached = request.session.get("program_tz")
-    if cached:
-        return str(cached)
-    from detoxdesk.patients.models import Program
-
-    program = Program.objects.filter(facilities__memberships__user=request.user).first()
-    if program is None:
-        return None
-    request.session["program_tz"] = program.timezone
-    return program.timezone
 
 
 class SecurityHeadersMiddleware:

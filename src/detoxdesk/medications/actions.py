@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -43,6 +43,9 @@ from detoxdesk.medications.safety import (
 )
 from detoxdesk.monitoring.models import Assessment, Scale
 from detoxdesk.patients.models import Episode, Program
+
+if TYPE_CHECKING:
+    from detoxdesk.controlled.models import Location, Lot
 
 # The optional order fields do_sign_order and do_modify_order accept, with their defaults.
 ORDER_DEFAULTS: Mapping[str, Any] = {
@@ -668,6 +671,7 @@ def do_record_administration(
     reason: str = "",
     confirmation: DoseConfirmation | None = None,
     now: datetime | None = None,
+    draw: StockDraw | None = None,
 ) -> Administration:
     """Record one dose of ``order`` (its current version) as given, held, refused or omitted.
 
@@ -675,6 +679,8 @@ def do_record_administration(
     transaction, with the order line locked, so two people cannot both pass the check; a stop
     needs an override (authorised user and reason), warnings an acknowledgement. Held, refused
     and omitted need a reason. A scheduled dose is recorded once: the second attempt is told.
+    A given dose of a product the facility keeps in the controlled-substance ledger is drawn
+    from ``draw`` (location, lot, any waste and its witness) in the same transaction.
     """
     episode = order.line.episode
     _require(acting_user, permissions.DOSE_RECORD, episode)
@@ -702,6 +708,7 @@ def do_record_administration(
                 signer,
                 settings,
                 now,
+                draw,
             )
     except IntegrityError:
         raise ValidationError(_already_recorded(order, scheduled_for)) from None
@@ -734,6 +741,7 @@ def _record(
     signer: User | None,
     settings: MedicationSettings,
     now: datetime,
+    draw: StockDraw | None = None,
 ) -> Administration:
     episode = order.line.episode
     line = OrderLine.objects.select_for_update().get(pk=order.line.pk)
@@ -778,10 +786,47 @@ def _record(
             overridden_by=user if overridden else order.signed_by if covered else None,
             covered_by_order_override=covered,
         )
+    if given:
+        _draw_controlled(row, draw, user, now)
     _audit_dose(row, check, user, confirmation.override_reason)
     if covered and override is not None:
         _audit_order_override(row, override, user)
     return row
+
+
+@dataclass(frozen=True)
+class StockDraw:
+    """Where a given dose of a controlled product comes from (the ledger's location and lot),
+    the units wasted of a partial dose and who witnessed the waste."""
+
+    location: Location
+    lot: Lot
+    wasted: Decimal = Decimal(0)
+    witness: User | None = None
+    drawn: Decimal | None = None
+
+
+def _draw_controlled(
+    row: Administration, draw: StockDraw | None, user: User, now: datetime
+) -> None:
+    from detoxdesk.controlled import actions as ledger  # the ledger builds on the medication record
+
+    if draw is None:
+        if ledger.draws_stock(row.episode.facility, row.drug):
+            raise ValidationError(
+                {"controlled_stock": "Choose the location and lot this dose is drawn from."}
+            )
+        return
+    ledger.draw_for_administration(
+        administration=row,
+        location=draw.location,
+        lot=draw.lot,
+        user=user,
+        witness=draw.witness,
+        wasted=draw.wasted,
+        drawn=draw.drawn,
+        now=now,
+    )
 
 
 def _override_reason(

@@ -241,13 +241,34 @@ class DoseForm(forms.Form):
         label="Second signer's password", required=False, widget=forms.PasswordInput
     )
     checked = forms.CharField(required=False, widget=forms.HiddenInput)
+    # A controlled product the facility keeps in the ledger: where the dose is drawn from.
+    controlled_stock = forms.ChoiceField(label="Drawn from (location and lot)", required=False)
+    drawn = forms.DecimalField(
+        label="Units drawn", required=False, min_value=0, max_digits=12, decimal_places=3
+    )
+    wasted = forms.DecimalField(
+        label="Units wasted (the rest of a partial dose)",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=3,
+    )
+    waste_witness = forms.CharField(label="Waste witness's username", required=False)
+    waste_witness_password = forms.CharField(
+        label="Waste witness's password", required=False, widget=forms.PasswordInput
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, stock_choices: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault(
             "initial",
             {"outcome": "given", "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")},
         )
         super().__init__(*args, **kwargs)
+        choices = stock_choices or []
+        self.fields["controlled_stock"].choices = [("", "Choose…"), *choices]  # type: ignore[attr-defined]
+        self.draws_stock = bool(choices)
 
     def clean_occurred_at(self) -> datetime:
         """A time after this minute is refused here: the view clips the minute's end to now, and

@@ -1,23 +1,22 @@
 """The medication policy a program applies, and the one an order applies on top of it.
 
 Numbers come from the clinical core's knowledge file; the program's settings fill parameters
-SPEC leaves unset; an order may only make a limit stricter (a lower cap, a longer interval, a
-higher hold), or set one the knowledge leaves unset, never loosen a shipped one.
+SPEC leaves unset; an order may only make a limit stricter, or set one the knowledge leaves unset,
+never loosen a shipped one (the rule is :mod:`detoxdesk.clinical.order_limits`).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import time
-from decimal import Decimal
 
-from detoxdesk.clinical.medication_policy import MedicationPolicy, Parameter, default_policy
+from detoxdesk.clinical.medication_policy import MedicationPolicy, default_policy
+from detoxdesk.clinical.order_limits import LOWER_IS_STRICTER, with_order_limits
 from detoxdesk.medications.models import MedicationSettings, Order
 from detoxdesk.patients.models import Program
 
 # Not clinical: shift boundaries only group the medication record; programs change them.
 DEFAULT_SHIFT_STARTS = ("07:00", "19:00")
-ORDER_SOURCE = "prescriber-order"  # the source a finding names for a limit set on the order
 
 
 def settings_for(program: Program) -> MedicationSettings:
@@ -47,33 +46,7 @@ def program_policy(settings: MedicationSettings) -> MedicationPolicy:
     return policy
 
 
-def _stricter(parameter: Parameter, value: int | Decimal | None, *, lower: bool) -> Parameter:
-    """The order's value when the knowledge has none or the order's is stricter."""
-    if value is None:
-        return parameter
-    number = Decimal(value)
-    if parameter.value is None or (number < parameter.value if lower else number > parameter.value):
-        return parameter.with_value(number, source=ORDER_SOURCE)
-    return parameter
-
-
 def order_policy(policy: MedicationPolicy, order: Order) -> MedicationPolicy:
     """``policy`` with the limits written on ``order`` applied where they are stricter."""
-    rules = policy.rules(order.drug)
-    limits = rules.limits
-    limits = replace(
-        limits,
-        max_dose_mg=_stricter(limits.max_dose_mg, order.max_dose_mg, lower=True),
-        max_daily_mg=_stricter(limits.max_daily_mg, order.max_daily_mg, lower=True),
-        min_interval_min=_stricter(limits.min_interval_min, order.min_interval_min, lower=False),
-        hold_systolic_below=_stricter(
-            limits.hold_systolic_below, order.hold_systolic_below, lower=False
-        ),
-        hold_diastolic_below=_stricter(
-            limits.hold_diastolic_below, order.hold_diastolic_below, lower=False
-        ),
-        hold_heart_rate_below=_stricter(
-            limits.hold_heart_rate_below, order.hold_heart_rate_below, lower=False
-        ),
-    )
-    return policy.with_rules(replace(rules, limits=limits))
+    limits = {name: getattr(order, name) for name in LOWER_IS_STRICTER}
+    return with_order_limits(policy, order.drug, limits)

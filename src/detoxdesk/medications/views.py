@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,11 +15,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import check_password, reauth_required, staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.clinical.numbers import format_number
+from detoxdesk.controlled.dose import parse_choice, stock_choices
 from detoxdesk.intake import queries as intake_queries
-from detoxdesk.lib.auth import check_password, reauth_required, staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.medications import actions, ordersets, schedule
 from detoxdesk.medications import mar as mar_module
@@ -51,13 +52,6 @@ from detoxdesk.patients import access
 from detoxdesk.patients.models import Episode, Program
 
 
-def _viewed(event: str, user: User, episode: Episode, target: Any = None) -> None:
-    with transaction.atomic():
-        log.record(
-            event, actor=user, patient=episode.patient, facility=episode.facility, target=target
-        )
-
-
 def _drugs(program: Program) -> list[tuple[str, str]]:
     return [(r.drug, r.label) for r in program_policy(settings_for(program)).drugs]
 
@@ -75,7 +69,7 @@ def _shift_param(request: HttpRequest) -> datetime | None:
 def mar(request: HttpRequest, episode_uuid: str) -> HttpResponse:
     user = staff_user(request)
     episode = access.get_episode_for_user(user, episode_uuid)
-    _viewed("mar.viewed", user, episode)
+    log.viewed(user, "mar.viewed", patient=episode.patient, facility=episode.facility)
     record = mar_module.build_mar(episode, timezone.now(), _shift_param(request))
     facility = episode.facility
     return render(
@@ -188,7 +182,13 @@ def _as_validation(exc: ValidationError | PermissionDenied) -> ValidationError:
 def order_detail(request: HttpRequest, line_uuid: str) -> HttpResponse:
     user = staff_user(request)
     line = get_line_for_user(user, line_uuid)
-    _viewed("order.viewed", user, line.episode, line)
+    log.viewed(
+        user,
+        "order.viewed",
+        patient=line.episode.patient,
+        facility=line.episode.facility,
+        target=line,
+    )
     versions = list(line.versions.select_related("signed_by").order_by("-version"))
     facility = line.episode.facility
     return render(
@@ -316,7 +316,9 @@ def record_dose(request: HttpRequest, line_uuid: str) -> HttpResponse:
         superseded_at=None
     )
     scheduled_for = _scheduled_for(request, order)
-    form = DoseForm(request.POST or None)
+    form = DoseForm(
+        request.POST or None, stock_choices=stock_choices(line.episode.facility, order.drug)
+    )
     due = schedule.dose_at(order, scheduled_for) if scheduled_for else None
     dose = due.dose_mg if due else order.dose_mg
     when = _moment(form.cleaned_data["occurred_at"]) if form.is_bound and form.is_valid() else None
@@ -330,7 +332,13 @@ def record_dose(request: HttpRequest, line_uuid: str) -> HttpResponse:
             messages.success(request, _recorded_message(row))
             return redirect("medications:mar", episode_uuid=line.episode.uuid)
     else:
-        _viewed("flowsheet.viewed", user, line.episode, line)
+        log.viewed(
+            user,
+            "flowsheet.viewed",
+            patient=line.episode.patient,
+            facility=line.episode.facility,
+            target=line,
+        )
     context = {
         "line": line,
         "episode": line.episode,
@@ -374,10 +382,41 @@ def _try_record(
             scheduled_for=scheduled_for,
             reason=data["reason"],
             confirmation=confirmation,
+            draw=_stock_draw(form, request, order),
         )
     except (ValidationError, PermissionDenied) as exc:
         apply_errors(form, _as_validation(exc))
         return None
+
+
+def _stock_draw(form: DoseForm, request: HttpRequest, order: Order) -> actions.StockDraw | None:
+    """The ledger draw the form describes (None when the drug is not kept in the ledger or the
+    dose is not given)."""
+    data = form.cleaned_data
+    if not form.draws_stock or data["outcome"] != "given":
+        return None
+    if not data["controlled_stock"]:
+        raise ValidationError({"controlled_stock": "Choose the location and lot of this dose."})
+    location, lot = parse_choice(data["controlled_stock"], order.line.episode.facility, order.drug)
+    witness = None
+    if data["waste_witness"]:
+        result = check_password(
+            request,
+            username=data["waste_witness"],
+            password=data["waste_witness_password"] or "",
+            purpose="second_signer",
+        )
+        if result.user is None:
+            wrong = "The witness's name or password is wrong."
+            raise ValidationError({"waste_witness": result.error if result.locked else wrong})
+        witness = result.user
+    return actions.StockDraw(
+        location=location,
+        lot=lot,
+        wasted=data["wasted"] or Decimal(0),
+        witness=witness,
+        drawn=data["drawn"],
+    )
 
 
 def _recorded_message(row: Administration) -> str:
@@ -455,7 +494,12 @@ def _facts_page(
         "home_form": home_form,
         "home_medications": HomeMedication.objects.filter(episode=episode, stopped_at=None),
     }
-    _viewed("medication_facts.viewed", staff_user(request), episode)
+    log.viewed(
+        staff_user(request),
+        "medication_facts.viewed",
+        patient=episode.patient,
+        facility=episode.facility,
+    )
     return render(request, "medications/facts_form.html", context)
 
 
@@ -529,10 +573,9 @@ def stop_home_medication(request: HttpRequest, episode_uuid: str, row_uuid: str)
 @require_http_methods(["GET", "POST"])
 def medication_settings(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    facilities = permissions.facilities_with(user, permissions.PROGRAM_CONFIGURE)
-    program = Program.objects.filter(facilities__in=facilities).distinct().first()
-    if program is None:
-        raise PermissionDenied("Only a program director changes medication settings.")
+    program = access.configured_program(
+        user, "Only a program director changes medication settings."
+    )
     current = settings_for(program)
     initial = {key: getattr(current, key) for key in actions.SETTING_FIELDS}
     initial["shift_starts"] = ", ".join(current.shift_starts or [])
@@ -572,7 +615,7 @@ def pdmp_check(request: HttpRequest, episode_uuid: str) -> HttpResponse:
             messages.success(request, "PDMP check recorded.")
             return redirect(_next(request, reverse("medications:mar", args=[episode.uuid])))
     else:
-        _viewed("pdmp.viewed", user, episode)
+        log.viewed(user, "pdmp.viewed", patient=episode.patient, facility=episode.facility)
     checks = episode.pdmp_checks.select_related("recorded_by").order_by("-checked_at")
     context = {"episode": episode, "form": form, "checks": checks}
     return render(request, "medications/pdmp_form.html", context)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from detoxdesk.clinical import vitals
+from detoxdesk.clinical.due import Due, next_due
 from detoxdesk.clinical.vitals import CriticalFlag, VitalFlag
 from detoxdesk.monitoring.models import Assessment, Scale, VitalSigns
 from detoxdesk.monitoring.policy import vital_ranges
@@ -19,16 +20,6 @@ from detoxdesk.patients.models import Episode, Program
 
 # The clinician-scored scales that make an assessment "done" for the due clock.
 SCHEDULED_SCALES = (Scale.COWS, Scale.CIWA_AR)
-
-
-@dataclass(frozen=True)
-class Due:
-    """When the next withdrawal assessment is due; ``interval`` None means no interval is set."""
-
-    interval: timedelta | None
-    due_at: datetime | None
-    overdue_by: timedelta | None
-    due_in: timedelta | None
 
 
 @dataclass(frozen=True)
@@ -57,18 +48,6 @@ class Critical:
     @property
     def key(self) -> str:
         return self.flag.field
-
-
-def next_due(
-    interval: timedelta | None, last_at: datetime | None, since: datetime, now: datetime
-) -> Due:
-    """Due one interval after the last scheduled score, or at admission if there is none."""
-    if interval is None:
-        return Due(None, None, None, None)
-    due_at = last_at + interval if last_at else since
-    if now >= due_at:
-        return Due(interval, due_at, now - due_at, None)
-    return Due(interval, due_at, None, due_at - now)
 
 
 LATEST: dict[str, tuple[type[Assessment] | type[VitalSigns], str, dict[str, object]]] = {

@@ -3,15 +3,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.audit import log
 from detoxdesk.clinical import errors, scales, vitals
-from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.monitoring import actions
 from detoxdesk.monitoring.forms import AssessmentForm, VitalsForm
@@ -52,14 +51,13 @@ def record_assessment(request: HttpRequest, episode_uuid: str, scale_slug: str) 
             messages.success(request, f"{scale.name} {assessment.total}{band} recorded.")
             return redirect("patients:chart", patient_uuid=episode.patient.uuid)
     if request.method == "GET":
-        with transaction.atomic():
-            log.record(
-                "flowsheet.viewed",
-                actor=user,
-                patient=episode.patient,
-                facility=episode.facility,
-                changes={"scale": scale.code},
-            )
+        log.viewed(
+            user,
+            "flowsheet.viewed",
+            patient=episode.patient,
+            facility=episode.facility,
+            changes={"scale": scale.code},
+        )
     bands = scale_bands(episode.facility.program, scale)
     return render(
         request,
@@ -112,7 +110,7 @@ def record_vitals(request: HttpRequest, episode_uuid: str) -> HttpResponse:
         "confirm_token": form.token(warnings) if warnings else "",
     }
     status = 400 if form.errors or warnings else 200
-    log.record("vitals_form.viewed", actor=user, patient=episode.patient, facility=episode.facility)
+    log.viewed(user, "vitals_form.viewed", patient=episode.patient, facility=episode.facility)
     return render(request, "monitoring/vitals_form.html", context, status=status)
 
 

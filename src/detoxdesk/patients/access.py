@@ -15,7 +15,7 @@ from django.http import Http404
 
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
-from detoxdesk.patients.models import Allergy, Episode, Patient
+from detoxdesk.patients.models import Allergy, Episode, Patient, Program
 from detoxdesk.staff.emergency import granted_patient_ids
 
 _Record = TypeVar("_Record", Patient, Episode)
@@ -25,6 +25,18 @@ _Record = TypeVar("_Record", Patient, Episode)
 # that see the chart read them only.
 ALLERGY_RECORD = permissions.EVALUATION_RECORD
 DEMOGRAPHICS_EDIT = permissions.EPISODE_ADMIT
+
+
+def configured_program(
+    user: User, refusal: str = "Only a program director can change program settings."
+) -> Program:
+    """The program whose settings ``user`` may change (a director of one of its facilities);
+    PermissionDenied with ``refusal`` for anyone else."""
+    facilities = permissions.facilities_with(user, permissions.PROGRAM_CONFIGURE)
+    program = Program.objects.filter(facilities__in=facilities).distinct().first()
+    if program is None:
+        raise PermissionDenied(refusal)
+    return program
 
 
 def visible_patients(user: User) -> QuerySet[Patient]:

@@ -1,5 +1,8 @@
 """Demo data: one program, two facilities, one account per role and a dozen patients.
 
+The base the other apps' demo data builds on (:class:`DemoContext`); ``detoxdesk.demo.loader``
+loads it and then theirs.
+
 Everything is written through the same actions the pages use, with the recording clock set
 to just after each event so the histories read as they would on a real unit. The numbers in
 the patient histories are made-up demo readings, not clinical parameters.
@@ -13,21 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 
 from detoxdesk.accounts.models import Membership, Role, User
 from detoxdesk.accounts.validators import DEMO_PASSWORD
-from detoxdesk.aftercare import demo as aftercare_demo
 from detoxdesk.clinical import scales
-from detoxdesk.directory import demo as directory_demo
-from detoxdesk.intake import demo as intake_demo
-from detoxdesk.medications import demo as medications_demo
 from detoxdesk.monitoring import actions as monitoring
 from detoxdesk.patients import actions
 from detoxdesk.patients.models import Bed, Episode, Facility, Patient, Program
-from detoxdesk.portal import demo as portal_demo
-from detoxdesk.tapers import demo as tapers_demo
 
 # (username, first name, last name, role, facilities: "in" inpatient, "out" outpatient)
 ACCOUNTS = (
@@ -110,54 +105,44 @@ class DemoContext:
     rng: random.Random
 
 
-def load(now: datetime | None = None, seed: int = 2026) -> Program:
-    """Create the demo program. Refused where demo accounts are not allowed, or if data exists."""
+def refuse_unless_allowed() -> None:
+    """DemoRefused where demo accounts are not allowed, or if data exists."""
     if not settings.DEMO_ALLOWED:
         raise DemoRefused("Demo data cannot be loaded with production settings.")
     if Program.objects.exists():
         raise DemoRefused("The database already has a program; demo data is only for an empty one.")
-    now = now or timezone.now()
-    rng = random.Random(seed)
-    with transaction.atomic():
-        program = Program.objects.create(
-            name="Harbor Withdrawal Program",
-            timezone=str(settings.TIME_ZONE),
-            # Demo choices made as the program's director would; not product defaults.
-            assessment_interval_minutes=240,
-            vital_ranges={
-                "systolic": {"low": 90, "high": None},
-                "diastolic": {"low": 60, "high": None},
-            },
+
+
+def build(now: datetime, rng: random.Random) -> DemoContext:
+    """The demo program, its facilities, beds, accounts and patients' stays (in the caller's
+    transaction)."""
+    program = Program.objects.create(
+        name="Harbor Withdrawal Program",
+        timezone=str(settings.TIME_ZONE),
+        # Demo choices made as the program's director would; not product defaults.
+        assessment_interval_minutes=240,
+        vital_ranges={
+            "systolic": {"low": 90, "high": None},
+            "diastolic": {"low": 60, "high": None},
+        },
+    )
+    facilities = {
+        "in": Facility.objects.create(
+            program=program, name="Harbor Inpatient Unit", kind="inpatient"
+        ),
+        "out": Facility.objects.create(
+            program=program, name="Harbor Outpatient Clinic", kind="outpatient"
+        ),
+    }
+    beds = [Bed.objects.create(facility=facilities["in"], label=f"B{n:02d}") for n in range(1, 17)]
+    users = _accounts(facilities)
+    episodes = []
+    for number, demo in enumerate(PATIENTS, 1):
+        bed = beds[number - 1] if demo.facility == "in" else None
+        episodes.append(
+            _patient(program, facilities[demo.facility], bed, demo, number, users, now, rng)
         )
-        facilities = {
-            "in": Facility.objects.create(
-                program=program, name="Harbor Inpatient Unit", kind="inpatient"
-            ),
-            "out": Facility.objects.create(
-                program=program, name="Harbor Outpatient Clinic", kind="outpatient"
-            ),
-        }
-        beds = [
-            Bed.objects.create(facility=facilities["in"], label=f"B{n:02d}") for n in range(1, 17)
-        ]
-        users = _accounts(facilities)
-        episodes = []
-        for number, demo in enumerate(PATIENTS, 1):
-            bed = beds[number - 1] if demo.facility == "in" else None
-            episodes.append(
-                _patient(program, facilities[demo.facility], bed, demo, number, users, now, rng)
-            )
-        context = DemoContext(program, facilities, beds, users, episodes, now, rng)
-        for app_demo in (
-            directory_demo,
-            intake_demo,
-            medications_demo,
-            tapers_demo,
-            aftercare_demo,
-            portal_demo,
-        ):
-            app_demo.load(context)
-    return program
+    return DemoContext(program, facilities, beds, users, episodes, now, rng)
 
 
 def _accounts(facilities: dict[str, Facility]) -> dict[str, User]:

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from detoxdesk.accounts import permissions
-from detoxdesk.accounts.models import User
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.audit import log
-from detoxdesk.lib.auth import staff_user
+from detoxdesk.controlled.queries import open_discrepancies
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.monitoring import board, trends
 from detoxdesk.patients import access, actions, allergies, golive
@@ -58,7 +58,16 @@ def census(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "patients/census.html",
-        {"rows": rows, "facilities": facilities, "chosen": chosen, "query": query, "now": now},
+        {
+            "rows": rows,
+            "facilities": facilities,
+            "chosen": chosen,
+            "query": query,
+            "now": now,
+            "controlled_open": open_discrepancies(
+                [f.pk for f in ([chosen] if chosen else facilities)]
+            ),
+        },
     )
 
 
@@ -126,10 +135,7 @@ def episode_interval(request: HttpRequest, episode_uuid: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def program_settings(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    facilities = permissions.facilities_with(user, permissions.PROGRAM_CONFIGURE)
-    program = Program.objects.filter(facilities__in=facilities).distinct().first()
-    if program is None:
-        raise PermissionDenied("Only a program director can change program settings.")
+    program = access.configured_program(user)
     form = ProgramSettingsForm(request.POST or None, initial=_settings_initial(program))
     if request.method == "POST" and form.is_valid():
         actions.do_change_program_settings(
@@ -177,11 +183,6 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 # --- Allergies -----------------------------------------------------------------------------------
 
 
-def _audit_view(event: str, user: User, patient: Patient) -> None:
-    with transaction.atomic():
-        log.record(event, actor=user, patient=patient, target=patient)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def allergies_page(request: HttpRequest, patient_uuid: str) -> HttpResponse:
@@ -198,7 +199,7 @@ def allergies_page(request: HttpRequest, patient_uuid: str) -> HttpResponse:
             messages.success(request, f"Allergy to {allergy.label} recorded.")
             return redirect("patients:allergies", patient_uuid=patient.uuid)
     if request.method == "GET":
-        _audit_view("allergies.viewed", user, patient)
+        log.viewed(user, "allergies.viewed", patient=patient, target=patient)
     context = {"patient": patient, "form": form, "allergy_status": allergies.status(patient)}
     return render(request, "patients/allergies.html", context, status=400 if form.errors else 200)
 
@@ -239,7 +240,7 @@ def edit_allergy(request: HttpRequest, allergy_uuid: str) -> HttpResponse:
             messages.success(request, f"Allergy to {allergy.label} saved.")
             return redirect("patients:allergies", patient_uuid=allergy.patient.uuid)
     if request.method == "GET":
-        _audit_view("allergies.viewed", user, allergy.patient)
+        log.viewed(user, "allergies.viewed", patient=allergy.patient, target=allergy.patient)
     context = {
         "patient": allergy.patient,
         "allergy": allergy,
@@ -315,7 +316,7 @@ def demographics(request: HttpRequest, patient_uuid: str) -> HttpResponse:
             messages.success(request, "Demographics and contact saved.")
             return redirect("patients:chart", patient_uuid=patient.uuid)
     if request.method == "GET":
-        _audit_view("patient.demographics_viewed", user, patient)
+        log.viewed(user, "patient.demographics_viewed", patient=patient, target=patient)
     context = {
         "patient": patient,
         "form": form,
@@ -336,11 +337,7 @@ def _current_contact(patient: Patient) -> Contact | None:
 def go_live(request: HttpRequest) -> HttpResponse:
     """The director's list of every clinical parameter still unset, with where to set it."""
     user = staff_user(request)
-    facilities = permissions.facilities_with(user, permissions.PROGRAM_CONFIGURE)
-    program = Program.objects.filter(facilities__in=facilities).distinct().first()
-    if program is None:
-        raise PermissionDenied("Only a program director can see this list.")
+    program = access.configured_program(user, "Only a program director can see this list.")
     items = golive.unset_parameters(program)
-    with transaction.atomic():
-        log.record("golive.viewed", actor=user, changes={"unset": len(items)})
+    log.viewed(user, "golive.viewed", changes={"unset": len(items)})
     return render(request, "patients/go_live.html", {"program": program, "items": items})

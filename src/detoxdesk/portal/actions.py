@@ -241,7 +241,4 @@ def do_record_craving(
 
 def record_view(account: PortalAccount, page: str) -> None:
     """Audit that the patient opened a portal page, before it reads their record."""
-    with transaction.atomic():
-        log.record(
-            "portal.viewed", actor=account.user, patient=account.patient, changes={"page": page}
-        )
+    log.viewed(account.user, "portal.viewed", patient=account.patient, changes={"page": page})

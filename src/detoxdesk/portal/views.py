@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,8 +16,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.audit import log
-from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.monitoring.models import Assessment, Scale
 from detoxdesk.patients import access as patient_access
@@ -164,8 +163,7 @@ def invite(request: HttpRequest, patient_uuid: str) -> HttpResponse:
         ).first(),
     }
     if request.method == "GET":
-        with transaction.atomic():
-            log.record("portal.invite_viewed", actor=user, patient=patient, facility=facility)
+        log.viewed(user, "portal.invite_viewed", patient=patient, facility=facility)
     if request.method == "POST":
         try:
             invitation, token = actions.do_invite_patient(

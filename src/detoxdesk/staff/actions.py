@@ -27,10 +27,9 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django_otp import devices_for_user
 
-from detoxdesk.accounts import permissions
+from detoxdesk.accounts import auth, permissions
 from detoxdesk.accounts.models import Membership, Role, User
 from detoxdesk.audit import log
-from detoxdesk.lib import auth
 from detoxdesk.patients.models import Bed, Episode, Facility, Patient, Program
 from detoxdesk.staff import emergency
 from detoxdesk.staff.models import BedStatus, EmergencyGrant, FacilityStatus, StaffInvitation, Unit

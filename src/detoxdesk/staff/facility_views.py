@@ -14,8 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
-from detoxdesk.lib.auth import staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients.models import Facility
 from detoxdesk.staff import access, actions

@@ -17,6 +17,7 @@ from django.utils import timezone
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
+from detoxdesk.audit.signing import sign
 from detoxdesk.clinical import errors, mme, taper
 from detoxdesk.patients.models import Episode, Facility, Program
 from detoxdesk.tapers import orders, queries, schedule
@@ -92,17 +93,6 @@ def _check_long_term(values: dict[str, Any]) -> None:
         raise ValidationError(missing)
 
 
-def _audit(event: str, user: User, plan: TaperPlan, changes: dict[str, Any]) -> None:
-    log.record(
-        event,
-        actor=user,
-        patient=plan.patient,
-        facility=plan.episode.facility if plan.episode else None,
-        target=plan,
-        changes=changes,
-    )
-
-
 def _event(plan: TaperPlan, kind: str, user: User, now: datetime, reason: str, **data: Any) -> None:
     TaperEvent.objects.create(plan=plan, kind=kind, at=now, by=user, reason=reason, data=data)
 
@@ -157,10 +147,24 @@ def do_draft_plan(
     with transaction.atomic():
         plan.save()
         _event(plan, TaperEvent.Kind.DRAFTED, acting_user, now, "")
-        _audit(
-            "taper.drafted", acting_user, plan, {"kind": kind, "end_date": plan.steps[-1]["date"]}
+        log.record_for(
+            plan,
+            "taper.drafted",
+            actor=acting_user,
+            changes={"kind": kind, "end_date": plan.steps[-1]["date"]},
         )
     return plan
+
+
+def _sync_order(
+    plan: TaperPlan, *, acting_user: User, reason: str, acknowledged: bool = False
+) -> None:
+    """Bring the plan's medication order in line with it; a plan that comes to drive an order
+    records which (``order_uuid``), in the same transaction."""
+    created = orders.sync(plan, acting_user=acting_user, reason=reason, acknowledged=acknowledged)
+    if created is not None:
+        plan.order_uuid = created.line.uuid
+        plan.save(update_fields=["order_uuid"])
 
 
 def _locked(plan: TaperPlan) -> TaperPlan:
@@ -250,8 +254,8 @@ def do_edit_step(
             _refuse_stops(plan, "new_dose")
         plan.save(update_fields=["steps", "notes", "findings"])
         _event(plan, TaperEvent.Kind.EDITED, acting_user, now, reason, **data)
-        _audit("taper.step_edited", acting_user, plan, data)
-        orders.sync(plan, acting_user=acting_user, reason=f"Taper step edited: {reason}")
+        log.record_for(plan, "taper.step_edited", actor=acting_user, changes=data)
+        _sync_order(plan, acting_user=acting_user, reason=f"Taper step edited: {reason}")
     return plan
 
 
@@ -319,12 +323,19 @@ def do_sign_plan(
             raise ValidationError({"acknowledged": "Acknowledge the warnings to sign the plan."})
         if queries.active_plan(plan.patient) is not None:
             raise ValidationError("This patient already has an active taper; cancel it first.")
-        plan.status, plan.signed_by, plan.signed_at = TaperPlan.Status.ACTIVE, acting_user, now
-        plan.save(update_fields=["status", "signed_by", "signed_at", "parameters"])
         warnings = [f["code"] for f in plan.findings]
+        sign(
+            plan,
+            "taper.signed",
+            actor=acting_user,
+            now=now,
+            status=TaperPlan.Status.ACTIVE,
+            changes={"acknowledged": warnings},
+            save_fields=["parameters"],
+            locked=True,
+        )
         _event(plan, TaperEvent.Kind.SIGNED, acting_user, now, "", acknowledged=warnings)
-        _audit("taper.signed", acting_user, plan, {"acknowledged": warnings})
-        orders.sync(
+        _sync_order(
             plan, acting_user=acting_user, reason="Taper plan signed", acknowledged=acknowledged
         )
     return plan
@@ -355,8 +366,8 @@ def do_hold_plan(
         plan.status, plan.held_from = TaperPlan.Status.HELD, from_date
         plan.save(update_fields=["status", "held_from"])
         _event(plan, TaperEvent.Kind.HELD, acting_user, now, reason, held_from=str(from_date))
-        _audit("taper.held", acting_user, plan, {"held_from": str(from_date)})
-        orders.sync(plan, acting_user=acting_user, reason=f"Taper held: {reason}")
+        log.record_for(plan, "taper.held", actor=acting_user, changes={"held_from": str(from_date)})
+        _sync_order(plan, acting_user=acting_user, reason=f"Taper held: {reason}")
     return plan
 
 
@@ -387,8 +398,13 @@ def do_resume_plan(
         plan.status, plan.held_from, plan.resumed_at = TaperPlan.Status.ACTIVE, None, now
         plan.save(update_fields=["steps", "notes", "findings", "status", "held_from", "resumed_at"])
         _event(plan, TaperEvent.Kind.RESUMED, acting_user, now, reason, **data)
-        _audit("taper.resumed", acting_user, plan, {**data, "end_date": plan.steps[-1]["date"]})
-        orders.sync(plan, acting_user=acting_user, reason=f"Taper resumed: {reason}")
+        log.record_for(
+            plan,
+            "taper.resumed",
+            actor=acting_user,
+            changes={**data, "end_date": plan.steps[-1]["date"]},
+        )
+        _sync_order(plan, acting_user=acting_user, reason=f"Taper resumed: {reason}")
     return plan
 
 
@@ -407,9 +423,9 @@ def do_cancel_plan(
         plan.status = TaperPlan.Status.CANCELLED
         plan.save(update_fields=["status"])
         _event(plan, TaperEvent.Kind.CANCELLED, acting_user, now, reason)
-        _audit("taper.cancelled", acting_user, plan, {"reason": reason})
+        log.record_for(plan, "taper.cancelled", actor=acting_user, changes={"reason": reason})
         if was_live:
-            orders.sync(plan, acting_user=acting_user, reason=f"Taper cancelled: {reason}")
+            _sync_order(plan, acting_user=acting_user, reason=f"Taper cancelled: {reason}")
     return plan
 
 
@@ -424,7 +440,9 @@ def do_report_hard_day(
         report = HardDayReport.objects.create(
             plan=plan, reported_at=now or timezone.now(), recorded_by=acting_user, note=note[:500]
         )
-        _audit("taper.hard_day_reported", acting_user, plan, {"note": bool(note)})
+        log.record_for(
+            plan, "taper.hard_day_reported", actor=acting_user, changes={"note": bool(note)}
+        )
     return report
 
 

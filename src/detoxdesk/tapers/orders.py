@@ -69,17 +69,15 @@ def _current_order(plan: TaperPlan) -> Order | None:
     )
 
 
-def _create(plan: TaperPlan, user: User, acknowledged: bool) -> None:
+def _create(plan: TaperPlan, user: User, acknowledged: bool) -> Order | None:
     if plan.episode is None:
-        return
+        return None
     times = _times(plan)
     first = Decimal(plan.steps[0]["daily_dose"])
     try:
-        order = _sign_order(plan, plan.episode, user, acknowledged, times, first)
+        return _sign_order(plan, plan.episode, user, acknowledged, times, first)
     except ValidationError as exc:
         raise _for_the_plan(exc) from None
-    plan.order_uuid = order.line.uuid
-    plan.save(update_fields=["order_uuid"])
 
 
 ORDER_WARNINGS = (
@@ -118,25 +116,26 @@ def _sign_order(
     )
 
 
-def sync(plan: TaperPlan, *, acting_user: User, reason: str, acknowledged: bool = False) -> None:
+def sync(
+    plan: TaperPlan, *, acting_user: User, reason: str, acknowledged: bool = False
+) -> Order | None:
     """Bring the plan's medication order in line with the plan (in the caller's transaction).
 
-    Raises the medication record's ValidationError (for example a safety stop) so the plan change
-    is refused with it.
+    Returns the order signed for a plan that had none (the taper action records it on the plan,
+    ``order_uuid``), else None. Raises the medication record's ValidationError (for example a
+    safety stop) so the plan change is refused with it.
     """
     if not drives_order(plan):
-        return
+        return None
     order = _current_order(plan)
     if order is None:
-        if plan.is_live:
-            _create(plan, acting_user, acknowledged)
-        return
+        return _create(plan, acting_user, acknowledged) if plan.is_live else None
     if plan.status == TaperPlan.Status.CANCELLED:
         if order.line.status != OrderLine.Status.DISCONTINUED:
             medications.do_change_order_status(
                 order.line, "order.discontinued", acting_user=acting_user, reason=reason
             )
-        return
+        return None
     # The prescriber acknowledged the order's warnings when signing the plan, and a taper change
     # never raises a dose; a safety stop still refuses the change.
     medications.do_set_dose_schedule(
@@ -146,3 +145,4 @@ def sync(plan: TaperPlan, *, acting_user: User, reason: str, acknowledged: bool 
         reason=reason,
         acknowledge_warnings=True,
     )
+    return None

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from detoxdesk.clinical import mme, taper
+from detoxdesk.clinical import mme, taper, taper_hold
 from detoxdesk.clinical.errors import InvalidInput
 from detoxdesk.intake.models import Evaluation
 from detoxdesk.medications.models import PatientFacts
@@ -173,47 +173,52 @@ class HoldFlag:
 
 
 def _since(plan: TaperPlan) -> datetime | None:
-    """Only what happened since the plan was signed or last resumed counts."""
-    moments = [m for m in (plan.signed_at, plan.resumed_at) if m is not None]
-    return max(moments) if moments else None
+    return taper_hold.counts_since(plan.signed_at, plan.resumed_at)
 
 
-def _score_reasons(plan: TaperPlan, rules: TaperSettings, since: datetime | None) -> list[str]:
-    if plan.episode_id is None:
-        return []
-    reasons: list[str] = []
-    for scale, at in ((Scale.COWS, rules.hold_cows_at), (Scale.SOWS, rules.hold_sows_at)):
-        if at is None:
-            continue
-        rows = Assessment.objects.filter(episode_id=plan.episode_id, scale=scale, total__gte=at)
-        if since is not None:
-            rows = rows.filter(performed_at__gte=since)
-        latest = rows.order_by("-performed_at").first()
-        if latest is not None:
-            reasons.append(
-                f"{latest.get_scale_display()} {latest.total} at "
-                f"{timezone.localtime(latest.performed_at):%d %b %H:%M} (threshold {at})"
-            )
-    return reasons
+def _thresholds(rules: TaperSettings) -> taper_hold.HoldThresholds:
+    return taper_hold.HoldThresholds(rules.hold_cows_at, rules.hold_sows_at, rules.flag_on_hard_day)
 
 
-def _hard_day_reasons(plan: TaperPlan, rules: TaperSettings, since: datetime | None) -> list[str]:
+def _latest_crossing(
+    plan: TaperPlan, scale: str, at: int | None, since: datetime | None
+) -> taper_hold.Score | None:
+    """The latest score of ``scale`` that crosses ``at`` (``total >= at``, as in the database)."""
+    if at is None or plan.episode_id is None:
+        return None
+    rows = Assessment.objects.filter(episode_id=plan.episode_id, scale=scale, total__gte=at)
+    if since is not None:
+        rows = rows.filter(performed_at__gte=since)
+    latest = rows.order_by("-performed_at").first()
+    if latest is None:
+        return None
+    when = timezone.localtime(latest.performed_at)
+    return taper_hold.Score(str(latest.get_scale_display()), latest.total, when)
+
+
+def _latest_hard_day(
+    plan: TaperPlan, rules: TaperSettings, since: datetime | None
+) -> datetime | None:
     if not rules.flag_on_hard_day:
-        return []
+        return None
     reports = plan.hard_days.all()
     if since is not None:
         reports = reports.filter(reported_at__gte=since)
     latest = reports.first()
-    if latest is None:
-        return []
-    return [f"Patient reported a hard day at {timezone.localtime(latest.reported_at):%d %b %H:%M}"]
+    return timezone.localtime(latest.reported_at) if latest is not None else None
 
 
 def hold_flag(plan: TaperPlan, rules: TaperSettings) -> HoldFlag:
-    """Whether recent scores or the patient's own report cross the program's hold threshold."""
+    """Whether recent scores or the patient's own report cross the program's hold threshold
+    (the rule: :mod:`detoxdesk.clinical.taper_hold`)."""
     since = _since(plan)
-    reasons = _score_reasons(plan, rules, since) + _hard_day_reasons(plan, rules, since)
-    return HoldFlag(bool(reasons), tuple(reasons), rules.has_hold_threshold)
+    thresholds = _thresholds(rules)
+    scores = [
+        (_latest_crossing(plan, scale, at, since), at)
+        for scale, at in ((Scale.COWS, thresholds.cows_at), (Scale.SOWS, thresholds.sows_at))
+    ]
+    reasons = taper_hold.hold_reasons(thresholds, scores, _latest_hard_day(plan, rules, since))
+    return HoldFlag(bool(reasons), reasons, thresholds.score_threshold_set)
 
 
 def current_opioids(patient: Patient) -> list[PrescribedOpioid]:

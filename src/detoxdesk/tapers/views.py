@@ -6,7 +6,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,11 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import reauth_required, staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.clinical import errors, taper
 from detoxdesk.clinical import mme as mme_engine
-from detoxdesk.lib.auth import reauth_required, staff_user
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access
 from detoxdesk.patients.models import Program
@@ -28,15 +27,7 @@ from detoxdesk.tapers.models import PrescribedOpioid, TaperPlan
 
 
 def _view_event(user: User, plan: TaperPlan, page: str) -> None:
-    with transaction.atomic():
-        log.record(
-            "taper.viewed",
-            actor=user,
-            patient=plan.patient,
-            facility=plan.episode.facility if plan.episode else None,
-            target=plan,
-            changes={"page": page},
-        )
+    log.viewed(user, "taper.viewed", target=plan, changes={"page": page})
 
 
 def _plan_redirect(plan: TaperPlan) -> HttpResponse:

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from detoxdesk.directory import places
+from detoxdesk.directory import actions, places
 from detoxdesk.directory.importer import LayoutError
 from detoxdesk.directory.management.commands._common import (
     acting_user,
@@ -35,7 +35,7 @@ class Command(BaseCommand):
         user = acting_user(options["as_user"])
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
-                summary = places.do_import_places(
+                summary = actions.do_import_places(
                     handle,
                     acting_user=user,
                     dry_run=options["dry_run"],

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from detoxdesk.directory import importer
+from detoxdesk.directory import actions, importer
 from detoxdesk.directory.management.commands._common import (
     acting_user,
     count_rows,
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         user = acting_user(options["as_user"])
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
-                summary = importer.do_import_resources(
+                summary = actions.do_import_resources(
                     handle,
                     acting_user=user,
                     dry_run=options["dry_run"],

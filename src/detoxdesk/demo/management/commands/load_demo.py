@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from detoxdesk.accounts.validators import DEMO_PASSWORD
+from detoxdesk.demo import loader
 from detoxdesk.patients import demo
 from detoxdesk.portal import demo as portal_demo
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo data is already loaded.")
             return
         try:
-            demo.load()
+            loader.load()
         except demo.DemoRefused as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
