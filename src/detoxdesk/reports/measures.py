@@ -198,6 +198,42 @@ MEASURES: tuple[Measure, ...] = (
     ),
 )
 
+MEASURES = (
+    *MEASURES,
+    Measure(
+        key="bed_occupancy",
+        label="Bed occupancy",
+        unit=PERCENT,
+        numerator="Bed-days occupied in the range: for every episode in a bed, the part of its "
+        "stay that falls inside the range (to now for a stay still going on), in whole days; "
+        "each unit's share is shown beside it.",
+        denominator="Bed-days available: the unit's beds times the days of the range up to today.",
+        exclusions="Outpatient episodes (no bed). Beds are counted as the unit has them now.",
+        counted_at="Each day of the stay that falls inside the range.",
+        drill_down=False,
+    ),
+    Measure(
+        key="discrepancies_opened",
+        label="Controlled-substance discrepancies opened",
+        unit=COUNT,
+        numerator="Count discrepancies found by a controlled-substance count in the range.",
+        denominator="None: a count.",
+        exclusions="Counts that matched the ledger.",
+        counted_at="The time the discrepancy was opened.",
+        drill_down=False,
+    ),
+    Measure(
+        key="discrepancies_resolved",
+        label="Controlled-substance discrepancies resolved",
+        unit=COUNT,
+        numerator="Count discrepancies a director resolved in the range (whenever opened).",
+        denominator="None: a count; still open at the end of the range is shown beside it.",
+        exclusions="None.",
+        counted_at="The time the discrepancy was resolved.",
+        drill_down=False,
+    ),
+)
+
 BY_KEY: dict[str, Measure] = {m.key: m for m in MEASURES}
 
 

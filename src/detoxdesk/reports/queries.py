@@ -25,17 +25,19 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber, TruncMonth
+from django.db.models.functions import Coalesce, Greatest, Least, RowNumber, TruncMonth
 from django.utils import timezone
 
 from detoxdesk.aftercare.models import Appointment, BundleItem, Discharge, DischargeKind, FollowUp
 from detoxdesk.clinical import aftercare as rules
+from detoxdesk.controlled.models import Discrepancy
 from detoxdesk.intake.models import Inquiry
 from detoxdesk.monitoring.models import Assessment
-from detoxdesk.patients.models import Episode
+from detoxdesk.patients.models import Bed, Episode
 from detoxdesk.reports.measures import (
     BY_KEY,
     COUNT,
@@ -446,8 +448,80 @@ def build_report(rng: Range, facility_ids: list[int]) -> Report:
     inq.total = _figure(COUNT, sum(by_reason.values()), None)
     inq.extra = by_reason
 
+    # 7. Bed occupancy by unit.
+    _occupancy(rng, facility_ids, result("bed_occupancy"))
+
+    # 8. Controlled-substance count discrepancies opened and resolved, by month.
+    for key, column in (
+        ("discrepancies_opened", "opened_at"),
+        ("discrepancies_resolved", "resolved_at"),
+    ):
+        r = result(key)
+        d_rows = (
+            Discrepancy.objects.filter(
+                facility_id__in=facility_ids,
+                **{f"{column}__gte": rng.since, f"{column}__lt": rng.until},
+            )
+            .annotate(m=TruncMonth(column))
+            .values("m")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        n_all = 0
+        for row in d_rows:
+            r.months[_month(row["m"])] = _figure(COUNT, row["n"], None)
+            n_all += row["n"]
+        r.total = _figure(COUNT, n_all, None)
+    still_open = Discrepancy.objects.filter(
+        facility_id__in=facility_ids, opened_at__lt=rng.until
+    ).filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=rng.until))
+    result("discrepancies_resolved").extra = {"open at the end of the range": still_open.count()}
+
     ordered = [results[m.key] for m in MEASURES]
     return Report(range=rng, months=months, measures=ordered)
+
+
+def _occupancy(rng: Range, facility_ids: list[int], r: MeasureResult) -> None:
+    """Occupied bed-days over available bed-days, per unit and in all (two queries)."""
+    until = min(rng.until, timezone.now())
+    since = rng.since
+    if until <= since:
+        r.total = Figure(0, 0, None)
+        return
+    end = Value(until, output_field=DateTimeField())
+    start = Value(since, output_field=DateTimeField())
+    occupied = (
+        Episode.objects.filter(
+            facility_id__in=facility_ids, bed__isnull=False, admitted_at__lt=until
+        )
+        .filter(Q(discharged_at__isnull=True) | Q(discharged_at__gt=since))
+        .values("facility_id")
+        .annotate(
+            v=Sum(
+                ExpressionWrapper(
+                    Least(Coalesce("discharged_at", end), end) - Greatest("admitted_at", start),
+                    output_field=DurationField(),
+                )
+            )
+        )
+        .order_by()
+    )
+    used = {row["facility_id"]: row["v"] for row in occupied}
+    days = (until - since).total_seconds() / 86400
+    beds = (
+        Bed.objects.filter(facility_id__in=facility_ids)
+        .values("facility_id", "facility__name")
+        .annotate(n=Count("pk"))
+        .order_by("facility__name")
+    )
+    total_used = total_available = 0
+    for row in beds:
+        bed_days = round((used.get(row["facility_id"]) or timedelta()).total_seconds() / 86400)
+        available = round(row["n"] * days)
+        total_used, total_available = total_used + bed_days, total_available + available
+        share = round(100 * bed_days / available, 1) if available else None
+        r.extra[row["facility__name"]] = f"{share} %" if share is not None else None
+    r.total = _figure(PERCENT, total_used, total_available)
 
 
 def _days(value: timedelta | None) -> float | None:
