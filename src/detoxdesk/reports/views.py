@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from detoxdesk.accounts import permissions
+from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
-from detoxdesk.accounts.auth import staff_user
 from detoxdesk.patients.models import Facility
 from detoxdesk.reports import chart, export, scope
 from detoxdesk.reports.measures import BY_KEY, MEASURES
