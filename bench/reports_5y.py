@@ -343,7 +343,16 @@ def measure_report_5y(dsn: str) -> float:
     build_report(rng, ids)  # the first run warms the connection and the caches
     began = time.perf_counter()
     build_report(rng, ids)
-    return (time.perf_counter() - began) * 1000
+    elapsed = (time.perf_counter() - began) * 1000
+    if os.environ.get("BENCH_SHOW_QUERIES"):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            build_report(rng, ids)
+        for q in captured.captured_queries:
+            print(q["time"], q["sql"][:160])
+    return elapsed
 
 
 def main() -> None:
@@ -365,8 +374,9 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if not os.environ.get("BENCH_KEEP_DB"):
+            with psycopg.connect(server, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 if __name__ == "__main__":
