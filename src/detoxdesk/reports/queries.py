@@ -146,11 +146,13 @@ def _month(value: datetime | date) -> date:
 # --- The querysets behind each figure (shared by the aggregates and the drill-down list) ---------
 
 
-def _item(code: str, status: str, **details: str) -> Exists:
-    found = BundleItem.objects.filter(discharge=OuterRef("pk"), code=code, status=status)
-    for k, v in details.items():
-        found = found.filter(**{f"details__{k}": v})
-    return Exists(found)
+def _item(code: str, status: str, **details: str) -> Q:
+    """A bundle item of the discharge (a join to its items, counted distinct per discharge)."""
+    return Q(
+        items__code=code,
+        items__status=status,
+        **{f"items__details__{k}": v for k, v in details.items()},
+    )
 
 
 def _after_discharge(delta: timedelta) -> ExpressionWrapper[Any]:
@@ -176,7 +178,7 @@ def discharge_conditions() -> dict[str, Q | Exists]:
         moud_declined=_item("moud", BundleItem.Status.DECLINED),
         moud_referred=_item("moud", BundleItem.Status.DONE, moud_option="methadone"),
         moud_started_or_continued=_item("moud", BundleItem.Status.DONE)
-        & ~_item("moud", BundleItem.Status.DONE, moud_option="methadone"),
+        & ~Q(items__details__moud_option="methadone"),
         naloxone_at_discharge=_item("naloxone", BundleItem.Status.DONE),
         naloxone_declined=_item("naloxone", BundleItem.Status.DECLINED),
         naloxone_dispensed=_item("naloxone", BundleItem.Status.DONE, naloxone_how="dispensed"),
@@ -328,7 +330,10 @@ def build_report(rng: Range, facility_ids: list[int]) -> Report:
         discharges(rng, facility_ids)
         .annotate(m=TruncMonth("episode__discharged_at"))
         .values("m")
-        .annotate(all=Count("pk"), **{k: Count("pk", filter=conds[k]) for k in names})
+        .annotate(
+            all=Count("pk", distinct=True),
+            **{k: Count("pk", filter=conds[k], distinct=True) for k in names},
+        )
         .order_by()
     )
     sums = dict.fromkeys(["all", *names], 0)
