@@ -161,6 +161,7 @@ def test_no_two_apps_register_the_same_event_name() -> None:
     from detoxdesk.medications.events import EVENTS as medications
     from detoxdesk.patients.events import EVENTS as patients
     from detoxdesk.portal.events import EVENTS as portal
+    from detoxdesk.reports.events import EVENTS as reports
     from detoxdesk.staff.events import EVENTS as staff
     from detoxdesk.tapers.events import EVENTS as tapers
 
@@ -179,5 +180,6 @@ def test_no_two_apps_register_the_same_event_name() -> None:
         controlled,
         api,
         exports,
+        reports,
     )
     assert len(EVENTS) == sum(len(part) for part in parts)

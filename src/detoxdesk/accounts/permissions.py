@@ -52,6 +52,8 @@ STAFF_MANAGE = "staff.manage"  # invite, roles, deactivate, unlock, reset MFA
 FACILITY_MANAGE = "facility.manage"  # facilities, units and beds
 EMERGENCY_ACCESS = "chart.emergency_access"  # "break the glass" into another facility's chart
 EMERGENCY_REVIEW = "emergency.review"  # the list of emergency openings
+# Program quality reports (the figures; the episodes behind a figure need CHART_VIEW too)
+REPORTS_VIEW = "reports.view"
 
 # Part 2 consents and disclosures (issue 15)
 CONSENT_RECORD = "consent.record"  # record a consent, record a written revocation
@@ -101,12 +103,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.DIRECTOR: frozenset(
         _CLINICAL_READ
-        | {AUDIT_VIEW, PROGRAM_CONFIGURE, INQUIRY_MANAGE, EMERGENCY_REVIEW}
+        | {AUDIT_VIEW, PROGRAM_CONFIGURE, INQUIRY_MANAGE, EMERGENCY_REVIEW, REPORTS_VIEW}
         | {CONTROLLED_VIEW, CONTROLLED_RESOLVE}
         | _RELEASE
         | {DISCLOSURE_REVIEW}
     ),
-    Role.AUDITOR: frozenset({AUDIT_VIEW, EMERGENCY_REVIEW, DISCLOSURE_VIEW, CONTROLLED_VIEW}),
+    Role.AUDITOR: frozenset(
+        {AUDIT_VIEW, EMERGENCY_REVIEW, DISCLOSURE_VIEW, CONTROLLED_VIEW, REPORTS_VIEW}
+    ),
     Role.ADMINISTRATOR: frozenset({STAFF_MANAGE, FACILITY_MANAGE}),
 }
 

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "detoxdesk.portal",
     "detoxdesk.staff",
     "detoxdesk.disclosures",
+    "detoxdesk.reports",
     "detoxdesk.api",
     "detoxdesk.exports",
     "detoxdesk.demo",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("audit/", include("detoxdesk.audit.urls")),
     path("staff/api-tokens/", include("detoxdesk.api.page_urls")),
     path("staff/", include("detoxdesk.staff.urls")),
+    path("", include("detoxdesk.reports.urls")),
     path("api/v1/", api.urls),
 ]
 
