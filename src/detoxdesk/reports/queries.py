@@ -23,19 +23,25 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
-    ValueRange,
     When,
     Window,
-    WindowFrameExclusion,
 )
-from django.db.models.functions import Coalesce, Greatest, Lead, Least, RowNumber, TruncMonth
+from django.db.models.functions import (
+    Coalesce,
+    Greatest,
+    Lag,
+    Lead,
+    Least,
+    RowNumber,
+    TruncMonth,
+)
+from django.db.models.lookups import GreaterThan, IsNull
 from django.utils import timezone
 
 from detoxdesk.aftercare.models import Appointment, BundleItem, Discharge, DischargeKind, FollowUp
@@ -283,12 +289,28 @@ def _interval() -> ExpressionWrapper[Any]:
 def _assessment_windows(rng: Range, facility_ids: list[int]) -> QuerySet[Assessment]:
     """Assessments up to the range's end, each with its episode's previous assessment.
 
-    ``previous_at`` is the latest earlier assessment time in the episode (a window over the
-    episode's assessments by time that leaves out the assessment's own time), and ``due_by`` the
-    latest time the assessment was on time after an interval, ``performed_at - interval``
-    (null when no interval is set). The window reads assessments before the range too, so the
-    range's start is checked outside it.
+    ``previous_at`` is the latest earlier assessment time in the episode: the one before it in
+    time (``LAG`` over the episode's assessments) when that is earlier; only for two assessments
+    at the same moment does the database look further back. ``due_by`` is the latest time the
+    previous one could have been for this one to be on time, ``performed_at - interval`` (null
+    when no interval is set). The window reads assessments before the range too, so the range's
+    start is checked outside it.
     """
+
+    def before() -> Window:
+        return Window(
+            Lag("performed_at"),
+            partition_by=[F("episode_id")],
+            order_by=[F("performed_at").asc(), F("pk").asc()],
+        )
+
+    earlier = (
+        Assessment.objects.filter(
+            episode=OuterRef("episode"), performed_at__lt=OuterRef("performed_at")
+        )
+        .order_by("-performed_at")
+        .values("performed_at")[:1]
+    )
     return (
         Assessment.objects.filter(
             episode_id__in=Episode.objects.filter(facility_id__in=facility_ids).values("pk"),
@@ -296,11 +318,11 @@ def _assessment_windows(rng: Range, facility_ids: list[int]) -> QuerySet[Assessm
         )
         .order_by()
         .annotate(
-            previous_at=Window(
-                Max("performed_at"),
-                partition_by=[F("episode_id")],
-                order_by=F("performed_at").asc(),
-                frame=ValueRange(None, 0, exclusion=WindowFrameExclusion.GROUP),
+            previous_at=Case(
+                When(IsNull(before(), True), then=Value(None, output_field=DateTimeField())),
+                When(GreaterThan(F("performed_at"), before()), then=before()),
+                default=Subquery(earlier),
+                output_field=DateTimeField(),
             ),
             due_by=ExpressionWrapper(F("performed_at") - _interval(), output_field=DateTimeField()),
         )
