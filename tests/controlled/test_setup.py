@@ -404,3 +404,16 @@ def test_only_a_director_edits_or_deactivates(ledger, as_user, persona):
             == 403
         )
     assert (_row(product), Location.objects.values_list("name", "kind", "active").get()) == before
+
+
+def test_a_move_read_before_the_location_went_out_of_use_is_refused(ledger):
+    unit, location, lot = ledger
+    safe = make_location(unit.ward, unit.director, name="Safe", kind="safe")
+    read_earlier = Location.objects.get(pk=safe.pk)  # as a form read it, still in use
+    actions.do_set_location_active(safe, user=unit.director, active=False)
+    with pytest.raises(ValidationError, match="no longer in use"):
+        receive(read_earlier, lot.product, unit.nurse, "5", lot="L2")
+    with pytest.raises(ValidationError, match="no longer in use"):
+        actions.do_transfer(location, read_earlier, lot, user=unit.nurse, units_moved=D(1))
+    assert not Stock.objects.filter(location=safe).exists()
+    assert Entry.objects.count() == 1
