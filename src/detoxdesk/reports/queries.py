@@ -351,8 +351,13 @@ def assessments(
     )
 
 
-_ON_TIME = "CASE WHEN w.previous_at >= w.due_by THEN 1 ELSE 0 END"
-_COUNTED = "w.in_range = 1 AND w.previous_at IS NOT NULL AND w.due_by IS NOT NULL"
+# Counted: in the range, with a previous assessment and an interval. The conditions sit in the sums,
+# not in a WHERE clause, so that PostgreSQL knows how many rows it groups and hashes them.
+_COUNTED = "CASE WHEN w.in_range = 1 AND w.previous_at IS NOT NULL AND w.due_by IS NOT NULL"
+_SUMS = (
+    f"SUM({_COUNTED} THEN 1 ELSE 0 END), "
+    f"SUM({_COUNTED} AND w.previous_at >= w.due_by THEN 1 ELSE 0 END)"
+)
 
 
 def _assessments_by_month(rng: Range, facility_ids: list[int]) -> list[tuple[Any, int, int]]:
@@ -375,10 +380,10 @@ def _assessments_by_month(rng: Range, facility_ids: list[int]) -> list[tuple[Any
     )
     sql, params = windows.query.get_compiler(using=windows.db).as_sql()
     # The ORM's compiled SQL, wrapped; every value stays a parameter.
-    wrapped = f"SELECT w.m, COUNT(*), SUM({_ON_TIME}) FROM ({sql}) w WHERE {_COUNTED} GROUP BY w.m"  # noqa: S608
+    wrapped = f"SELECT w.m, {_SUMS} FROM ({sql}) w GROUP BY w.m"  # noqa: S608
     with connections[windows.db].cursor() as cursor:
         cursor.execute(wrapped, params)
-        return [(m, int(n), int(ok or 0)) for m, n, ok in cursor.fetchall()]
+        return [(m, int(n), int(ok)) for m, n, ok in cursor.fetchall() if n]
 
 
 def episodes_behind(
