@@ -125,6 +125,21 @@ def test_readmission_on_day_30_counts_and_day_31_does_not(unit):
 
 
 @pytest.mark.now(NOW, tick=False)
+def test_readmission_found_past_a_stay_inside_the_discharged_one(unit):
+    # The patient's next admission (the 3rd) falls inside the first stay; the readmission that
+    # counts for the first stay is the one after it, on the 20th.
+    first = stay(unit, at(2), at(10))
+    inside = stay(unit, at(3), at(4), patient=first.patient)
+    stay(unit, at(20), patient=first.patient)
+    stay(unit, at(2), at(8))
+    r = figures(unit)
+    m = r["readmission_30d"]
+    assert (m.total.numerator, m.total.denominator) == (2, 3)
+    behind = episodes_behind("readmission_30d", JAN, [unit.ward.pk])
+    assert set(behind) == {first, inside}
+
+
+@pytest.mark.now(NOW, tick=False)
 def test_follow_ups_of_those_due_in_range(unit):
     rng = Range(date(2026, 1, 1), date(2026, 2, 28))
     e = stay(unit, at(2), at(3))
@@ -164,6 +179,34 @@ def test_assessments_on_time_against_the_interval(unit):
     r = figures(unit)
     m = r["assessments_on_time"]
     assert (m.total.numerator, m.total.denominator) == (1, 3)
+
+
+@pytest.mark.now(NOW, tick=False)
+def test_assessments_at_the_same_moment_count_from_the_one_before_both(unit):
+    unit.program.assessment_interval_minutes = 240
+    unit.program.save()
+    e = stay(unit, at(2, 10), at(20))
+    assessment(unit, e, at(3, 10))
+    assessment(unit, e, at(3, 15))  # 5 h after 10:00: late
+    assessment(unit, e, at(3, 15))  # the same moment: also 5 h after 10:00, late
+    assessment(unit, e, at(3, 18))  # 3 h after 15:00: on time
+    r = figures(unit)
+    m = r["assessments_on_time"]
+    assert (m.total.numerator, m.total.denominator) == (1, 3)
+
+
+@pytest.mark.now(NOW, tick=False)
+def test_assessment_timed_from_one_before_the_range(unit):
+    unit.program.assessment_interval_minutes = 240
+    unit.program.save()
+    e = stay(unit, datetime(2025, 12, 30, 15, 0, tzinfo=UTC), at(20))
+    assessment(unit, e, datetime(2026, 1, 1, 4, 0, tzinfo=UTC))  # 23:00 local on 31 Dec: outside
+    inside = assessment(unit, e, at(1, 8))  # 03:00 local on 1 Jan, 4 h later: on time
+    r = figures(unit)
+    m = r["assessments_on_time"]
+    assert (m.total.numerator, m.total.denominator) == (1, 1)
+    assert m.months[date(2026, 1, 1)].numerator == 1
+    assert list(episodes_behind("assessments_on_time", JAN, [unit.ward.pk])) == [inside.episode]
 
 
 @pytest.mark.now(NOW, tick=False)

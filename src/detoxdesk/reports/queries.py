@@ -4,6 +4,11 @@ Every figure is an aggregate (conditional ``Count`` grouped by month); medians a
 the nearest-rank method with a window function (``RowNumber``), which reads the same on SQLite and
 PostgreSQL. Nothing loads episodes into Python: each query returns one row per month, or the few
 rows at the percentile ranks.
+
+Over years of data no figure costs a look-up per row: bundle items and hand-offs are uncorrelated
+``IN`` lists (read once per query), the readmission starts from the patient's next admission
+(``LEAD``) and the previous assessment from ``LAG``; a correlated look-up remains only for the
+rare rows those cannot settle (overlapping stays, assessments at the same moment).
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     DurationField,
@@ -27,9 +34,19 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
     Window,
 )
-from django.db.models.functions import Coalesce, Greatest, Least, RowNumber, TruncMonth
+from django.db.models.functions import (
+    Coalesce,
+    Greatest,
+    Lag,
+    Lead,
+    Least,
+    RowNumber,
+    TruncMonth,
+)
+from django.db.models.lookups import GreaterThan, IsNull
 from django.utils import timezone
 
 from detoxdesk.aftercare.models import Appointment, BundleItem, Discharge, DischargeKind, FollowUp
@@ -137,7 +154,9 @@ def month_list(rng: Range) -> list[date]:
     return months
 
 
-def _month(value: datetime | date) -> date:
+def _month(value: datetime | date | str) -> date:
+    if isinstance(value, str):  # a raw SQLite row: the local month's first moment, as text
+        return date.fromisoformat(value[:10])
     if isinstance(value, datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value.replace(day=1)
@@ -146,13 +165,57 @@ def _month(value: datetime | date) -> date:
 # --- The querysets behind each figure (shared by the aggregates and the drill-down list) ---------
 
 
-def _item(code: str, status: str, **details: str) -> Q:
-    """A bundle item of the discharge (a join to its items, counted distinct per discharge)."""
-    return Q(
-        items__code=code,
-        items__status=status,
-        **{f"items__details__{k}": v for k, v in details.items()},
+def _items(code: str, status: str, **details: str) -> QuerySet[BundleItem]:
+    return BundleItem.objects.filter(
+        code=code, status=status, **{f"details__{k}": v for k, v in details.items()}
     )
+
+
+def _item(items: QuerySet[BundleItem]) -> Q:
+    """The discharge has a bundle item among ``items``.
+
+    An uncorrelated ``IN`` list: the database reads the items once per query (PostgreSQL hashes
+    them), instead of joining every item row and counting discharges distinct.
+    """
+    return Q(pk__in=items.values("discharge_id"))
+
+
+def _next_admission() -> QuerySet[Episode]:
+    """Every episode with the patient's next admission (``LEAD`` over admission time)."""
+    return Episode.objects.annotate(
+        next_admitted_at=Window(
+            Lead("admitted_at"),
+            partition_by=[F("patient_id")],
+            order_by=F("admitted_at").asc(),  # in either order, ties end up looked up
+        )
+    )
+
+
+def _readmitted() -> Q:
+    """Another episode of the patient admitted after the discharge and within the window.
+
+    The patient's next admission (by admission time) settles it for nearly every episode: when it
+    is later than the discharge, it is the first admission after the discharge. An episode stays a
+    candidate only if that next admission falls within the window, or if its stays overlap the
+    next one (or its discharge precedes its admission); for those candidates alone the database
+    looks for the readmission itself.
+    """
+    window = timedelta(days=READMISSION_WINDOW_DAYS)
+    candidates = _next_admission().filter(
+        Q(
+            next_admitted_at__lte=ExpressionWrapper(
+                F("discharged_at") + Value(window, output_field=DurationField()),
+                output_field=DateTimeField(),
+            )
+        )
+        | Q(admitted_at__gt=F("discharged_at"))
+    )
+    readmitted = Episode.objects.filter(
+        patient=OuterRef("patient"),
+        admitted_at__gt=OuterRef("episode__discharged_at"),
+        admitted_at__lte=_after_discharge(window),
+    )
+    return Q(episode_id__in=candidates.values("pk")) & Q(Exists(readmitted))
 
 
 def _after_discharge(delta: timedelta) -> ExpressionWrapper[Any]:
@@ -162,29 +225,30 @@ def _after_discharge(delta: timedelta) -> ExpressionWrapper[Any]:
     )
 
 
-def discharge_conditions() -> dict[str, Q | Exists]:
+def discharge_conditions() -> dict[str, Q]:
     window = rules.warm_handoff_window().length
-    readmitted = Episode.objects.filter(
-        patient=OuterRef("patient"),
-        admitted_at__gt=OuterRef("episode__discharged_at"),
-        admitted_at__lte=_after_discharge(timedelta(days=READMISSION_WINDOW_DAYS)),
-    )
     handoff = Appointment.objects.filter(
-        discharge=OuterRef("pk"), is_warm_handoff=True, when__lte=_after_discharge(window)
+        is_warm_handoff=True,
+        when__lte=ExpressionWrapper(
+            F("discharge__episode__discharged_at") + Value(window, output_field=DurationField()),
+            output_field=DateTimeField(),
+        ),
     )
-    conditions: dict[str, Q | Exists] = {key: Q(kind=kind) for key, kind in _KINDS.items()}
+    done, declined = BundleItem.Status.DONE, BundleItem.Status.DECLINED
+    conditions: dict[str, Q] = {key: Q(kind=kind) for key, kind in _KINDS.items()}
     conditions.update(
-        moud_at_discharge=_item("moud", BundleItem.Status.DONE),
-        moud_declined=_item("moud", BundleItem.Status.DECLINED),
-        moud_referred=_item("moud", BundleItem.Status.DONE, moud_option="methadone"),
-        moud_started_or_continued=_item("moud", BundleItem.Status.DONE)
-        & ~Q(items__details__moud_option="methadone"),
-        naloxone_at_discharge=_item("naloxone", BundleItem.Status.DONE),
-        naloxone_declined=_item("naloxone", BundleItem.Status.DECLINED),
-        naloxone_dispensed=_item("naloxone", BundleItem.Status.DONE, naloxone_how="dispensed"),
-        naloxone_prescribed=_item("naloxone", BundleItem.Status.DONE, naloxone_how="prescribed"),
-        warm_handoff_72h=Exists(handoff),
-        readmission_30d=Exists(readmitted),
+        moud_at_discharge=_item(_items("moud", done)),
+        moud_declined=_item(_items("moud", declined)),
+        moud_referred=_item(_items("moud", done, moud_option="methadone")),
+        moud_started_or_continued=_item(
+            _items("moud", done).exclude(details__moud_option="methadone")
+        ),
+        naloxone_at_discharge=_item(_items("naloxone", done)),
+        naloxone_declined=_item(_items("naloxone", declined)),
+        naloxone_dispensed=_item(_items("naloxone", done, naloxone_how="dispensed")),
+        naloxone_prescribed=_item(_items("naloxone", done, naloxone_how="prescribed")),
+        warm_handoff_72h=Q(pk__in=handoff.values("discharge_id")),
+        readmission_30d=_readmitted(),
     )
     return conditions
 
@@ -227,9 +291,25 @@ def _interval() -> ExpressionWrapper[Any]:
     )
 
 
-def assessments(rng: Range, facility_ids: list[int]) -> QuerySet[Assessment]:
-    """Assessments in the range with a previous one in their episode and an interval set."""
-    previous = (
+def _assessment_windows(rng: Range, facility_ids: list[int]) -> QuerySet[Assessment]:
+    """Assessments up to the range's end, each with its episode's previous assessment.
+
+    ``previous_at`` is the latest earlier assessment time in the episode: the one before it in
+    time (``LAG`` over the episode's assessments) when that is earlier; only for two assessments
+    at the same moment does the database look further back. ``due_by`` is the latest time the
+    previous one could have been for this one to be on time, ``performed_at - interval`` (null
+    when no interval is set). The window reads assessments before the range too, so the range's
+    start is checked outside it.
+    """
+
+    def before() -> Window:
+        return Window(
+            Lag("performed_at"),
+            partition_by=[F("episode_id")],
+            order_by=F("performed_at").asc(),  # in either order, ties end up looked up
+        )
+
+    earlier = (
         Assessment.objects.filter(
             episode=OuterRef("episode"), performed_at__lt=OuterRef("performed_at")
         )
@@ -238,21 +318,72 @@ def assessments(rng: Range, facility_ids: list[int]) -> QuerySet[Assessment]:
     )
     return (
         Assessment.objects.filter(
-            episode__facility_id__in=facility_ids,
-            performed_at__gte=rng.since,
+            episode_id__in=Episode.objects.filter(facility_id__in=facility_ids).values("pk"),
             performed_at__lt=rng.until,
         )
-        .annotate(previous_at=Subquery(previous), interval=_interval())
-        .filter(previous_at__isnull=False, interval__isnull=False)
-    )
-
-
-def on_time() -> Q:
-    return Q(
-        performed_at__lte=ExpressionWrapper(
-            F("previous_at") + F("interval"), output_field=DateTimeField()
+        .order_by()
+        .annotate(
+            previous_at=Case(
+                When(IsNull(before(), True), then=Value(None, output_field=DateTimeField())),
+                When(GreaterThan(F("performed_at"), before()), then=before()),
+                default=Subquery(earlier),
+                output_field=DateTimeField(),
+            ),
+            due_by=ExpressionWrapper(F("performed_at") - _interval(), output_field=DateTimeField()),
         )
     )
+
+
+def assessments(
+    rng: Range, facility_ids: list[int], *, on_time: bool = False
+) -> QuerySet[Assessment]:
+    """Assessments in the range with a previous one in their episode and an interval set.
+
+    With ``on_time``, only those done within the interval after the previous one.
+    """
+    windows = _assessment_windows(rng, facility_ids)
+    if on_time:
+        windows = windows.filter(Q(previous_at__gte=F("due_by")))
+    else:
+        windows = windows.filter(Q(previous_at__isnull=False) & Q(due_by__isnull=False))
+    return Assessment.objects.filter(
+        performed_at__gte=rng.since, performed_at__lt=rng.until, pk__in=windows.values("pk")
+    )
+
+
+# Counted: in the range, with a previous assessment and an interval. The conditions sit in the sums,
+# not in a WHERE clause, so that PostgreSQL knows how many rows it groups and hashes them.
+_COUNTED = "CASE WHEN w.in_range = 1 AND w.previous_at IS NOT NULL AND w.due_by IS NOT NULL"
+_SUMS = (
+    f"SUM({_COUNTED} THEN 1 ELSE 0 END), "
+    f"SUM({_COUNTED} AND w.previous_at >= w.due_by THEN 1 ELSE 0 END)"
+)
+
+
+def _assessments_by_month(rng: Range, facility_ids: list[int]) -> list[tuple[Any, int, int]]:
+    """(month, assessments counted, on time) rows: the window query, grouped by month (one query).
+
+    The ORM cannot group over a window, so its SQL is wrapped in a plain ``GROUP BY`` that
+    reads the same on SQLite and PostgreSQL.
+    """
+    windows = (
+        _assessment_windows(rng, facility_ids)
+        .annotate(
+            m=TruncMonth("performed_at"),
+            in_range=Case(
+                When(performed_at__gte=rng.since, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .values("m", "in_range", "previous_at", "due_by")
+    )
+    sql, params = windows.query.get_compiler(using=windows.db).as_sql()
+    # The ORM's compiled SQL, wrapped; every value stays a parameter.
+    wrapped = f"SELECT w.m, {_SUMS} FROM ({sql}) w GROUP BY w.m"  # noqa: S608
+    with connections[windows.db].cursor() as cursor:
+        cursor.execute(wrapped, params)
+        return [(m, int(n), int(ok)) for m, n, ok in cursor.fetchall() if n]
 
 
 def episodes_behind(
@@ -270,7 +401,7 @@ def episodes_behind(
         found = Episode.objects.filter(discharge__follow_ups__in=reached)
     elif key == "assessments_on_time":
         found = Episode.objects.filter(
-            assessments__in=assessments(sub, facility_ids).filter(on_time()).values("pk")
+            assessments__in=assessments(sub, facility_ids, on_time=True).values("pk")
         )
     else:
         raise KeyError(key)
@@ -331,8 +462,8 @@ def build_report(rng: Range, facility_ids: list[int]) -> Report:
         .annotate(m=TruncMonth("episode__discharged_at"))
         .values("m")
         .annotate(
-            all=Count("pk", distinct=True),
-            **{k: Count("pk", filter=conds[k], distinct=True) for k in names},
+            all=Count("pk"),
+            **{k: Count("pk", filter=conds[k]) for k in names},
         )
         .order_by()
     )
@@ -382,18 +513,11 @@ def build_report(rng: Range, facility_ids: list[int]) -> Report:
         result(fu_key[day]).total = _figure(PERCENT, num, den)
 
     # 4. Assessments on time, by month.
-    as_rows = (
-        assessments(rng, facility_ids)
-        .annotate(m=TruncMonth("performed_at"))
-        .values("m")
-        .annotate(n=Count("pk"), ok=Count("pk", filter=on_time()))
-        .order_by()
-    )
     a = result("assessments_on_time")
     num = den = 0
-    for row in as_rows:
-        a.months[_month(row["m"])] = _figure(PERCENT, row["ok"], row["n"])
-        num, den = num + row["ok"], den + row["n"]
+    for month, n, ok in _assessments_by_month(rng, facility_ids):
+        a.months[_month(month)] = _figure(PERCENT, ok, n)
+        num, den = num + ok, den + n
     a.total = _figure(PERCENT, num, den)
 
     # 5. Length of stay: median and interquartile range (days).
