@@ -50,7 +50,7 @@ def test_the_notice_is_the_section_2_32_statement() -> None:
     assert "42 CFR 2.64 or 2.65" in text
 
 
-ACCOUNTING_PAGE_QUERIES = 16
+ACCOUNTING_PAGE_QUERIES = 13
 
 
 @pytest.mark.parametrize("count", [1, 12])

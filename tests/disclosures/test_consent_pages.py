@@ -154,7 +154,7 @@ def test_revoking_asks_for_confirmation(as_user, unit) -> None:
 # Session, user, memberships, patient, the patient's facilities (3 access checks), the audit
 # append (savepoint, head, insert, update, release), the count, the consents, two disclosure
 # lists and the session save.
-CONSENTS_PAGE_QUERIES = 21
+CONSENTS_PAGE_QUERIES = 18
 
 
 @pytest.mark.parametrize("consents", [1, 13])

@@ -48,7 +48,7 @@ def test_only_the_director_sees_the_worklist(as_user, unit) -> None:
         assert as_user(person).get(reverse("disclosures:emergencies")).status_code == 403
 
 
-WORKLIST_QUERIES = 13
+WORKLIST_QUERIES = 10
 
 
 @pytest.mark.parametrize("count", [1, 9])

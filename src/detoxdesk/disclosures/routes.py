@@ -53,6 +53,11 @@ INTERNAL: dict[str, str] = {
     "disclosures:my_consent": "the patient reads and signs their own consent",
     "disclosures:my_revoke": "the patient revokes their own consent",
     "disclosures:my_accounting": "the patient's own accounting of disclosures",
+    "reports:report": "program quality measures for the director and auditors (operations); "
+    "counts, no patient's record",
+    "reports:csv": "the same counts as a CSV file for the program's own use",
+    "reports:episodes": "the episodes behind a figure, for the program's own staff; each one "
+    "shown is audited as a chart access",
 }
 
 # Whole address spaces declared internal, with the reason.

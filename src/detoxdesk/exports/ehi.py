@@ -47,12 +47,23 @@ NOT_PATIENT_RECORDS: dict[str, str] = {
     "staff.facilitystatus": "whether a facility is open",
     "staff.unit": "the units of a facility",
     "staff.bedstatus": "whether a bed is in service",
+    "api.apitoken": "API tokens of staff accounts (their secrets are never exported)",
+    "controlled.product": "the controlled products a program stocks",
+    "controlled.location": "the safes and carts where controlled stock is kept",
+    "controlled.lot": "the lots of a controlled product",
+    "controlled.stock": "the balance of each lot at each location",
+    "controlled.count": "shift counts of a storage location",
+    "controlled.countline": "the counted amount of each product in a shift count",
+    "controlled.discrepancy": "differences between a count and the ledger, and their resolution",
+    "controlled.inventory": "initial and biennial inventories of controlled stock",
+    "controlled.inventoryline": "the counted amount of each product in an inventory",
 }
 # Never written: they would let someone sign in or accept an invitation.
 SECRET_FIELDS: dict[str, frozenset[str]] = {
     "accounts.user": frozenset({"password"}),
     "portal.invitation": frozenset({"token_hash"}),
     "staff.staffinvitation": frozenset({"token_hash"}),
+    "api.apitoken": frozenset({"digest"}),
 }
 # What a patient's export keeps of a staff account: the name behind "recorded_by".
 STAFF_NAME_FIELDS = frozenset({"id", "uuid", "username", "first_name", "last_name"})
