@@ -125,9 +125,11 @@ def do_record_observation(
         result = scales.score(scale, answers, bands=scale_bands(program, scale))
     except errors.InvalidInput as exc:
         raise _invalid(exc) from None
-    # Inside a request's transaction (lib.middleware.WriteTransactionMiddleware) this is a
-    # savepoint, so a caller that catches a failure here keeps a usable transaction.
-    with transaction.atomic():
+    # Everything that can refuse the recording was checked above; only a database failure can
+    # happen below, and it fails the whole request. So inside a request's transaction
+    # (lib.middleware.WriteTransactionMiddleware) this joins it without a savepoint (two round
+    # trips saved); on its own it is a transaction of its own.
+    with transaction.atomic(savepoint=False):
         assessment = Assessment.objects.create(
             episode=episode,
             scale=scale_code,
@@ -257,7 +259,7 @@ def do_record_vitals(
     warnings = vitals.plausibility_warnings(clean)
     if warnings and not confirmed:
         raise VitalsNeedConfirmation(warnings)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # checked above: see do_record_observation
         return _store_vitals(episode, clean, warnings, acting_user, measured_at, now)
 
 
