@@ -57,3 +57,51 @@ def test_two_nurses_drawing_the_last_units_leave_exactly_one_draw():
     assert Administration.objects.count() == 1
     assert Entry.objects.filter(kind="administration").count() == 1
     assert Stock.objects.get(location=location, lot=lot).units == Decimal(0)
+
+
+def test_a_receipt_racing_the_location_going_out_of_use_never_leaves_stock_in_it():
+    if connection.vendor != "postgresql":
+        pytest.skip("Needs PostgreSQL: SQLite serialises every write.")
+    from detoxdesk.controlled import actions
+    from detoxdesk.controlled.models import Location
+    from factories_controlled import make_location, receive
+
+    unit = Unit()
+    _cart, lot = stocked(unit, "2")
+    safe = make_location(unit.ward, unit.director, name="Safe", kind="safe")
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def run(name, act) -> None:
+        try:
+            barrier.wait()
+            act()
+            outcomes[name] = "done"
+        except ValidationError as exc:
+            outcomes[name] = " ".join(exc.messages)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(
+            target=run, args=("receipt", lambda: receive(safe, lot.product, unit.nurse, "5"))
+        ),
+        threading.Thread(
+            target=run,
+            args=(
+                "deactivate",
+                lambda: actions.do_set_location_active(safe, user=unit.director, active=False),
+            ),
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert list(outcomes.values()).count("done") == 1
+    safe = Location.objects.get(pk=safe.pk)
+    held = sum((row.units for row in Stock.objects.filter(location=safe)), Decimal(0))
+    if safe.active:
+        assert held == Decimal(5) and "balance must be zero" in outcomes["deactivate"]
+    else:
+        assert held == 0 and "no longer in use" in outcomes["receipt"]

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from detoxdesk.audit.models import AuditEvent
 from detoxdesk.medications import actions
 from detoxdesk.medications.models import Administration, Order, OrderLine
+from detoxdesk.medications.safety import check_administration
 from detoxdesk.patients.actions import do_record_allergy
 from factories import make_user
 from factories_medications import (
@@ -152,7 +153,7 @@ def test_it_stops_a_first_dose_below_the_cows_gate_and_says_why(ready, unit):
     record_cows(unit.episode, unit.nurse, 6)
     with pytest.raises(PermissionDenied):
         give(ready, unit.nurse)
-    check = actions.check_administration(ready, Decimal(4), datetime.now(tz=NY))
+    check = check_administration(ready, Decimal(4), datetime.now(tz=NY))
     assert check.decision == "stop"
     assert "COWS 6 is below the gate of 8" in check.stops[0].message
     assert "precipitated withdrawal" in check.stops[0].message
@@ -315,7 +316,7 @@ def test_it_holds_clonidine_on_low_blood_pressure(clock, unit):
     record_vitals(unit.episode, unit.nurse, systolic=88, diastolic=70, heart_rate=70)
     with pytest.raises(PermissionDenied):
         give(order, unit.nurse)
-    check = actions.check_administration(order, Decimal("0.1"), START)
+    check = check_administration(order, Decimal("0.1"), START)
     assert [f.code for f in check.stops] == ["hold_blood_pressure"]
 
 
@@ -324,14 +325,14 @@ def test_it_stops_a_drug_named_in_the_recorded_allergies(clock, unit):
     order = sign_prn(
         unit.episode, unit.prescriber, "ondansetron", "4", "nausea", override_reason="checked"
     )
-    check = actions.check_administration(order, Decimal(4), START)
+    check = check_administration(order, Decimal(4), START)
     assert [f.code for f in check.stops] == ["allergy_recorded"]
 
 
 def test_it_notes_pregnancy_for_buprenorphine_as_a_warning(ready, unit):
     make_facts(unit.episode, unit.prescriber, pregnant=True)
     record_cows(unit.episode, unit.nurse, 14)
-    check = actions.check_administration(ready, Decimal(4), START)
+    check = check_administration(ready, Decimal(4), START)
     assert check.decision == "warning"
     assert "pregnancy_physician_review" in [f.code for f in check.warnings]
 
@@ -351,6 +352,6 @@ def test_it_never_stops_moud_for_benzodiazepine_co_use(clock, unit, drug):
     order = sign_prn(
         unit.episode, unit.prescriber, drug, "4", "withdrawal", acknowledge_warnings=True
     )
-    check = actions.check_administration(order, Decimal(4), START)
+    check = check_administration(order, Decimal(4), START)
     assert check.decision == "warning"
     assert [f.code for f in check.findings] == ["benzodiazepine_co_use"]

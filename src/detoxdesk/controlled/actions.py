@@ -37,6 +37,7 @@ from detoxdesk.controlled.models import (
     Product,
     Stock,
 )
+from detoxdesk.staff.versions import check_version, fingerprint
 
 if TYPE_CHECKING:
     from detoxdesk.accounts.models import User
@@ -189,6 +190,18 @@ def _same_program(location: Location, lot: Lot) -> None:
         raise ValidationError({"location": f"{location} is no longer in use."})
 
 
+def _stocked(product: Product, field: str, doing: str) -> None:
+    """Refuse ``product`` if it is no longer stocked (read afresh, inside the transaction)."""
+    if not Product.objects.filter(pk=product.pk, active=True).exists():
+        raise ValidationError({field: f"{product} is no longer stocked: {doing}"})
+
+
+def _in_use(location: Location) -> None:
+    """Lock ``location`` (so it cannot be deactivated meanwhile) and refuse it if not in use."""
+    if not Location.objects.select_for_update().filter(pk=location.pk, active=True).exists():
+        raise ValidationError({"location": f"{location} is no longer in use."})
+
+
 def _move(
     location: Location,
     lot: Lot,
@@ -205,6 +218,7 @@ def _move(
     _check_time(occurred_at, now)
     _same_program(location, lot)
     with transaction.atomic():
+        _in_use(location)
         rows = _locked(location, lot.product)
         return _append(
             location, lot, Move(kind, amount, occurred_at, fields), user=user, now=now, rows=rows
@@ -329,6 +343,244 @@ def do_save_location(
     return location
 
 
+def _product_fields(product: Product) -> tuple[object, ...]:
+    return (
+        product.substance,
+        product.label,
+        _fmt(product.strength_mg),
+        product.strength,
+        product.dosage_form,
+        product.units_per_container,
+        product.schedule,
+        product.ndc,
+        product.active,
+    )
+
+
+def product_version(product: Product) -> str:
+    """The fingerprint an edit form of ``product`` carries (see staff/versions.py)."""
+    return fingerprint(*_product_fields(product))
+
+
+def _product_reads(product: Product) -> str:
+    ndc = f", NDC {product.ndc}" if product.ndc else ""
+    state = "" if product.active else ", no longer stocked"
+    return (
+        f"{product} ({product.substance}, {_fmt(product.strength_mg)} mg a unit), Schedule "
+        f"{product.schedule}, {product.units_per_container} per container{ndc}{state}"
+    )
+
+
+# Changing these would change what every entry of the product already recorded means.
+IDENTITY = ("substance", "strength_mg", "dosage_form")
+
+
+def do_update_product(
+    product: Product,
+    *,
+    user: User,
+    facility: Facility,
+    version: str,
+    substance: str,
+    label: str,
+    strength_mg: Decimal,
+    strength: str,
+    dosage_form: str,
+    units_per_container: int,
+    schedule: str = "",
+    ndc: str = "",
+) -> Product:
+    """Change a product, refusing a stale form (``version``: :func:`product_version` as read).
+
+    Once the product has ledger entries its substance, milligrams per unit and dosage form stay:
+    the entries are counted in its units. A different product is added instead.
+    """
+    _require(user, permissions.CONTROLLED_RESOLVE, facility)
+    if product.program_id != facility.program_id:
+        raise PermissionDenied("This product is not of this facility's program.")
+    errors: dict[str, str] = {}
+    substance = substance.strip()
+    if not substance:
+        errors["substance"] = "Choose the substance."
+    schedule = schedule or schedule_for(substance)
+    if schedule not in {"II", "III", "IV", "V"}:
+        errors["schedule"] = "This substance is not in the controlled list: choose its schedule."
+    if strength_mg is None or strength_mg <= 0:
+        errors["strength_mg"] = "Enter the milligrams in one unit (greater than zero)."
+    if not units_per_container or units_per_container <= 0:
+        errors["units_per_container"] = "Enter the units in one container."
+    if dosage_form not in Product.DosageForm.values:
+        errors["dosage_form"] = "Choose the dosage form."
+    if errors:
+        raise ValidationError(errors)
+    known = rules.substances().get(substance)
+    values: dict[str, Any] = {
+        "substance": substance,
+        "label": label.strip() or (known.label if known else substance),
+        "strength_mg": strength_mg,
+        "strength": strength.strip() or f"{_fmt(strength_mg)} mg",
+        "dosage_form": dosage_form,
+        "units_per_container": units_per_container,
+        "schedule": schedule,
+        "ndc": ndc.strip(),
+    }
+    with transaction.atomic():
+        locked = Product.objects.select_for_update().get(pk=product.pk)
+        check_version(version, *_product_fields(locked), now_reads=_product_reads(locked))
+        moved = [k for k in IDENTITY if getattr(locked, k) != values[k]]
+        if moved and Entry.objects.filter(product=locked).exists():
+            raise ValidationError(
+                {
+                    name: "The ledger already holds entries of this product, counted in its "
+                    "units: this cannot change. Add a new product instead (and stop stocking "
+                    "this one)."
+                    for name in moved
+                }
+            )
+        duplicate = Product.objects.filter(
+            program_id=locked.program_id,
+            substance=substance,
+            strength_mg=strength_mg,
+            dosage_form=dosage_form,
+        ).exclude(pk=locked.pk)
+        if duplicate.exists():
+            raise ValidationError({"strength_mg": "This product is already in the list."})
+        changes = {
+            k: [str(getattr(locked, k)), str(v)]
+            for k, v in values.items()
+            if getattr(locked, k) != v
+        }
+        if changes:
+            for key in changes:
+                setattr(locked, key, values[key])
+            locked.save(update_fields=list(changes))
+            log.record(
+                "controlled.product_saved",
+                actor=user,
+                facility=facility,
+                target=locked,
+                changes=changes,
+            )
+    return locked
+
+
+def do_set_product_active(
+    product: Product, *, user: User, facility: Facility, active: bool
+) -> Product:
+    """Stop stocking a product (no receipts or draws; its stock and history stay) or resume."""
+    _require(user, permissions.CONTROLLED_RESOLVE, facility)
+    if product.program_id != facility.program_id:
+        raise PermissionDenied("This product is not of this facility's program.")
+    with transaction.atomic():
+        locked = Product.objects.select_for_update().get(pk=product.pk)
+        if locked.active == active:
+            raise ValidationError(
+                f"{locked} is already {'stocked' if active else 'no longer stocked'}."
+            )
+        locked.active = active
+        locked.save(update_fields=["active"])
+        log.record(
+            "controlled.product_reactivated" if active else "controlled.product_deactivated",
+            actor=user,
+            facility=facility,
+            target=locked,
+            changes={"active": [not active, active]},
+        )
+    return locked
+
+
+def location_version(location: Location) -> str:
+    """The fingerprint an edit form of ``location`` carries."""
+    return fingerprint(location.name, location.kind, location.active)
+
+
+def do_update_location(
+    location: Location, *, user: User, version: str, name: str, kind: str
+) -> Location:
+    """Rename a location or change its kind, refusing a stale form."""
+    _require(user, permissions.CONTROLLED_RESOLVE, location.facility)
+    errors = {}
+    name = name.strip()
+    if not name:
+        errors["name"] = "Name the location (e.g. the safe, cart 1)."
+    if kind not in Location.Kind.values:
+        errors["kind"] = "Choose safe or medication cart."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Location.objects.select_for_update().get(pk=location.pk)
+        check_version(
+            version,
+            locked.name,
+            locked.kind,
+            locked.active,
+            now_reads=f"“{locked.name}”, {locked.get_kind_display()}, "
+            f"{'in use' if locked.active else 'not in use'}",
+        )
+        taken = Location.objects.filter(facility_id=locked.facility_id, name=name).exclude(
+            pk=locked.pk
+        )
+        if taken.exists():
+            raise ValidationError({"name": "This facility already has a location with that name."})
+        changes = {
+            k: [getattr(locked, k), v]
+            for k, v in {"name": name, "kind": kind}.items()
+            if getattr(locked, k) != v
+        }
+        if changes:
+            locked.name, locked.kind = name, kind
+            locked.save(update_fields=list(changes))
+            log.record(
+                "controlled.location_saved",
+                actor=user,
+                facility=location.facility,
+                target=locked,
+                changes=changes,
+            )
+    return locked
+
+
+def do_set_location_active(location: Location, *, user: User, active: bool) -> Location:
+    """Take a location out of use (only when it holds nothing) or back into use.
+
+    Every move locks the location first (:func:`_in_use`), so no stock can arrive between the
+    balance check and the change.
+    """
+    _require(user, permissions.CONTROLLED_RESOLVE, location.facility)
+    with transaction.atomic():
+        locked = Location.objects.select_for_update().get(pk=location.pk)
+        if locked.active == active:
+            raise ValidationError(f"{locked} is already {'in use' if active else 'not in use'}.")
+        if not active:
+            held = [
+                row
+                for row in Stock.objects.select_for_update()
+                .filter(location=locked)
+                .select_related("product", "lot")
+                .order_by("pk")
+                if row.units > 0
+            ]
+            if held:
+                listed = "; ".join(
+                    f"{_fmt(row.units)} {row.product.unit} of {row.product} {row.lot}"
+                    for row in held
+                )
+                raise ValidationError(
+                    f"{locked} still holds {listed}. Its balance must be zero before it is taken "
+                    "out of use: transfer, return or destroy the stock first."
+                )
+        locked.active = active
+        locked.save(update_fields=["active"])
+        log.record(
+            "controlled.location_reactivated" if active else "controlled.location_deactivated",
+            actor=user,
+            facility=location.facility,
+            target=locked,
+            changes={"active": [not active, active]},
+        )
+    return locked
+
+
 # --- Entries -------------------------------------------------------------------------------------
 
 
@@ -356,11 +608,12 @@ def do_receive(
         errors["supplier"] = "Name the supplier."
     if not document_number.strip():
         errors["document_number"] = "Enter the invoice or order form number."
-    if product.program_id != location.facility.program_id or not product.active:
+    if product.program_id != location.facility.program_id:
         errors["product"] = "Choose a product of this program."
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        _stocked(product, "product", "a director stocks it again before it is received.")
         lot, created = Lot.objects.get_or_create(
             product=product, number=lot_number.strip(), defaults={"expires_on": expires_on}
         )
@@ -516,6 +769,8 @@ def do_transfer(
     _same_program(target, lot)
     with transaction.atomic():
         first, second = sorted([source, target], key=lambda loc: loc.pk)
+        _in_use(first)
+        _in_use(second)
         rows = {first.pk: _locked(first, lot.product), second.pk: _locked(second, lot.product)}
         out = _append(
             source,
@@ -554,19 +809,20 @@ def do_take_home(
     amount = units(units_dispensed)
     if episode.facility.program_id != location.facility.program_id:
         raise ValidationError({"episode": "This patient is not in this program."})
-    entry = _move(
-        location,
-        lot,
-        Kind.TAKE_HOME,
-        -amount,
-        user=user,
-        occurred_at=occurred_at,
-        now=now,
-        patient=episode.patient,
-        amount_take_home=amount,
-        reason=reason.strip(),
-    )
-    return entry
+    with transaction.atomic():
+        _stocked(lot.product, "stock", "it cannot be dispensed.")
+        return _move(
+            location,
+            lot,
+            Kind.TAKE_HOME,
+            -amount,
+            user=user,
+            occurred_at=occurred_at,
+            now=now,
+            patient=episode.patient,
+            amount_take_home=amount,
+            reason=reason.strip(),
+        )
 
 
 def do_adjust(
@@ -734,6 +990,8 @@ def draw_for_administration(
     signer = _witness(witness, user, facility, "waste_witness") if wasted > 0 else None
     now = _clock(now)
     with transaction.atomic(savepoint=False):
+        _stocked(product, "controlled_stock", "nothing can be drawn from it.")
+        _in_use(location)
         rows = _locked(location, product)
         row = _row(rows, location, lot, create=False)
         available = row.units if row is not None else Decimal(0)

@@ -248,9 +248,28 @@ class ProductForm(forms.Form):
         ]
 
 
+class ProductEditForm(ProductForm):
+    """A product's edit form; ``version`` is the fingerprint of the product as read."""
+
+    version = forms.CharField(widget=forms.HiddenInput, max_length=32, required=False)
+
+    def __init__(self, *args: Any, product: Product, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["substance"]
+        if product.substance not in dict(field.choices):  # type: ignore[attr-defined]
+            field.choices = [  # type: ignore[attr-defined]
+                *field.choices,  # type: ignore[attr-defined]
+                (product.substance, product.substance),
+            ]
+
+
 class LocationForm(forms.Form):
     name = forms.CharField(label="Name", max_length=100)
     kind = forms.ChoiceField(label="Kind", choices=Location.Kind.choices)
+
+
+class LocationEditForm(LocationForm):
+    version = forms.CharField(widget=forms.HiddenInput, max_length=32, required=False)
 
 
 class LogFilterForm(forms.Form):

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -28,8 +29,10 @@ from detoxdesk.controlled.forms import (
     CountForm,
     DestructionForm,
     InventoryForm,
+    LocationEditForm,
     LocationForm,
     LogFilterForm,
+    ProductEditForm,
     ProductForm,
     ReceiptForm,
     ResolveForm,
@@ -513,6 +516,208 @@ def setup(request: HttpRequest, facility_uuid: Any) -> HttpResponse:
         "locations": queries.locations(facility),
     }
     return render(request, "controlled/setup.html", context)
+
+
+def _setup_product(user: User, facility_uuid: Any, product_uuid: Any) -> tuple[Facility, Product]:
+    facility = _facility(user, facility_uuid, permissions.CONTROLLED_RESOLVE)
+    product = Product.objects.filter(uuid=product_uuid, program_id=facility.program_id).first()
+    if product is None:
+        raise Http404("No such product.")
+    return facility, product
+
+
+def _setup_location(
+    user: User, facility_uuid: Any, location_uuid: Any
+) -> tuple[Facility, Location]:
+    facility = _facility(user, facility_uuid, permissions.CONTROLLED_RESOLVE)
+    location = (
+        Location.objects.select_related("facility")
+        .filter(uuid=location_uuid, facility=facility)
+        .first()
+    )
+    if location is None:
+        raise Http404("No such location.")
+    return facility, location
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_edit(request: HttpRequest, facility_uuid: Any, product_uuid: Any) -> HttpResponse:
+    user = staff_user(request)
+    facility, product = _setup_product(user, facility_uuid, product_uuid)
+    form = ProductEditForm(
+        request.POST or None,
+        product=product,
+        initial={
+            "substance": product.substance,
+            "label": product.label,
+            "strength_mg": product.strength_mg,
+            "strength": product.strength,
+            "dosage_form": product.dosage_form,
+            "units_per_container": product.units_per_container,
+            "schedule": product.schedule,
+            "ndc": product.ndc,
+            "version": actions.product_version(product),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = actions.do_update_product(
+                product,
+                user=user,
+                facility=facility,
+                version=data["version"],
+                substance=data["substance"],
+                label=data["label"],
+                strength_mg=data["strength_mg"],
+                strength=data["strength"],
+                dosage_form=data["dosage_form"],
+                units_per_container=data["units_per_container"],
+                schedule=data["schedule"],
+                ndc=data["ndc"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"{saved} saved.")
+            return redirect("controlled:setup", facility_uuid=facility.uuid)
+    return render(
+        request,
+        "controlled/product_edit.html",
+        {"facility": facility, "product": product, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def location_edit(request: HttpRequest, facility_uuid: Any, location_uuid: Any) -> HttpResponse:
+    user = staff_user(request)
+    facility, location = _setup_location(user, facility_uuid, location_uuid)
+    form = LocationEditForm(
+        request.POST or None,
+        initial={
+            "name": location.name,
+            "kind": location.kind,
+            "version": actions.location_version(location),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = actions.do_update_location(
+                location, user=user, version=data["version"], name=data["name"], kind=data["kind"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"{saved} saved.")
+            return redirect("controlled:setup", facility_uuid=facility.uuid)
+    return render(
+        request,
+        "controlled/location_edit.html",
+        {"facility": facility, "location": location, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+STATUS_TEXT = {
+    ("product", "deactivate"): (
+        "Stop stocking {name}?",
+        "No stock of it can be received, drawn for a dose or dispensed until it is stocked "
+        "again. Its lots, balances and every entry stay, and the log still shows it; what is "
+        "left can still be counted, returned, destroyed or transferred.",
+        "Stop stocking it",
+        "{name} is no longer stocked.",
+    ),
+    ("product", "reactivate"): (
+        "Stock {name} again?",
+        "It can be received and drawn for doses again.",
+        "Stock it again",
+        "{name} is stocked again.",
+    ),
+    ("location", "deactivate"): (
+        "Take {name} out of use?",
+        "Nothing can be received into, drawn from or transferred to it until it is back in "
+        "use. Only a location holding nothing can be taken out of use. Its entries, counts and "
+        "history stay, and the log still shows it.",
+        "Take it out of use",
+        "{name} is no longer in use.",
+    ),
+    ("location", "reactivate"): (
+        "Put {name} back in use?",
+        "Stock can be received into it and drawn from it again.",
+        "Put it back in use",
+        "{name} is in use again.",
+    ),
+}
+
+
+def _status_page(
+    request: HttpRequest,
+    facility: Facility,
+    key: tuple[str, str],
+    name: str,
+    act: Any,
+) -> HttpResponse:
+    if key not in STATUS_TEXT:
+        raise Http404("No such action.")
+    title, body, button, done = (text.format(name=name) for text in STATUS_TEXT[key])
+    cancel = reverse("controlled:setup", args=[facility.uuid])
+    error = ""
+    if request.method == "POST":
+        try:
+            act(key[1] == "reactivate")
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, done)
+            return redirect(cancel)
+    context = {
+        "facility": facility,
+        "title": title,
+        "body": body,
+        "button": button,
+        "danger": key[1] == "deactivate",
+        "cancel": cancel,
+        "error": error,
+    }
+    return render(request, "controlled/confirm.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_status(
+    request: HttpRequest, facility_uuid: Any, product_uuid: Any, action: str
+) -> HttpResponse:
+    user = staff_user(request)
+    facility, product = _setup_product(user, facility_uuid, product_uuid)
+    return _status_page(
+        request,
+        facility,
+        ("product", action),
+        str(product),
+        lambda active: actions.do_set_product_active(
+            product, user=user, facility=facility, active=active
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def location_status(
+    request: HttpRequest, facility_uuid: Any, location_uuid: Any, action: str
+) -> HttpResponse:
+    user = staff_user(request)
+    facility, location = _setup_location(user, facility_uuid, location_uuid)
+    return _status_page(
+        request,
+        facility,
+        ("location", action),
+        location.name,
+        lambda active: actions.do_set_location_active(location, user=user, active=active),
+    )
 
 
 # --- Counts and discrepancies --------------------------------------------------------------------
