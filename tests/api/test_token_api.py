@@ -7,11 +7,14 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from detoxdesk.api import tokens
 from detoxdesk.api.models import ApiToken
+from detoxdesk.audit import verify
 from detoxdesk.audit.models import AuditEvent
 from detoxdesk.monitoring.models import Assessment, VitalSigns
 from factories import COWS_ALL_ZERO, make_episode
@@ -189,6 +192,39 @@ def test_it_records_a_cows_with_vital_signs_in_one_call(unit, client):
     assert VitalSigns.objects.count() == 1
     events = list(AuditEvent.objects.filter(actor=unit.nurse).values_list("event", flat=True))
     assert "assessment.recorded" in events and "vitals.recorded" in events
+
+
+# One COWS with its vital signs through the API, as a device sends it. Each statement named:
+#   the request's transaction (2: BEGIN/COMMIT, or a savepoint inside a test's transaction),
+#   the token with its owner (1), the owner's memberships (1), the episode (1),
+#   the assessment and the vital signs (2, no savepoint: the action joins the request's
+#   transaction), one append of both audit events: lock the chain head, insert both, move it (3).
+RECORD_STATEMENTS = 10
+
+
+def test_recording_through_the_api_costs_a_fixed_number_of_statements(unit, client):
+    secret = token_for(unit.nurse, "record")
+    answers = dict(COWS_ALL_ZERO)
+    del answers["resting_pulse_rate"]
+    signs = {"heart_rate": 84, "systolic": 128, "diastolic": 82, "respiratory_rate": 16}
+    payload = cows(answers=answers, vitals={**signs, "temperature_c": 36.9, "spo2": 97})
+    client.post(assessments(unit.episode), payload, "application/json", headers=bearer(secret))
+    payload["performed_at"] = when()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            assessments(unit.episode), payload, "application/json", headers=bearer(secret)
+        )
+    assert response.status_code == 201, response.json()
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) == RECORD_STATEMENTS, "\n".join(statements)
+    # No write to the token on use, and the chain head is locked and moved once for both events.
+    assert not any(s.startswith("UPDATE") and "api_apitoken" in s for s in statements)
+    assert sum("FOR UPDATE" in s and "auditchainhead" in s for s in statements) == 1
+    assert sum(s.startswith("UPDATE") and "auditchainhead" in s for s in statements) == 1
+    assert sum(s.startswith("SAVEPOINT") for s in statements) <= 1  # only a test's own
+    last_two = list(AuditEvent.objects.order_by("-id").values_list("event", flat=True)[:2])
+    assert last_two == ["vitals.recorded", "assessment.recorded"]
+    assert verify.verify().intact
 
 
 def test_observations_are_bounded_and_newest_first(unit, client):

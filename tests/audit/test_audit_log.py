@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -134,7 +135,9 @@ def test_the_audit_event_is_rolled_back_with_its_change(unit, monkeypatch):
         raise RuntimeError("audit store unavailable")
 
     monkeypatch.setattr(log.AuditEvent.objects, "create", explode)
-    with pytest.raises(RuntimeError):
+    # The action joins the caller's transaction without a savepoint of its own: a caller that
+    # goes on after a failure brings its own (as the request's transaction does by ending).
+    with pytest.raises(RuntimeError), transaction.atomic():
         actions.do_record_assessment(
             unit.episode, "cows", COWS_ALL_ZERO, acting_user=unit.nurse, performed_at=timezone.now()
         )

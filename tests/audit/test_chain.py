@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import DatabaseError, connection, models, transaction
+from django.test.utils import CaptureQueriesContext
 
 from audit_tampering import raw
 from detoxdesk.audit import chain, guard, log
@@ -41,6 +42,29 @@ def test_it_links_each_event_to_the_one_before(unit):
     assert second.chain_hash == chain.digest(stored, first.chain_hash)
     head = AuditChainHead.objects.get(pk=HEAD_ID)
     assert (head.last_event_id, head.last_hash) == (second.pk, second.chain_hash)
+
+
+def test_several_events_append_in_order_with_one_lock_of_the_head(unit):
+    first = log.record("chart.viewed", actor=unit.nurse, patient=unit.patient)
+    with CaptureQueriesContext(connection) as queries:
+        second, third = log.record_many(
+            [
+                {"event": "census.viewed", "actor": unit.nurse, "facility": unit.ward},
+                {"event": "chart.viewed", "actor": None, "patient": unit.patient},
+            ]
+        )
+    locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert len(locks) == 1
+    assert (second.pk, third.pk) == (first.pk + 1, first.pk + 2)
+    assert second.prev_hash == first.chain_hash and third.prev_hash == second.chain_hash
+    stored = AuditEvent.objects.values(*chain.FIELDS).get(pk=third.pk)
+    assert third.chain_hash == chain.digest(stored, second.chain_hash)
+    head = AuditChainHead.objects.get(pk=HEAD_ID)
+    assert (head.last_event_id, head.last_hash, head.events) == (third.pk, third.chain_hash, 3)
+    assert verify().intact
+    with pytest.raises(log.UnknownEventError):
+        log.record_many([{"event": "no.such_event", "actor": None}])
+    assert AuditEvent.objects.count() == 3
 
 
 def test_the_canonical_form_is_fixed():

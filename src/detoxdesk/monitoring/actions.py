@@ -125,9 +125,11 @@ def do_record_observation(
         result = scales.score(scale, answers, bands=scale_bands(program, scale))
     except errors.InvalidInput as exc:
         raise _invalid(exc) from None
-    # Inside a request's transaction (lib.middleware.WriteTransactionMiddleware) this is a
-    # savepoint, so a caller that catches a failure here keeps a usable transaction.
-    with transaction.atomic():
+    # Everything that can refuse the recording was checked above; only a database failure can
+    # happen below, and it fails the whole request. So inside a request's transaction
+    # (lib.middleware.WriteTransactionMiddleware) this joins it without a savepoint (two round
+    # trips saved); on its own it is a transaction of its own.
+    with transaction.atomic(savepoint=False):
         assessment = Assessment.objects.create(
             episode=episode,
             scale=scale_code,
@@ -143,17 +145,22 @@ def do_record_observation(
             policy_version=program.policy_version,
             note=note,
         )
-        log.record(
-            "assessment.recorded",
-            actor=acting_user,
-            patient=episode.patient,
-            facility=episode.facility,
-            target=assessment,
-            changes={"scale": scale_code, "total": result.total, "band": result.band},
-        )
+        entries: list[dict[str, Any]] = [
+            {
+                "event": "assessment.recorded",
+                "actor": acting_user,
+                "patient": episode.patient,
+                "facility": episode.facility,
+                "target": assessment,
+                "changes": {"scale": scale_code, "total": result.total, "band": result.band},
+            }
+        ]
         row = None
         if clean is not None:
-            row = _store_vitals(episode, clean, unusual, acting_user, performed_at, now)
+            row = _vitals_row(episode, clean, unusual, acting_user, performed_at, now)
+            entries.append(_vitals_event(episode, row, clean, unusual, acting_user))
+        # Both events in one append: the chain head is locked and moved once.
+        log.record_many(entries)
     return Observation(assessment, row)
 
 
@@ -252,7 +259,7 @@ def do_record_vitals(
     warnings = vitals.plausibility_warnings(clean)
     if warnings and not confirmed:
         raise VitalsNeedConfirmation(warnings)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # checked above: see do_record_observation
         return _store_vitals(episode, clean, warnings, acting_user, measured_at, now)
 
 
@@ -265,7 +272,21 @@ def _store_vitals(
     now: datetime,
 ) -> VitalSigns:
     """Write one set of checked vital signs and its audit event (inside the caller's atomic)."""
-    row = VitalSigns.objects.create(
+    row = _vitals_row(episode, clean, warnings, acting_user, measured_at, now)
+    log.record_many([_vitals_event(episode, row, clean, warnings, acting_user)])
+    return row
+
+
+def _vitals_row(
+    episode: Episode,
+    clean: Mapping[str, int | float | None],
+    warnings: Mapping[str, str],
+    acting_user: User,
+    measured_at: datetime,
+    now: datetime,
+) -> VitalSigns:
+    """Insert one set of checked vital signs (inside the caller's atomic; audit it next)."""
+    return VitalSigns.objects.create(
         episode=episode,
         measured_at=measured_at,
         recorded_at=now,
@@ -273,20 +294,29 @@ def _store_vitals(
         confirmed_unusual=sorted(warnings),
         **{key: clean.get(key) for key in VITAL_KEYS},
     )
+
+
+def _vitals_event(
+    episode: Episode,
+    row: VitalSigns,
+    clean: Mapping[str, int | float | None],
+    warnings: Mapping[str, str],
+    acting_user: User,
+) -> dict[str, Any]:
+    """The ``vitals.recorded`` audit entry of ``row``, for :func:`log.record_many`."""
     changes: dict[str, object] = {
         key: _json(clean.get(key)) for key in VITAL_KEYS if clean.get(key) is not None
     }
     if warnings:
         changes["confirmed_unusual"] = sorted(warnings)
-    log.record(
-        "vitals.recorded",
-        actor=acting_user,
-        patient=episode.patient,
-        facility=episode.facility,
-        target=row,
-        changes=changes,
-    )
-    return row
+    return {
+        "event": "vitals.recorded",
+        "actor": acting_user,
+        "patient": episode.patient,
+        "facility": episode.facility,
+        "target": row,
+        "changes": changes,
+    }
 
 
 def _json(value: object) -> object:
