@@ -233,6 +233,47 @@ def schedule_for(substance: str) -> str:
     return found.schedule if found else ""
 
 
+def _product_values(
+    *,
+    substance: str,
+    label: str,
+    strength_mg: Decimal,
+    strength: str,
+    dosage_form: str,
+    units_per_container: int,
+    schedule: str,
+    ndc: str,
+) -> dict[str, Any]:
+    """A product's fields as they will be saved (its schedule from knowledge/controlled.toml
+    unless given), or a ValidationError naming every field that is wrong."""
+    errors: dict[str, str] = {}
+    substance = substance.strip()
+    if not substance:
+        errors["substance"] = "Choose the substance."
+    schedule = schedule or schedule_for(substance)
+    if schedule not in {"II", "III", "IV", "V"}:
+        errors["schedule"] = "This substance is not in the controlled list: choose its schedule."
+    if strength_mg is None or strength_mg <= 0:
+        errors["strength_mg"] = "Enter the milligrams in one unit (greater than zero)."
+    if not units_per_container or units_per_container <= 0:
+        errors["units_per_container"] = "Enter the units in one container."
+    if dosage_form not in Product.DosageForm.values:
+        errors["dosage_form"] = "Choose the dosage form."
+    if errors:
+        raise ValidationError(errors)
+    known = rules.substances().get(substance)
+    return {
+        "substance": substance,
+        "label": label.strip() or (known.label if known else substance),
+        "strength_mg": strength_mg,
+        "strength": strength.strip() or f"{_fmt(strength_mg)} mg",
+        "dosage_form": dosage_form,
+        "units_per_container": units_per_container,
+        "schedule": schedule,
+        "ndc": ndc.strip(),
+    }
+
+
 def do_save_product(
     program: Program,
     *,
@@ -252,30 +293,17 @@ def do_save_product(
 ) -> Product:
     """Add a product (its schedule from knowledge/controlled.toml unless given) or change one."""
     _require(user, permissions.CONTROLLED_RESOLVE, facility)
-    errors: dict[str, str] = {}
-    if not substance.strip():
-        errors["substance"] = "Choose the substance."
-    schedule = schedule or schedule_for(substance)
-    if schedule not in {"II", "III", "IV", "V"}:
-        errors["schedule"] = "This substance is not in the controlled list: choose its schedule."
-    if strength_mg is None or strength_mg <= 0:
-        errors["strength_mg"] = "Enter the milligrams in one unit (greater than zero)."
-    if not units_per_container or units_per_container <= 0:
-        errors["units_per_container"] = "Enter the units in one container."
-    if dosage_form not in Product.DosageForm.values:
-        errors["dosage_form"] = "Choose the dosage form."
-    if errors:
-        raise ValidationError(errors)
-    known = rules.substances().get(substance)
-    values = {
-        "substance": substance.strip(),
-        "label": label.strip() or (known.label if known else substance),
-        "strength_mg": strength_mg,
-        "strength": strength.strip() or f"{_fmt(strength_mg)} mg",
-        "dosage_form": dosage_form,
-        "units_per_container": units_per_container,
-        "schedule": schedule,
-        "ndc": ndc.strip(),
+    values: dict[str, Any] = {
+        **_product_values(
+            substance=substance,
+            label=label,
+            strength_mg=strength_mg,
+            strength=strength,
+            dosage_form=dosage_form,
+            units_per_container=units_per_container,
+            schedule=schedule,
+            ndc=ndc,
+        ),
         "active": active,
     }
     duplicate = Product.objects.filter(
@@ -398,32 +426,16 @@ def do_update_product(
     _require(user, permissions.CONTROLLED_RESOLVE, facility)
     if product.program_id != facility.program_id:
         raise PermissionDenied("This product is not of this facility's program.")
-    errors: dict[str, str] = {}
-    substance = substance.strip()
-    if not substance:
-        errors["substance"] = "Choose the substance."
-    schedule = schedule or schedule_for(substance)
-    if schedule not in {"II", "III", "IV", "V"}:
-        errors["schedule"] = "This substance is not in the controlled list: choose its schedule."
-    if strength_mg is None or strength_mg <= 0:
-        errors["strength_mg"] = "Enter the milligrams in one unit (greater than zero)."
-    if not units_per_container or units_per_container <= 0:
-        errors["units_per_container"] = "Enter the units in one container."
-    if dosage_form not in Product.DosageForm.values:
-        errors["dosage_form"] = "Choose the dosage form."
-    if errors:
-        raise ValidationError(errors)
-    known = rules.substances().get(substance)
-    values: dict[str, Any] = {
-        "substance": substance,
-        "label": label.strip() or (known.label if known else substance),
-        "strength_mg": strength_mg,
-        "strength": strength.strip() or f"{_fmt(strength_mg)} mg",
-        "dosage_form": dosage_form,
-        "units_per_container": units_per_container,
-        "schedule": schedule,
-        "ndc": ndc.strip(),
-    }
+    values = _product_values(
+        substance=substance,
+        label=label,
+        strength_mg=strength_mg,
+        strength=strength,
+        dosage_form=dosage_form,
+        units_per_container=units_per_container,
+        schedule=schedule,
+        ndc=ndc,
+    )
     with transaction.atomic():
         locked = Product.objects.select_for_update().get(pk=product.pk)
         check_version(version, *_product_fields(locked), now_reads=_product_reads(locked))
