@@ -35,6 +35,19 @@ def ledger(unit):
     return unit, location, lot
 
 
+def returned(unit, location, lot, units="10"):
+    """Send a lot's stock back to the supplier, so that nothing of it is held."""
+    actions.do_return(
+        location,
+        lot,
+        user=unit.nurse,
+        units_returned=D(units),
+        supplier="Harbor Wholesale",
+        document_number="R-1",
+        reason="Product no longer stocked",
+    )
+
+
 def _url(name, unit, *args):
     return reverse(f"controlled:{name}", args=[unit.ward.uuid, *args])
 
@@ -254,15 +267,22 @@ def test_deactivating_a_product_asks_first_then_keeps_its_history(ledger, as_use
     assert "Stop stocking" in page.content.decode()
     product.refresh_from_db()
     assert product.active  # the confirmation page changes nothing
+    # While a location holds some of it, it stays stocked: a dose from that stock must draw.
+    refused = client.post(url)
+    assert refused.status_code == 400
+    assert "still held" in refused.content.decode()
+    product.refresh_from_db()
+    assert product.active
+    returned(unit, location, lot)
     assert client.post(url).status_code == 302
     product.refresh_from_db()
     assert not product.active
     assert AuditEvent.objects.filter(
         event="controlled.product_deactivated", object_id=str(product.uuid)
     ).exists()
-    # Its balance and entries stay, and the log still shows it.
-    assert Stock.objects.get(location=location, lot=lot).units == D(10)
-    assert Entry.objects.filter(product=product).count() == 1
+    # Its entries stay, and the log still shows it.
+    assert Stock.objects.get(location=location, lot=lot).units == D(0)
+    assert Entry.objects.filter(product=product).count() == 2
     today = timezone.localdate().isoformat()
     log = client.get(reverse("controlled:log"), {"first": today, "last": today})
     assert "Methadone" in log.content.decode() and "L1" in log.content.decode()
@@ -274,6 +294,7 @@ def test_deactivating_a_product_asks_first_then_keeps_its_history(ledger, as_use
 
 def test_a_product_no_longer_stocked_takes_no_receipt(ledger, as_user):
     unit, location, lot = ledger
+    returned(unit, location, lot)
     actions.do_set_product_active(lot.product, user=unit.director, facility=unit.ward, active=False)
     with pytest.raises(ValidationError, match="no longer stocked"):
         receive(location, lot.product, unit.nurse, "5", lot="L2")
@@ -290,7 +311,7 @@ def test_a_product_no_longer_stocked_takes_no_receipt(ledger, as_user):
     )
     assert response.status_code == 200
     assert "product" in response.context["form"].errors
-    assert Entry.objects.count() == 1
+    assert Entry.objects.count() == 2  # the receipt and the return: nothing more
 
 
 def test_a_dose_cannot_be_drawn_from_a_product_no_longer_stocked(ledger, as_user):
@@ -303,6 +324,11 @@ def test_a_dose_cannot_be_drawn_from_a_product_no_longer_stocked(ledger, as_user
     url = reverse("medications:record_dose", args=[order.line.uuid])
     page = client.get(url)
     assert f"{location.uuid}:{lot.uuid}" in page.content.decode()
+    with pytest.raises(ValidationError, match="still held"):
+        actions.do_set_product_active(
+            lot.product, user=unit.director, facility=unit.ward, active=False
+        )
+    returned(unit, location, lot)
     actions.do_set_product_active(lot.product, user=unit.director, facility=unit.ward, active=False)
     assert f"{location.uuid}:{lot.uuid}" not in client.get(url).content.decode()
     response = client.post(
@@ -319,7 +345,7 @@ def test_a_dose_cannot_be_drawn_from_a_product_no_longer_stocked(ledger, as_user
     assert "controlled_stock" in response.context["form"].errors
     assert not Administration.objects.exists()
     assert not DoseDraw.objects.exists()
-    assert Stock.objects.get(location=location, lot=lot).units == D(10)
+    assert Stock.objects.get(location=location, lot=lot).units == D(0)
     # The action refuses it too.
     with pytest.raises(ValidationError, match="no longer stocked"):
         give(order, unit.nurse, draw=StockDraw(location, lot))

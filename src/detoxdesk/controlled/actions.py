@@ -479,7 +479,11 @@ def do_update_product(
 def do_set_product_active(
     product: Product, *, user: User, facility: Facility, active: bool
 ) -> Product:
-    """Stop stocking a product (no receipts or draws; its stock and history stay) or resume."""
+    """Stop stocking a product (no receipts or draws; its history stays) or resume.
+
+    Only once no location holds any of it: a dose given from leftover stock of a product no
+    longer stocked would draw nothing, and leave the ledger short of a controlled dose.
+    """
     _require(user, permissions.CONTROLLED_RESOLVE, facility)
     if product.program_id != facility.program_id:
         raise PermissionDenied("This product is not of this facility's program.")
@@ -489,6 +493,24 @@ def do_set_product_active(
             raise ValidationError(
                 f"{locked} is already {'stocked' if active else 'no longer stocked'}."
             )
+        if not active:
+            held = [
+                row
+                for row in Stock.objects.select_for_update()
+                .filter(product=locked)
+                .select_related("location", "lot")
+                .order_by("pk")
+                if row.units > 0
+            ]
+            if held:
+                listed = "; ".join(
+                    f"{_fmt(row.units)} {locked.unit} of lot {row.lot} at {row.location}"
+                    for row in held
+                )
+                raise ValidationError(
+                    f"{locked} is still held: {listed}. Its balance must be zero before it stops "
+                    "being stocked: give, transfer, return or destroy the stock first."
+                )
         locked.active = active
         locked.save(update_fields=["active"])
         log.record(
