@@ -476,6 +476,22 @@ def do_update_product(
     return locked
 
 
+def _held(**where: Any) -> str:
+    """The stock rows matching ``where`` that hold anything, locked and listed in words
+    ("5 mL of Methadone 10 mg/mL lot L1 at Cart 1; ..."); empty when nothing is held."""
+    rows = (
+        Stock.objects.select_for_update()
+        .filter(**where)
+        .select_related("product", "location", "lot")
+        .order_by("pk")
+    )
+    return "; ".join(
+        f"{_fmt(row.units)} {row.product.unit} of {row.product} lot {row.lot} at {row.location}"
+        for row in rows
+        if row.units > 0
+    )
+
+
 def do_set_product_active(
     product: Product, *, user: User, facility: Facility, active: bool
 ) -> Product:
@@ -493,24 +509,11 @@ def do_set_product_active(
             raise ValidationError(
                 f"{locked} is already {'stocked' if active else 'no longer stocked'}."
             )
-        if not active:
-            held = [
-                row
-                for row in Stock.objects.select_for_update()
-                .filter(product=locked)
-                .select_related("location", "lot")
-                .order_by("pk")
-                if row.units > 0
-            ]
-            if held:
-                listed = "; ".join(
-                    f"{_fmt(row.units)} {locked.unit} of lot {row.lot} at {row.location}"
-                    for row in held
-                )
-                raise ValidationError(
-                    f"{locked} is still held: {listed}. Its balance must be zero before it stops "
-                    "being stocked: give, transfer, return or destroy the stock first."
-                )
+        if not active and (held := _held(product=locked)):
+            raise ValidationError(
+                f"{locked} is still held: {held}. Its balance must be zero before it stops "
+                "being stocked: give, transfer, return or destroy the stock first."
+            )
         locked.active = active
         locked.save(update_fields=["active"])
         log.record(
@@ -585,24 +588,11 @@ def do_set_location_active(location: Location, *, user: User, active: bool) -> L
         locked = Location.objects.select_for_update().get(pk=location.pk)
         if locked.active == active:
             raise ValidationError(f"{locked} is already {'in use' if active else 'not in use'}.")
-        if not active:
-            held = [
-                row
-                for row in Stock.objects.select_for_update()
-                .filter(location=locked)
-                .select_related("product", "lot")
-                .order_by("pk")
-                if row.units > 0
-            ]
-            if held:
-                listed = "; ".join(
-                    f"{_fmt(row.units)} {row.product.unit} of {row.product} {row.lot}"
-                    for row in held
-                )
-                raise ValidationError(
-                    f"{locked} still holds {listed}. Its balance must be zero before it is taken "
-                    "out of use: transfer, return or destroy the stock first."
-                )
+        if not active and (held := _held(location=locked)):
+            raise ValidationError(
+                f"{locked} still holds {held}. Its balance must be zero before it is taken "
+                "out of use: transfer, return or destroy the stock first."
+            )
         locked.active = active
         locked.save(update_fields=["active"])
         log.record(
