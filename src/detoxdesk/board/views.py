@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.auth import staff_user
+from detoxdesk.accounts.models import User
 from detoxdesk.aftercare import panels as aftercare_panels
 from detoxdesk.audit import log
 from detoxdesk.board import census as census_rows
@@ -28,7 +29,7 @@ from detoxdesk.medications.models import MedicationSettings
 from detoxdesk.medications.policy import settings_for
 from detoxdesk.monitoring import panels as monitoring_panels
 from detoxdesk.patients import access, allergies
-from detoxdesk.patients.models import Contact, Program
+from detoxdesk.patients.models import Contact, Episode, Patient, Program
 from detoxdesk.portal import panels as portal_panels
 from detoxdesk.portal.access import is_patient
 from detoxdesk.tapers import panels as taper_panels
@@ -95,6 +96,19 @@ def census(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _chosen_episode(user: User, patient: Patient, episode_uuid: str) -> Episode | None:
+    """The episode asked for (an earlier stay of this patient), else the current one."""
+    if not episode_uuid:
+        return access.current_episode_for_user(user, patient)
+    try:
+        episode = access.get_episode_for_user(user, episode_uuid)
+    except ValidationError:  # not a UUID
+        raise Http404("No such episode.") from None
+    if episode.patient_id != patient.pk:
+        raise Http404("No such episode.")
+    return episode
+
+
 Panel = Callable[..., dict[str, Any]]
 # The stages' panels, in the order the chart shows them.
 EPISODE_PANELS: tuple[tuple[str, Panel], ...] = (
@@ -112,7 +126,7 @@ PATIENT_PANELS: tuple[tuple[str, Panel], ...] = (
 def chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
     user = staff_user(request)
     patient = access.get_patient_for_user(user, patient_uuid)
-    episode = access.current_episode_for_user(user, patient)
+    episode = _chosen_episode(user, patient, request.GET.get("episode", ""))
     now = timezone.now()
     if episode is not None:
         episode.patient = patient  # one patient object for every panel
@@ -125,6 +139,7 @@ def chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
         "emergency_contact": patient.contacts.filter(kind=Contact.Kind.EMERGENCY).first(),
         "can_edit_allergies": access.may(user, access.ALLERGY_RECORD, patient),
         "can_edit_demographics": access.may(user, access.DEMOGRAPHICS_EDIT, patient),
+        "episodes": access.visible_episodes(user, patient),
     }
     panels: dict[str, dict[str, Any]] = {
         name: panel(episode, user=user, now=now, patient=patient) for name, panel in PATIENT_PANELS
@@ -137,6 +152,9 @@ def chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
         # Releasing the episode as a FHIR record (exports:fhir) goes through the disclosure door.
         context["can_release"] = permissions.can(
             user, permissions.DISCLOSURE_MAKE, episode.facility
+        )
+        context["can_set_code_status"] = permissions.can(
+            user, permissions.EPISODE_CONFIGURE, episode.facility
         )
     context["panels"] = panels
     log.viewed(
