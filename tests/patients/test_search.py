@@ -159,7 +159,9 @@ SEARCH_QUERIES = 9
 
 
 @pytest.mark.parametrize("size", [5, 25])
-def test_a_page_costs_the_same_with_5_or_25_patients(unit, as_user, size, django_assert_num_queries):
+def test_a_page_costs_the_same_with_5_or_25_patients(
+    unit, as_user, size, django_assert_num_queries
+):
     for n in range(size):
         patient = make_patient(unit.program, family_name=f"Kim{n:02d}")
         make_episode(

@@ -31,6 +31,7 @@ from detoxdesk.intake.models import (
     TreatmentPlan,
 )
 from detoxdesk.patients import actions as patient_actions
+from detoxdesk.patients import phones
 from detoxdesk.patients.models import Bed, Episode, Facility, Patient, Program
 
 # Substances whose withdrawal or course SPEC.md singles out as risky to face alone (sections 4 and
@@ -284,13 +285,17 @@ def do_open_inquiry_for_patient(
         raise ValidationError({"reason": "Say why this person needs help now."})
     if facility.program_id != patient.program_id:
         raise ValidationError({"facility": "That facility belongs to another program."})
-    fields = {
+    number = phones.best_number(patient)
+    said = reason.strip()
+    if number is not None and not number.is_own:  # whose number it is, never the patient's own
+        said += f" Phone: {number.whose}."
+    fields: dict[str, Any] = {
         "source": Inquiry.Source.STAFF,
         "given_name": patient.given_name,
         "family_name": patient.family_name,
         "date_of_birth": patient.date_of_birth,
-        "phone": patient.phone,
-        "reason": reason.strip(),
+        "phone": number.phone if number else "",
+        "reason": said,
         "patient": patient,
     }
     urgency = urgency_of(

@@ -37,6 +37,7 @@ from detoxdesk.intake.forms import (
 from detoxdesk.intake.models import Evaluation, Inquiry, TreatmentPlan
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access as patient_access
+from detoxdesk.patients import phones
 from detoxdesk.patients.models import Bed, Episode, Facility, Patient
 
 QUEUE_PAGE_SIZE = 25
@@ -94,6 +95,11 @@ def _inquiry_context(inquiry: Inquiry, **forms: Form) -> dict[str, Any]:
         "convert_form": forms.get("convert_form") or ConvertForm.for_inquiry(inquiry),
         "record_number_generated": settings.record_numbers == "generated",
         "to_admit": _signed_unadmitted(inquiry),
+        "patient_numbers": (
+            phones.numbers_for([inquiry.patient]).get(inquiry.patient.pk, [])
+            if inquiry.patient is not None
+            else []
+        ),
     }
 
 
