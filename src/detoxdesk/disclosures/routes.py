@@ -31,6 +31,8 @@ THROUGH_THE_DOOR: dict[str, str] = {
 # Pages for the program's own use, and the patient's own access: not disclosures.
 INTERNAL: dict[str, str] = {
     "patients:chart": "the on-screen chart for the care team; it has no print of its own",
+    "patients:handoff": "the shift handoff, printed by and for the unit's own nurses at the change "
+    "of shift; each patient listed is audited (handoff.viewed)",
     "aftercare:summary": "staff preview of the discharge summary; it does not print (print.css) "
     "and points to disclosures:release",
     "aftercare:edit_summary": "staff editing the discharge summary text",
