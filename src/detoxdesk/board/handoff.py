@@ -253,7 +253,7 @@ def _add_vitals(episodes: list[Any], rows: dict[int, HandoffRow], program: Progr
         cell = census.vitals_cell(sign, ranges)
         for text in cell["critical"]:
             rows[sign["episode_id"]].alerts.append(
-                Alert(f"Critical vital signs at {_hm(sign['measured_at'])}: {text}")
+                Alert(f"{text} (vital signs at {_hm(sign['measured_at'])})")
             )
 
 

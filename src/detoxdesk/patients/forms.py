@@ -56,6 +56,7 @@ class PatientSearchForm(forms.Form):
         required=False,
         max_length=100,
         help_text="Part of a given, family or preferred name, or the whole record number.",
+        widget=forms.TextInput(attrs={"type": "search", "autofocus": True}),
     )
     born = forms.DateField(
         label="Date of birth",
