@@ -116,7 +116,21 @@ def inquiry(request: HttpRequest, inquiry_uuid: str) -> HttpResponse:
     user = staff_user(request)
     found = access.get_inquiry_for_user(user, inquiry_uuid)
     log.viewed(user, "inquiry.viewed", target=found)
-    return render(request, "intake/inquiry.html", _inquiry_context(found))
+    returning = actions.returning_candidates(found, user)
+    log.record_many(
+        [
+            {
+                "event": "patient.found_in_search",
+                "actor": user,
+                "patient": p,
+                "target": p,
+                "changes": {"inquiry": str(found.uuid)},
+            }
+            for p in returning
+        ]
+    )
+    context = {**_inquiry_context(found), "returning": returning}
+    return render(request, "intake/inquiry.html", context)
 
 
 def _inquiry_post(
@@ -249,6 +263,32 @@ def convert(request: HttpRequest, inquiry_uuid: str) -> HttpResponse:
     return render(
         request, "intake/inquiry.html", _inquiry_context(found, convert_form=form), status=400
     )
+
+
+@login_required
+@require_POST
+def link_returning(request: HttpRequest, inquiry_uuid: str) -> HttpResponse:
+    """Convert the inquiry to one of the returning patients the page offered."""
+    user = staff_user(request)
+    found = access.get_inquiry_for_user(user, inquiry_uuid)
+    wanted = request.POST.get("patient", "")
+    patient = next(
+        (p for p in actions.returning_candidates(found, user) if str(p.uuid) == wanted), None
+    )
+    if patient is None:
+        messages.error(request, "Choose one of the records listed, or register the person.")
+        return redirect("intake:inquiry", inquiry_uuid=found.uuid)
+    try:
+        actions.do_link_returning_patient(found, patient, acting_user=user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("intake:inquiry", inquiry_uuid=found.uuid)
+    messages.success(
+        request, f"Linked to {patient.full_name} ({patient.record_number}), a returning patient."
+    )
+    if permissions.can(user, permissions.CHART_VIEW, found.facility):
+        return redirect("patients:chart", patient_uuid=patient.uuid)
+    return redirect("intake:inquiry", inquiry_uuid=found.uuid)
 
 
 # --- Evaluations ---------------------------------------------------------------------------------
