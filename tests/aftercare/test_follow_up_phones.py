@@ -38,12 +38,14 @@ def _sister(unit: Unit) -> None:
     )
 
 
-def test_the_worklist_shows_the_patients_own_phone(as_user, discharged: Unit) -> None:
+def test_the_worklist_shows_the_patients_own_phone_once_a_row(as_user, discharged: Unit) -> None:
     discharged.patient.phone = "555-0199"
     discharged.patient.save()
-    with time_machine.travel(DUE, tick=False):
+    with time_machine.travel(datetime(2026, 4, 20, 14, tzinfo=UTC), tick=False):
         page = as_user(discharged.counselor).get(WORKLIST).content.decode()
-    assert '<a href="tel:555-0199">555-0199</a>' in page
+    rows = page.count("Record the day")
+    assert rows == 3  # days 3, 7 and 30 are due
+    assert page.count('<a href="tel:555-0199">555-0199</a>') == rows
 
 
 def test_without_an_own_phone_it_shows_the_emergency_contacts_labelled(

@@ -83,7 +83,15 @@ def _readmit(demo: DemoContext) -> None:
     first = patients.do_admit(
         patient, demo.facilities["in"], acting_user=None, admitted_at=out - timedelta(days=5)
     )
-    _discharge(first, demo.users["nurse"], demo.users["counselor"], out)
+    discharge = _discharge(first, demo.users["nurse"], demo.users["counselor"], out)
+    for follow_up in discharge.follow_ups.order_by("due_on"):  # each call made when it was due
+        actions.do_record_follow_up(
+            follow_up,
+            acting_user=demo.users["counselor"],
+            reached=True,
+            outcomes={},
+            now=datetime.combine(follow_up.due_on, datetime.min.time(), out.tzinfo),
+        )
     patients.do_admit(
         patient,
         demo.facilities["out"],

@@ -31,6 +31,7 @@ def _whose(contact: Contact) -> str:
 def numbers_for(patients: Sequence[Patient]) -> dict[int, list[Number]]:
     """Each patient's numbers by patient id, own phone first (one query for all the contacts)."""
     found: dict[int, list[Number]] = defaultdict(list)
+    patients = list({p.pk: p for p in patients}.values())  # a patient may be listed twice
     for patient in patients:
         if patient.phone:
             found[patient.pk].append(Number(patient.phone, "own"))
