@@ -67,8 +67,8 @@ def _reachable(patient: Patient, number: int) -> None:
 
 
 def _readmit(demo: DemoContext) -> None:
-    """A returning patient: discharged from the unit months ago, back at the clinic today, one
-    patient with both episodes on the chart."""
+    """A returning patient: discharged from the unit months ago, back on it today, one patient
+    with both episodes on the chart."""
     patient = patients.do_create_patient(
         demo.program,
         acting_user=None,
@@ -94,9 +94,10 @@ def _readmit(demo: DemoContext) -> None:
         )
     patients.do_admit(
         patient,
-        demo.facilities["out"],
+        demo.facilities["in"],
         acting_user=None,
         admitted_at=demo.now - timedelta(hours=3),
+        bed=demo.beds[-1],  # the last bed is free: the demo's current patients fill the first
     )
 
 
