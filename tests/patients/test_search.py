@@ -198,3 +198,13 @@ def test_a_nurse_of_another_program_finds_nobody(unit, returning, as_user):
 
     stranger = make_user(Role.NURSE, make_facility())
     assert _names(as_user(stranger).get(SEARCH, {"q": "Delgado"})) == []
+
+
+def test_the_census_points_a_fruitless_search_to_every_patient(unit, returning, as_user):
+    page = as_user(unit.nurse).get(reverse("patients:census"), {"q": "Delgado"})
+    assert f'href="{SEARCH}?q=Delgado"' in page.content.decode()
+
+
+def test_the_census_offers_no_search_to_a_role_without_charts(unit, returning, as_user):
+    page = as_user(unit.coordinator).get(reverse("patients:census"), {"q": "Delgado"})
+    assert SEARCH not in page.content.decode()

@@ -89,6 +89,7 @@ def census(request: HttpRequest) -> HttpResponse:
             "page": number,
             "has_next": len(rows) > size,
             "page_size": size,
+            "can_search": permissions.can(user, permissions.CHART_VIEW),
             "controlled_open": open_discrepancies(
                 [place.facility.pk] if place.facility else [f.pk for f in facilities]
             ),
