@@ -17,6 +17,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.aftercare import integrations, policy
 from detoxdesk.aftercare.items import clean_details
+from detoxdesk.aftercare.measured import fill_measured
 from detoxdesk.aftercare.models import (
     AftercareSettings,
     Appointment,
@@ -456,7 +457,7 @@ def do_sign_discharge(
             now=now,
             status=Discharge.Status.SIGNED,
             changes={"kind": discharge.kind, "follow_up_days": list(days)},
-            save_fields=[],
+            save_fields=fill_measured(discharge),
             locked=True,
         )
         _record(
