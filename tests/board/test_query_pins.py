@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from detoxdesk.staff.models import Unit as StaffUnit
 from factories import make_episode, make_user
-from factories_labs import record_screen
 from factories_board import seed_assessments, seed_census, seed_vitals
+from factories_labs import record_screen
 
 CENSUS = reverse("patients:census")
 CENSUS_QUERIES = 15  # 15: with the open controlled-substance discrepancies

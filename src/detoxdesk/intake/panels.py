@@ -47,7 +47,7 @@ def chart_panel(
 def _course_answers(evaluation: Evaluation, episode: Episode | None) -> dict[str, Any]:
     """The evaluation's answers for the expected course, with fentanyl exposure counted when the
     episode's medication facts record it (a positive fentanyl screen sets it, labs app)."""
-    answers = evaluation.answers
+    answers: dict[str, Any] = evaluation.answers
     if episode is None or answers.get("fentanyl_exposure") is True:
         return answers
     exposed = PatientFacts.objects.filter(episode=episode, fentanyl_exposure=True).exists()

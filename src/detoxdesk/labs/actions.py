@@ -49,8 +49,9 @@ def check_result(
     method: str,
     findings: Mapping[str, Any],
     now: datetime,
-) -> tuple[labs.Panel, list[Finding]]:
-    """The panel and unsaved findings of a result, or ValidationError naming each bad field.
+) -> tuple[labs.Panel, list[Finding], datetime]:
+    """The panel, unsaved findings and specimen time of a result, or ValidationError naming
+    each bad field.
 
     ``findings`` maps analyte codes to "positive" or "negative" (a presence) or a number (a
     measure); an analyte left out, or given "", was not tested. At least one must be.
@@ -74,9 +75,9 @@ def check_result(
     tested = [row for row in rows if row is not None]
     if not tested and not errors:
         errors[found.analytes[0].code] = "Record at least one result."
-    if errors:
+    if errors or specimen_at is None:
         raise ValidationError(errors)
-    return found, tested
+    return found, tested, specimen_at
 
 
 def _finding(analyte: labs.Analyte, given: Any, errors: dict[str, str]) -> Finding | None:
@@ -126,7 +127,7 @@ def do_record_result(
         known and not may_record(acting_user, episode, method)
     ):
         raise PermissionDenied("Your role cannot record this result for this patient.")
-    found, rows = check_result(
+    found, rows, taken = check_result(
         panel=panel,
         specimen=specimen,
         specimen_at=specimen_at,
@@ -134,10 +135,11 @@ def do_record_result(
         findings=findings,
         now=now,
     )
-    assert specimen_at is not None  # checked above
     with transaction.atomic():
-        episode = Episode.objects.select_for_update().select_related("patient", "facility").get(
-            pk=episode.pk
+        episode = (
+            Episode.objects.select_for_update()
+            .select_related("patient", "facility")
+            .get(pk=episode.pk)
         )
         if episode.status != Episode.Status.ACTIVE:
             raise ValidationError("This episode has ended; nothing more can be recorded on it.")
@@ -146,7 +148,7 @@ def do_record_result(
             patient=episode.patient,
             panel=found.code,
             specimen=specimen,
-            specimen_at=specimen_at,
+            specimen_at=taken,
             method=method,
             origin=origin,
             recorded_at=now,
@@ -164,13 +166,13 @@ def do_record_result(
             changes={
                 "panel": found.code,
                 "specimen": specimen,
-                "specimen_at": specimen_at.isoformat(),
+                "specimen_at": taken.isoformat(),
                 "method": method,
                 "origin": origin,
                 "findings": {row.analyte: row.outcome or str(row.value) for row in rows},
             },
         )
-        _feed_facts(episode, rows, specimen_at, acting_user, now)
+        _feed_facts(episode, rows, taken, acting_user, now)
     return result
 
 

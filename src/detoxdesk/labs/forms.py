@@ -80,6 +80,4 @@ class ImportForm(forms.Form):
 
     def __init__(self, facilities: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["facility"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = facilities
+        self.fields["facility"].queryset = facilities  # type: ignore[attr-defined]

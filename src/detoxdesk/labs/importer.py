@@ -146,11 +146,15 @@ def parse_row(
     method = METHODS.get(row["method"].lower().replace(" ", "_"))
     specimen_at = _time(row["specimen_time"])
     if episode is None:
-        errors.append(RowError(line, "record_number", "No patient with this record number is admitted here."))
+        errors.append(
+            RowError(line, "record_number", "No patient with this record number is admitted here.")
+        )
     if method is None:
         errors.append(RowError(line, "method", "Use point_of_care or laboratory."))
     elif episode is not None and not may_record(user, episode, method):
-        errors.append(RowError(line, "method", f"Your role cannot record a {method.label.lower()} result."))
+        errors.append(
+            RowError(line, "method", f"Your role cannot record a {method.label.lower()} result.")
+        )
     if specimen_at is None:
         errors.append(RowError(line, "specimen_time", "Not a date and time (YYYY-MM-DD HH:MM)."))
     analytes = set(labs.catalogue().analytes)

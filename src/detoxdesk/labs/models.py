@@ -13,7 +13,7 @@ from django.db import models
 
 
 class Result(models.Model):
-    """One panel run on one specimen: when the specimen was taken, how it was tested, who recorded it."""
+    """One panel run on one specimen: when it was taken, how it was tested, who recorded it."""
 
     class Method(models.TextChoices):
         POINT_OF_CARE = "point_of_care", "Point of care"
@@ -68,7 +68,9 @@ class Finding(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["result", "analyte"], name="labs_finding_one_per_analyte"),
+            models.UniqueConstraint(
+                fields=["result", "analyte"], name="labs_finding_one_per_analyte"
+            ),
             models.CheckConstraint(
                 condition=(~models.Q(outcome="") & models.Q(value__isnull=True))
                 | (models.Q(outcome="") & models.Q(value__isnull=False)),

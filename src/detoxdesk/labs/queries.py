@@ -66,7 +66,5 @@ def describe(result: Result) -> dict[str, Any]:
         "result": result,
         "panel": panel,
         "specimen": labs.SPECIMENS.get(result.specimen, result.specimen),
-        "findings": [
-            FindingView(a, by_code[a.code]) for a in panel.analytes if a.code in by_code
-        ],
+        "findings": [FindingView(a, by_code[a.code]) for a in panel.analytes if a.code in by_code],
     }

@@ -118,7 +118,8 @@ def _list_context(user: Any, episode: Any, rows: list[Result]) -> dict[str, Any]
         "results": described,
         "windows": [a for a in shown.values() if a.windows is not None],
         "panels": list(labs.catalogue().panels.values())
-        if episode.status == "active" and permissions.can(user, permissions.LAB_RECORD, episode.facility)
+        if episode.status == "active"
+        and permissions.can(user, permissions.LAB_RECORD, episode.facility)
         else [],
     }
 
