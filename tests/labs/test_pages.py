@@ -158,7 +158,7 @@ def test_the_list_shows_results_newest_first_with_windows_and_an_empty_state(uni
         "urine_drug_screen",
         "alcohol",
     ]
-    assert "2–5 days" in page and "Record urine drug screen" not in page  # counselor: read-only
+    assert "2–5 days" in page and "Record: Urine drug screen" not in page  # counselor: read-only
 
 
 def test_the_list_pages(unit, as_user, settings):
@@ -196,6 +196,7 @@ def test_the_chart_shows_the_results_panel(unit, as_user):
         .content.decode()
     )
     assert "Drug tests and other results" in page and "Fentanyl: <strong>Positive" in page
+    assert "Others negative (7)" in page
     assert reverse("labs:record", args=[unit.episode.uuid, "ecg"]) in page
 
 

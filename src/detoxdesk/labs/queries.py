@@ -62,9 +62,13 @@ def describe(result: Result) -> dict[str, Any]:
     """A result for the pages: its panel, its findings in the panel's order, with windows."""
     panel = labs.catalogue().panels[result.panel]
     by_code = {f.analyte: f for f in result.findings.all()}
+    findings = [FindingView(a, by_code[a.code]) for a in panel.analytes if a.code in by_code]
     return {
         "result": result,
         "panel": panel,
         "specimen": labs.SPECIMENS.get(result.specimen, result.specimen),
-        "findings": [FindingView(a, by_code[a.code]) for a in panel.analytes if a.code in by_code],
+        "findings": findings,
+        # For short views: what is not negative, and how many are.
+        "notable": [f for f in findings if f.finding.outcome != Finding.Outcome.NEGATIVE],
+        "negatives": sum(f.finding.outcome == Finding.Outcome.NEGATIVE for f in findings),
     }

@@ -134,7 +134,9 @@ def detail(request: HttpRequest, result_uuid: str) -> HttpResponse:
     episode = access.get_episode_for_user(user, found, related=RELATED)
     result = queries.with_findings(Result.objects.filter(uuid=result_uuid)).get()
     log.viewed(user, "lab_result.viewed", target=result)
-    context = {"episode": episode, **queries.describe(result)}
+    described = queries.describe(result)
+    windows = [f.analyte for f in described["findings"] if f.analyte.windows is not None]
+    context = {"episode": episode, **described, "windows": windows}
     return render(request, "labs/detail.html", context)
 
 
