@@ -185,3 +185,12 @@ def test_it_refuses_an_ended_episode(unit):
     unit.episode.save()
     with pytest.raises(ValidationError, match="ended"):
         record_screen(unit.episode, unit.nurse)
+
+
+def test_every_role_that_records_results_may_update_the_facts_they_feed():
+    from detoxdesk.accounts import permissions
+
+    # do_record_result writes the facts through medications' do_update_facts, which asks for
+    # episode.configure: a role given lab.record without it could record no positive result.
+    recorders = set(permissions.roles_with(permissions.LAB_RECORD))
+    assert recorders and recorders <= set(permissions.roles_with(permissions.EPISODE_CONFIGURE))
