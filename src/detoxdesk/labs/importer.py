@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from detoxdesk.clinical import labs
+from detoxdesk.labs.checks import check_result, may_record
 from detoxdesk.labs.models import Result
 from detoxdesk.patients.models import Episode, Facility
 
@@ -135,8 +136,6 @@ def parse_row(
     line: int, row: dict[str, str], episodes: dict[str, Episode], user: User, now: datetime
 ) -> tuple[ImportRow | None, list[RowError]]:
     """One CSV row as the action's values, or the errors naming each bad column."""
-    from detoxdesk.labs.actions import check_result, may_record
-
     if "__extra__" in row:
         return None, [RowError(line, "", "More values than there are columns.")]
     errors = [RowError(line, c, "A value is required.") for c in REQUIRED_COLUMNS if not row.get(c)]

@@ -18,7 +18,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.auth import staff_user
 from detoxdesk.audit import log
 from detoxdesk.clinical import labs
-from detoxdesk.labs import actions, importer, queries
+from detoxdesk.labs import actions, checks, importer, queries
 from detoxdesk.labs.forms import ImportForm, ResultForm
 from detoxdesk.labs.models import Result
 from detoxdesk.lib.forms import apply_errors
@@ -46,7 +46,7 @@ def record(request: HttpRequest, episode_uuid: str, panel: str) -> HttpResponse:
     found = labs.catalogue().panels.get(panel)
     if found is None:
         raise Http404("No such test.")
-    methods = [m for m in Result.Method.values if actions.may_record(user, episode, m)]
+    methods = [m for m in Result.Method.values if checks.may_record(user, episode, m)]
     form = ResultForm(found, methods, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
