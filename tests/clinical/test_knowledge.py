@@ -72,6 +72,12 @@ SPEC_KEYS = [
     # Coding for the FHIR export: SPEC 14.2 (ICD-10-CM) and the FHIR R4 vital-signs profile.
     "icd10cm-f11",
     "fhir-r4-vitalsigns",
+    # SPEC A10, drug testing.
+    "asam-dt-2017",
+    "aap-udt",
+    "afp-2019",
+    "cdc-ig",
+    "loinc-public-code",
 ]
 
 TOML_FILES = sorted(knowledge.KNOWLEDGE_DIR.glob("*.toml"))

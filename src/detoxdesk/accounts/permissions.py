@@ -38,6 +38,10 @@ SAFETY_OVERRIDE = "safety.override"  # nurses too, where the program allows it
 CONTROLLED_VIEW = "controlled.view"  # stock, entries, counts, the dispensing log
 CONTROLLED_RECORD = "controlled.record"  # receipts, waste, transfers, counts, inventories
 CONTROLLED_RESOLVE = "controlled.resolve"  # discrepancies, adjustments, products, locations
+# Drug tests and other results: point-of-care tests at the bedside; laboratory results and
+# imports by prescribers. Reading them is CHART_VIEW.
+LAB_RECORD = "lab.record"
+LAB_RECORD_LABORATORY = "lab.record_laboratory"
 # Tapers
 TAPER_PLAN = "taper.plan"
 # Discharge and aftercare
@@ -63,7 +67,7 @@ DISCLOSURE_VIEW = "disclosure.view"  # consents, disclosures and the accounting 
 DISCLOSURE_REVIEW = "disclosure.review"  # the director's review of emergency disclosures
 
 _CLINICAL_READ = {CENSUS_VIEW, CHART_VIEW, DIRECTORY_VIEW}
-_BEDSIDE = _CLINICAL_READ | {ASSESSMENT_RECORD, VITALS_RECORD, DOSE_RECORD}
+_BEDSIDE = _CLINICAL_READ | {ASSESSMENT_RECORD, VITALS_RECORD, DOSE_RECORD, LAB_RECORD}
 _LEDGER = {CONTROLLED_VIEW, CONTROLLED_RECORD}
 _EVALUATE = {EVALUATION_RECORD, EVALUATION_SIGN, TREATMENT_PLAN_EDIT}
 _DISCHARGE = {DISCHARGE_PREPARE, DISCHARGE_SIGN, PORTAL_INVITE}
@@ -89,7 +93,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _EVALUATE
         | _DISCHARGE
         | {EPISODE_CONFIGURE, EPISODE_ADMIT}
-        | {TREATMENT_PLAN_SIGN, ORDER_SIGN, SAFETY_OVERRIDE, TAPER_PLAN}
+        | {TREATMENT_PLAN_SIGN, ORDER_SIGN, SAFETY_OVERRIDE, TAPER_PLAN, LAB_RECORD_LABORATORY}
         | {EMERGENCY_ACCESS}
         | _LEDGER
         | _RELEASE

@@ -19,6 +19,7 @@ from detoxdesk.audit import log
 from detoxdesk.board import census as census_rows
 from detoxdesk.controlled.queries import open_discrepancies
 from detoxdesk.intake import panels as intake_panels
+from detoxdesk.labs import panels as lab_panels
 from detoxdesk.medications import panels as medication_panels
 from detoxdesk.monitoring import panels as monitoring_panels
 from detoxdesk.patients import access, allergies
@@ -93,6 +94,7 @@ Panel = Callable[..., dict[str, Any]]
 # The stages' panels, in the order the chart shows them.
 EPISODE_PANELS: tuple[tuple[str, Panel], ...] = (
     ("medications", medication_panels.chart_panel),
+    ("labs", lab_panels.chart_panel),
     ("tapers", taper_panels.chart_panel),
     ("aftercare", aftercare_panels.chart_panel),
 )

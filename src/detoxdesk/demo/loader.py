@@ -17,6 +17,7 @@ from detoxdesk.controlled import demo as controlled_demo
 from detoxdesk.directory import demo as directory_demo
 from detoxdesk.disclosures import demo as disclosures_demo
 from detoxdesk.intake import demo as intake_demo
+from detoxdesk.labs import demo as labs_demo
 from detoxdesk.medications import demo as medications_demo
 from detoxdesk.patients import demo as patients_demo
 from detoxdesk.patients.models import Program
@@ -28,6 +29,7 @@ APP_DEMOS = (
     directory_demo,
     intake_demo,
     medications_demo,
+    labs_demo,
     controlled_demo,
     tapers_demo,
     aftercare_demo,

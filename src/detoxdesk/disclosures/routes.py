@@ -37,6 +37,8 @@ INTERNAL: dict[str, str] = {
     "aftercare:bundle": "the discharge bundle checklist staff work through",
     "tapers:calendar": "staff preview of the taper calendar; it does not print and points to "
     "disclosures:release",
+    "labs:print": "the episode's results printed for the care team's own paper chart, marked for "
+    "the program's use; a copy for the patient or anyone outside goes through disclosures:release",
     "audit:export": "the audit report for the program's director and auditors (operations)",
     "portal:summary": "the patient reading their own summary in the portal (right of access, "
     "42 CFR 2.23), audited as portal.viewed",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from django.urls import reverse
 
 from detoxdesk.aftercare.policy import settings_for as aftercare_settings
-from detoxdesk.clinical import vitals
+from detoxdesk.clinical import labs, vitals
 from detoxdesk.clinical.medication_policy import Parameter
 from detoxdesk.intake.models import IntakeSettings
 from detoxdesk.medications.policy import program_policy
@@ -46,6 +46,7 @@ def unset_parameters(program: Program) -> list[Unset]:
         *_tapers(program),
         *_intake(program),
         *_aftercare(program),
+        *_lab_codes(),
     ]
 
 
@@ -220,3 +221,20 @@ def _aftercare(program: Program) -> Iterator[Unset]:
             "Discharge and follow-up settings",
             reverse("aftercare:settings"),
         )
+
+
+# --- Drug tests (knowledge) -----------------------------------------------------------------------
+
+
+def _lab_codes() -> Iterator[Unset]:
+    """SPEC A10: LOINC codes marked [U] ship empty (labs.toml); a release sets them once checked."""
+    for analyte in labs.catalogue().analytes.values():
+        if analyte.loinc is not None and analyte.loinc.confidence == "U":
+            yield Unset(
+                "Drug tests and results",
+                f"{analyte.label} screen: LOINC code",
+                "Results are recorded and exported under Detox Desk's own code only; no LOINC "
+                "code is sent.",
+                "Set in labs.toml once checked at loinc.org (SPEC A10: unconfirmed)",
+                None,
+            )

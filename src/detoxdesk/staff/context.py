@@ -32,6 +32,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
             nav.append(("directory:list", "Resources"))
         if permissions.can(user, permissions.CHART_VIEW):
             nav.append(("tapers:mme", "MME"))
+        if permissions.can(user, permissions.LAB_RECORD_LABORATORY):
+            nav.append(("labs:import", "Import results"))
         if permissions.can(user, permissions.CONTROLLED_VIEW):
             nav.append(("controlled:index", "Controlled"))
         if permissions.can(user, permissions.AUDIT_VIEW):
