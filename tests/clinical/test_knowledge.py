@@ -72,6 +72,8 @@ SPEC_KEYS = [
     # Coding for the FHIR export: SPEC 14.2 (ICD-10-CM) and the FHIR R4 vital-signs profile.
     "icd10cm-f11",
     "fhir-r4-vitalsigns",
+    # SPEC A7 and defaults table: benzodiazepine tapering.
+    "jgim-bzd-2025",
 ]
 
 TOML_FILES = sorted(knowledge.KNOWLEDGE_DIR.glob("*.toml"))
