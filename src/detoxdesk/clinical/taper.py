@@ -960,8 +960,9 @@ def benzodiazepine_taper(
     """
     _check_benzodiazepine(drug, step_percent, step_days)
     fraction = Fraction(step_percent) / HUNDRED
-    chosen = increment
-    if increment is None:
+    if increment is not None:
+        chosen = increment
+    else:
         chosen = _decimal_of(max(Fraction(current_daily_dose), Fraction(0)) * fraction)
         if current_daily_dose > 0 and not chosen > 0:
             message = "Give the smallest dose the product allows: one step is below 0.001."
