@@ -196,6 +196,14 @@ def _tapers(program: Program) -> Iterator[Unset]:
     for attribute, name, effect in rows:
         if getattr(settings, attribute) is None:
             yield Unset("Tapers", name, effect, "Taper settings", url)
+    if not settings.diazepam_equivalents:
+        yield Unset(
+            "Tapers",
+            "Benzodiazepine tapers: diazepam-equivalent table (a source on every row)",
+            "No diazepam-equivalent dose is shown on a benzodiazepine taper.",
+            "Diazepam-equivalent table",
+            reverse("tapers:diazepam_equivalents"),
+        )
 
 
 def _intake(program: Program) -> Iterator[Unset]:
