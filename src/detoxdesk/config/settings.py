@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "detoxdesk.medications",
     "detoxdesk.controlled",
     "detoxdesk.tapers",
+    "detoxdesk.outpatient",
     "detoxdesk.aftercare",
     "detoxdesk.directory",
     "detoxdesk.portal",
