@@ -213,9 +213,7 @@ def test_the_settings_ship_unset_are_on_go_live_and_are_versioned(unit):
             unit.program, acting_user=unit.director, values={}, read_version=0
         )
     with pytest.raises(PermissionDenied):
-        actions.do_update_settings(
-            unit.program, acting_user=unit.nurse, values={}, read_version=1
-        )
+        actions.do_update_settings(unit.program, acting_user=unit.nurse, values={}, read_version=1)
     assert AuditEvent.objects.filter(event="outpatient.settings_changed").count() == 1
 
 
@@ -237,9 +235,7 @@ def test_the_board_flags_a_missed_check_in(unit, outpt):
     assert rows[unit.patient.record_number]["missed_check_in"] == ""
 
 
-def test_the_board_reads_no_outpatient_data_without_an_outpatient(
-    unit, django_assert_num_queries
-):
+def test_the_board_reads_no_outpatient_data_without_an_outpatient(unit, django_assert_num_queries):
     episodes = Episode.objects.filter(status=Episode.Status.ACTIVE)
     with django_assert_num_queries(1):  # no score or vitals yet: the episodes only
         census.rows(episodes, timezone.now())
@@ -312,3 +308,23 @@ def test_the_page_reads_a_fixed_number_of_queries(
 
 
 QUERIES = 23
+
+
+def test_the_admission_form_admits_a_day_programme_outpatient(unit, as_user):
+    from factories_intake import make_signed_evaluation
+
+    patient = make_patient(unit.program, registered_at=unit.ward)
+    evaluation = make_signed_evaluation(patient, unit.ward, unit.prescriber)
+    url = reverse("intake:admit", kwargs={"evaluation_uuid": evaluation.uuid})
+    client = as_user(unit.nurse)
+    assert "Setting" in client.get(url).content.decode()
+    data = {
+        "facility": unit.ward.pk,
+        "setting": "outpatient",
+        "admitted_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "below_level_acknowledged": "on",
+        "below_level_reason": "Day programme chosen by the patient",
+    }
+    assert client.post(url, data).status_code == 302
+    episode = patient.episodes.get()
+    assert episode.is_outpatient and episode.bed is None
