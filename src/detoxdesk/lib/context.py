@@ -12,6 +12,7 @@ APP_STYLESHEETS = tuple(
         "medications",
         "controlled",
         "tapers",
+        "outpatient",
         "aftercare",
         "directory",
         "portal",

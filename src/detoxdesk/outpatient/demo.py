@@ -19,9 +19,7 @@ if TYPE_CHECKING:
 
 def load(demo: DemoContext) -> None:
     """A daily visit schedule with two visits and one missed, through the app's actions."""
-    outpatients = sorted(
-        (e for e in demo.episodes if e.is_outpatient), key=lambda e: e.admitted_at
-    )
+    outpatients = sorted((e for e in demo.episodes if e.is_outpatient), key=lambda e: e.admitted_at)
     if not outpatients or (demo.now - outpatients[0].admitted_at) < timedelta(days=3):
         return
     episode, now = outpatients[0], demo.now

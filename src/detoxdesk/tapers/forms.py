@@ -316,7 +316,7 @@ class DiazepamEquivalentsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=20000,
         help_text='One drug a line: "drug | mg of diazepam equal to one unit of it | source", '
-        'for example "name | 0.5 | the table and page you read it in". Empty: unset.',
+        "the source naming the table and page the amount was read in. Empty: unset.",
     )
     read_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
