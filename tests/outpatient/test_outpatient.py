@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from detoxdesk.audit.models import AuditEvent
 from detoxdesk.board import census
-from detoxdesk.monitoring.models import Assessment, Scale
+from detoxdesk.monitoring.models import Assessment
 from detoxdesk.outpatient import actions, queries
-from detoxdesk.outpatient.models import OutpatientSettings, Review, Visit
+from detoxdesk.outpatient.models import Review, Visit
 from detoxdesk.patients import actions as patient_actions
 from detoxdesk.patients.golive import unset_parameters
 from detoxdesk.patients.models import Episode

@@ -22,7 +22,7 @@ def load(demo: DemoContext) -> None:
     outpatients = sorted((e for e in demo.episodes if e.is_outpatient), key=lambda e: e.admitted_at)
     if not outpatients or (demo.now - outpatients[0].admitted_at) < timedelta(days=3):
         return
-    episode, now = outpatients[0], demo.now
+    episode = outpatients[0]
     first = timezone.localdate(episode.admitted_at)
     actions.do_set_visit_plan(
         episode,

@@ -1,7 +1,8 @@
 """Demo data for the tapers app, loaded after the demo patients exist.
 
 A signed inpatient methadone taper that was held for a day and resumed, a draft buprenorphine
-taper, an outpatient on oxycodone with a long-term taper, and a draft clonazepam taper. Doses are made-up demo values.
+taper, an outpatient on oxycodone with a long-term taper, and a draft clonazepam taper. Doses are
+made-up demo values.
 """
 
 from __future__ import annotations
