@@ -307,7 +307,7 @@ def test_the_page_reads_a_fixed_number_of_queries(
         assert client.get(page(unit, outpt)).status_code == 200
 
 
-QUERIES = 23
+QUERIES = 24  # the stock a nurse may dispense from is one of them
 
 
 def test_the_admission_form_admits_a_day_programme_outpatient(unit, as_user):
@@ -328,3 +328,32 @@ def test_the_admission_form_admits_a_day_programme_outpatient(unit, as_user):
     assert client.post(url, data).status_code == 302
     episode = patient.episodes.get()
     assert episode.is_outpatient and episode.bed is None
+
+
+# --- Take-home doses through the ledger -----------------------------------------------------------
+
+
+def test_take_home_doses_are_dispensed_through_the_ledger(unit, outpt, as_user):
+    from detoxdesk.controlled.models import Entry, Stock
+    from factories_controlled import stocked
+
+    location, lot = stocked(unit, units="10")
+    schedule(unit, outpt)
+    client = as_user(unit.nurse)
+    url = reverse("outpatient:take_home", args=[outpt.uuid])
+    value = f"{location.uuid}:{lot.uuid}"
+    too_much = client.post(url, {"stock": value, "units": "11"})
+    assert too_much.status_code == 200 and not Entry.objects.filter(kind="take_home").exists()
+    bad = client.post(url, {"stock": "nothing:here", "units": "1"})
+    assert "stock" in bad.context["take_home_form"].errors
+    assert client.post(url, {"stock": value, "units": "3", "note": "Two days"}).status_code == 302
+    entry = Entry.objects.get(kind="take_home")
+    assert (entry.patient, entry.amount_take_home) == (outpt.patient, 3)
+    assert Stock.objects.get(location=location, lot=lot).units == 7
+    assert f"3 {entry.product.unit} of" in client.get(page(unit, outpt)).content.decode()
+
+
+def test_a_counselor_cannot_dispense_take_home_doses(unit, outpt, as_user):
+    schedule(unit, outpt)
+    url = reverse("outpatient:take_home", args=[outpt.uuid])
+    assert as_user(unit.counselor).post(url, {"stock": "x:y", "units": "1"}).status_code == 403

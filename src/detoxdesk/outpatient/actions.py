@@ -7,7 +7,9 @@ take-home doses are dispensed through the controlled-substance ledger (``do_take
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +19,8 @@ from django.utils import timezone
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
+from detoxdesk.controlled import actions as ledger
+from detoxdesk.controlled.models import Entry, Stock
 from detoxdesk.outpatient import queries
 from detoxdesk.outpatient.models import OutpatientSettings, Review, Visit, VisitPlan
 from detoxdesk.patients.models import Episode, Program
@@ -193,6 +197,74 @@ def do_review(
             changes={"reasons": current},
         )
     return review
+
+
+def stock_choices(episode: Episode) -> list[tuple[str, str]]:
+    """(value, label) of every lot held at the episode's facility's active locations. One query."""
+    rows = (
+        Stock.objects.filter(
+            location__facility=episode.facility, location__active=True, product__active=True
+        )
+        .select_related("location", "lot", "product")
+        .order_by("location__name", "product__substance", "product__strength_mg", "lot__number")
+    )
+    return [
+        (
+            f"{row.location.uuid}:{row.lot.uuid}",
+            f"{row.location.name} · {row.product} · lot {row.lot.number} "
+            f"({format(row.units.normalize(), 'f')} {row.product.unit} in stock)",
+        )
+        for row in rows
+    ]
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def do_dispense_take_home(
+    episode: Episode,
+    *,
+    acting_user: User,
+    stock: str,
+    units: Decimal,
+    note: str = "",
+    occurred_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Entry:
+    """Take-home doses of an outpatient episode, dispensed through the controlled-substance
+    ledger (``controlled.do_take_home``: ``controlled.record``, its audit and balance checks) in
+    one transaction. ``stock`` is a value of :func:`stock_choices`."""
+    location_uuid, _, lot_uuid = stock.partition(":")
+    row = None
+    if _is_uuid(location_uuid) and _is_uuid(lot_uuid):
+        row = (
+            Stock.objects.filter(
+                location__facility=episode.facility,
+                location__uuid=location_uuid,
+                lot__uuid=lot_uuid,
+            )
+            .select_related("location__facility__program", "lot__product")
+            .first()
+        )
+    if row is None:
+        raise ValidationError({"stock": "Choose a location and lot from the list."})
+    with transaction.atomic():
+        locked = _locked_episode(episode)
+        return ledger.do_take_home(
+            row.location,
+            row.lot,
+            user=acting_user,
+            episode=locked,
+            units_dispensed=units,
+            reason=note,
+            occurred_at=occurred_at,
+            now=now,
+        )
 
 
 SETTING_FIELDS = ("review_cows_rise", "review_sows_rise")

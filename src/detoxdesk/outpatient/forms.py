@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -50,6 +51,21 @@ class VisitForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"attended_at": local_now()})
         super().__init__(*args, **kwargs)
+
+
+class TakeHomeForm(forms.Form):
+    stock = forms.ChoiceField(label="Location and lot")
+    units = forms.DecimalField(
+        label="Units dispensed to take home",
+        min_value=Decimal("0.001"),
+        max_digits=12,
+        decimal_places=3,
+    )
+    note = forms.CharField(label="Note (optional)", required=False, max_length=500)
+
+    def __init__(self, *args: Any, stock_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["stock"].choices = [("", "Choose…"), *stock_choices]  # type: ignore[attr-defined]
 
 
 class ReviewForm(forms.Form):

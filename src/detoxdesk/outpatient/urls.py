@@ -9,4 +9,5 @@ urlpatterns = [
     path("episodes/<uuid:episode_uuid>/outpatient/schedule/", views.set_schedule, name="schedule"),
     path("episodes/<uuid:episode_uuid>/outpatient/visits/new/", views.record_visit, name="visit"),
     path("episodes/<uuid:episode_uuid>/outpatient/review/", views.review, name="review"),
+    path("episodes/<uuid:episode_uuid>/outpatient/take-home/", views.take_home, name="take_home"),
 ]

@@ -132,6 +132,7 @@ def _context(request: HttpRequest, user: User, episode: Episode, **forms_: Any) 
             "home_check_ins": plan.home_check_ins,
         }
     reasons_text = "\n".join(reason.message for reason in state.reasons)
+    stock = actions.stock_choices(episode) if can["ledger"] and plan is not None else []
     return {
         "episode": episode,
         "patient": episode.patient,
@@ -147,6 +148,8 @@ def _context(request: HttpRequest, user: User, episode: Episode, **forms_: Any) 
         "visit_form": forms_.get("visit_form") or forms.VisitForm(),
         "review_form": forms_.get("review_form")
         or forms.ReviewForm(initial={"reasons_seen": reasons_text}),
+        "take_home_form": forms_.get("take_home_form") or forms.TakeHomeForm(stock_choices=stock),
+        "has_stock": bool(stock),
     }
 
 
@@ -215,6 +218,31 @@ def record_visit(request: HttpRequest, episode_uuid: Any) -> HttpResponse:
             )
             return _back(episode)
     return _page(request, user, episode, visit_form=form)
+
+
+@login_required
+@require_http_methods(["POST"])
+def take_home(request: HttpRequest, episode_uuid: Any) -> HttpResponse:
+    user = staff_user(request)
+    episode = _episode(user, episode_uuid, permissions.CONTROLLED_RECORD)
+    form = forms.TakeHomeForm(request.POST, stock_choices=actions.stock_choices(episode))
+    if form.is_valid():
+        try:
+            actions.do_dispense_take_home(
+                episode,
+                acting_user=user,
+                stock=form.cleaned_data["stock"],
+                units=form.cleaned_data["units"],
+                note=form.cleaned_data["note"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            apply_errors(
+                form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc))
+            )
+        else:
+            messages.success(request, "Take-home doses recorded in the ledger.")
+            return _back(episode)
+    return _page(request, user, episode, take_home_form=form)
 
 
 @login_required
