@@ -357,3 +357,25 @@ def test_a_counselor_cannot_dispense_take_home_doses(unit, outpt, as_user):
     schedule(unit, outpt)
     url = reverse("outpatient:take_home", args=[outpt.uuid])
     assert as_user(unit.counselor).post(url, {"stock": "x:y", "units": "1"}).status_code == 403
+
+
+SETTINGS = reverse("outpatient:settings")
+
+
+@pytest.mark.parametrize("persona", ["prescriber", "nurse", "outsider"])
+def test_the_settings_page_refuses_anyone_but_a_director(unit, as_user, persona):
+    assert as_user(getattr(unit, persona)).get(SETTINGS).status_code == 403
+
+
+def test_the_settings_page_saves_names_a_bad_value_and_refuses_a_stale_form(unit, as_user):
+    client = as_user(unit.director)
+    assert "ship unset" in client.get(SETTINGS).content.decode()
+    bad = client.post(SETTINGS, {"review_sows_rise": "0", "read_version": "0"})
+    assert "review_sows_rise" in bad.context["form"].errors
+    saved = client.post(SETTINGS, {"review_sows_rise": "6", "read_version": "0"})
+    assert saved.status_code == 302
+    rules = queries.settings_for(unit.program)
+    assert (rules.review_cows_rise, rules.review_sows_rise, rules.version) == (None, 6, 1)
+    stale = client.post(SETTINGS, {"review_sows_rise": "7", "read_version": "0"})
+    assert "Someone else changed" in stale.content.decode()
+    assert queries.settings_for(unit.program).review_sows_rise == 6
