@@ -208,6 +208,29 @@ CASES: dict[str, tuple[str, Any]] = {
             "days": 8,
         },
     ),
+    "taper-benzodiazepine-10-percent": (
+        "taper",
+        {
+            "kind": "benzodiazepine",
+            "start_date": "2026-01-05",
+            "drug": "Clonazepam",
+            "current_daily_dose": 2,
+            "increment": 0.25,
+            "step_percent": 10,
+            "step_days": 14,
+        },
+    ),
+    "taper-benzodiazepine-too-fast": (
+        "taper",
+        {
+            "kind": "benzodiazepine",
+            "start_date": "2026-01-05",
+            "drug": "alprazolam",
+            "current_daily_dose": 4,
+            "step_percent": 25,
+            "step_days": 7,
+        },
+    ),
     "placement-reassuring": ("placement", PLACEMENT_REASSURING),
     "placement-daily-heroin-cows-14": (
         "placement",

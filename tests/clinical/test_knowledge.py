@@ -78,6 +78,8 @@ SPEC_KEYS = [
     "afp-2019",
     "cdc-ig",
     "loinc-public-code",
+    # SPEC A7 and defaults table: benzodiazepine tapering.
+    "jgim-bzd-2025",
 ]
 
 TOML_FILES = sorted(knowledge.KNOWLEDGE_DIR.glob("*.toml"))

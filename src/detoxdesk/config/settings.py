@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "detoxdesk.controlled",
     "detoxdesk.tapers",
     "detoxdesk.labs",
+    "detoxdesk.outpatient",
     "detoxdesk.aftercare",
     "detoxdesk.directory",
     "detoxdesk.portal",

@@ -19,6 +19,7 @@ from detoxdesk.disclosures import demo as disclosures_demo
 from detoxdesk.intake import demo as intake_demo
 from detoxdesk.labs import demo as labs_demo
 from detoxdesk.medications import demo as medications_demo
+from detoxdesk.outpatient import demo as outpatient_demo
 from detoxdesk.patients import demo as patients_demo
 from detoxdesk.patients.models import Program
 from detoxdesk.portal import demo as portal_demo
@@ -32,6 +33,7 @@ APP_DEMOS = (
     labs_demo,
     controlled_demo,
     tapers_demo,
+    outpatient_demo,
     aftercare_demo,
     portal_demo,
     disclosures_demo,

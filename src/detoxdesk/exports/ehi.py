@@ -40,6 +40,7 @@ NOT_PATIENT_RECORDS: dict[str, str] = {
     "intake.intakesettings": "the program's intake settings",
     "medications.medicationsettings": "the program's medication settings",
     "tapers.tapersettings": "the program's taper settings",
+    "outpatient.outpatientsettings": "the program's outpatient review settings",
     "aftercare.aftercaresettings": "the program's aftercare settings",
     "directory.resource": "the resource directory (services to refer to)",
     "directory.place": "the postcode and place table of the directory",

@@ -867,8 +867,12 @@ def do_admit_from_evaluation(
     bed: Bed | None = None,
     below_level_acknowledged: bool = False,
     below_level_reason: str = "",
+    setting: str | None = None,
 ) -> Episode:
     """Admit the evaluated patient to a bed (inpatient) or the outpatient clinic.
+
+    ``setting`` (inpatient or outpatient; default: the facility's kind) is the episode's: an
+    outpatient at the inpatient unit (a day programme) has no bed.
 
     A facility that provides only levels below the one decided (:func:`below_level_warning`) is a
     warning: refused (ValidationError on ``below_level_acknowledged`` or ``below_level_reason``)
@@ -882,7 +886,8 @@ def do_admit_from_evaluation(
         raise ValidationError("Sign the evaluation before admitting.")
     if facility.program_id != evaluation.patient.program_id:
         raise ValidationError({"facility": "That facility belongs to another program."})
-    if facility.kind == Facility.Kind.INPATIENT and bed is None:
+    setting = patient_actions.setting_for_admission(facility, bed, setting)
+    if setting == Episode.Setting.INPATIENT and bed is None:
         raise ValidationError({"bed": "Choose a free bed on the inpatient unit."})
     if facility.kind == Facility.Kind.OUTPATIENT and bed is not None:
         raise ValidationError({"bed": "An outpatient clinic has no beds; leave the bed empty."})
@@ -912,6 +917,7 @@ def do_admit_from_evaluation(
             admitted_at=admitted_at,
             bed=bed,
             audit_changes=audit,
+            setting=setting,
         )
         evaluation.episode = episode
         evaluation.admission_level_warning, evaluation.admission_level_reason = (

@@ -13,7 +13,7 @@ from detoxdesk.clinical import coding, placement
 from detoxdesk.intake import evaluation_data
 from detoxdesk.intake.models import ContactAttempt, Inquiry, IntakeSettings, TreatmentPlan
 from detoxdesk.lib.forms import INTEGER_COLUMN_MAX, SMALL_COLUMN_MAX
-from detoxdesk.patients.models import Bed, Facility, Patient, Program
+from detoxdesk.patients.models import Bed, Episode, Facility, Patient, Program
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -543,6 +543,16 @@ class AdmitForm(forms.Form):
         required=False,
         empty_label="No bed (outpatient clinic)",
     )
+    setting = forms.ChoiceField(
+        label="Setting",
+        required=False,
+        choices=[
+            ("", "As the facility (inpatient unit or outpatient clinic)"),
+            *Episode.Setting.choices,
+        ],
+        help_text="Outpatient: the patient goes home between scheduled visits (an outpatient "
+        "clinic, or a day programme at the inpatient unit, without a bed).",
+    )
     admitted_at = when_field("Admitted at")
     below_level_acknowledged = forms.BooleanField(
         label="I acknowledge that this admission is below the level of care decided",
@@ -578,7 +588,7 @@ class AdmitForm(forms.Form):
         return facility.name
 
     def main_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in ("facility", "bed", "admitted_at")]
+        return [self[name] for name in ("facility", "bed", "setting", "admitted_at")]
 
 
 class IntakeSettingsForm(forms.Form):

@@ -514,6 +514,7 @@ def admit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
                 acting_user=user,
                 admitted_at=form.cleaned_data["admitted_at"],
                 bed=form.cleaned_data["bed"],
+                setting=form.cleaned_data["setting"] or None,
                 below_level_acknowledged=form.cleaned_data["below_level_acknowledged"],
                 below_level_reason=form.cleaned_data["below_level_reason"],
             )

@@ -13,6 +13,7 @@ APP_STYLESHEETS = tuple(
         "controlled",
         "tapers",
         "labs",
+        "outpatient",
         "aftercare",
         "directory",
         "portal",

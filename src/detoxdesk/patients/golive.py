@@ -19,6 +19,7 @@ from detoxdesk.clinical.medication_policy import Parameter
 from detoxdesk.intake.models import IntakeSettings
 from detoxdesk.medications.policy import program_policy
 from detoxdesk.medications.policy import settings_for as medication_settings
+from detoxdesk.outpatient.queries import settings_for as outpatient_settings
 from detoxdesk.patients.models import Program
 from detoxdesk.tapers.queries import settings_for as taper_settings
 
@@ -44,6 +45,7 @@ def unset_parameters(program: Program) -> list[Unset]:
         *_vitals_hard_limits(program),
         *_medications(program),
         *_tapers(program),
+        *_outpatient(program),
         *_intake(program),
         *_aftercare(program),
         *_lab_codes(),
@@ -197,6 +199,33 @@ def _tapers(program: Program) -> Iterator[Unset]:
     for attribute, name, effect in rows:
         if getattr(settings, attribute) is None:
             yield Unset("Tapers", name, effect, "Taper settings", url)
+    if not settings.diazepam_equivalents:
+        yield Unset(
+            "Tapers",
+            "Benzodiazepine tapers: diazepam-equivalent table (a source on every row)",
+            "No diazepam-equivalent dose is shown on a benzodiazepine taper.",
+            "Diazepam-equivalent table",
+            reverse("tapers:diazepam_equivalents"),
+        )
+
+
+def _outpatient(program: Program) -> Iterator[Unset]:
+    settings = outpatient_settings(program)
+    url = reverse("outpatient:settings")
+    rows = (
+        ("review_cows_rise", "Outpatient review when a COWS total rises by at least"),
+        ("review_sows_rise", "Outpatient review when a SOWS total rises by at least"),
+    )
+    for attribute, name in rows:
+        if getattr(settings, attribute) is None:
+            yield Unset(
+                "Outpatient",
+                name,
+                "A climbing score sends no outpatient episode for review (missed visits and "
+                "home check-ins still do).",
+                "Outpatient settings",
+                url,
+            )
 
 
 def _intake(program: Program) -> Iterator[Unset]:
