@@ -398,7 +398,7 @@ def calculator(payload: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-# --- When to ask, and what a high risk asks for ----------------------------------------------------
+# --- When to ask, and what a high risk asks for ---------------------------------------------
 
 
 def threshold_met(
