@@ -424,6 +424,35 @@ def threshold_met(
     return now - last_drink <= timedelta(days=scale.drank_within_days)
 
 
+def pawss_prompt(
+    alcohol_named: bool, last_drink: datetime | None, alcohol_positive: bool, now: datetime
+) -> tuple[bool | None, str]:
+    """The threshold answer (see :func:`threshold_met`) and why PAWSS is, or is not, asked.
+
+    Source: maldonado-2014 (the threshold question).
+    """
+    scale = pawss()
+    days = scale.drank_within_days
+    found = threshold_met(alcohol_named, last_drink, alcohol_positive, now, scale)
+    if alcohol_positive:
+        why = f"A positive breath or blood alcohol in the last {days} days: ask PAWSS."
+    elif found is None:
+        why = (
+            "Alcohol is named with no last drink recorded: ask PAWSS. It is scored as if the "
+            "threshold were met until the last drink is known."
+        )
+    elif found:
+        why = f"Alcohol drunk within the last {days} days: ask PAWSS."
+    elif alcohol_named:
+        why = f"Alcohol last drunk more than {days} days ago: PAWSS is not scored."
+    else:
+        why = (
+            f"No alcohol recorded in the last {days} days and no positive alcohol test: "
+            "PAWSS is not scored."
+        )
+    return found, why
+
+
 def complication_history(
     result: PawssResult | None, seizures: bool | None, dts: bool | None
 ) -> bool:

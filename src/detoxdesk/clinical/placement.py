@@ -364,9 +364,9 @@ class Rule:
     """One placement rule; see the module docstring for the table it belongs to.
 
     ``reason`` may name {cows}, {cows_band}, {ciwa_ar}, {ciwa_band}, {qtc_ms}, {pawss_total},
-    {readiness} and {readiness_label} (the clinician's rating and its label, lower case). ``spec_sections``
-    names the SPEC.md sections behind the rule. ``confidence`` is that of its least confirmed part
-    (U for a Detox Desk mapping).
+    {readiness} and {readiness_label} (the clinician's rating and its label, lower case).
+    ``spec_sections`` names the SPEC.md sections behind the rule. ``confidence`` is that of its
+    least confirmed part (U for a Detox Desk mapping).
     """
 
     id: str
