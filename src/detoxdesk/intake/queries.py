@@ -12,7 +12,7 @@ from django.utils import timezone
 from detoxdesk.clinical import alcohol, course, placement
 from detoxdesk.intake import evaluation_data
 from detoxdesk.intake.models import Evaluation
-from detoxdesk.patients.models import Patient
+from detoxdesk.patients.models import Episode, Patient
 
 
 @dataclass(frozen=True)
@@ -95,3 +95,19 @@ def alcohol_test_positive(patient: Patient, now: datetime) -> bool:
     labs = import_module("detoxdesk.labs.queries")
     since = now - timedelta(days=alcohol.pawss().drank_within_days)
     return bool(labs.alcohol_positive(patient.pk, since))
+
+
+def alcohol_high_risk(episode: Episode) -> str | None:
+    """Why the alcohol order set is proposed for ``episode``, or None.
+
+    The evaluation that led to the episode found a high risk of complicated alcohol withdrawal
+    (PAWSS at its threshold, or seizures or DTs in someone who drank recently: the placement
+    flag ``alcohol_withdrawal_high_risk``; sources bccsu-aud-2023, nice-cg100).
+    """
+    found = Evaluation.objects.filter(episode=episode).order_by("-created_at").first()
+    if found is None or ALCOHOL_HIGH_RISK not in found.placement.get("flags", []):
+        return None
+    return alcohol.high_risk_placement().advice
+
+
+ALCOHOL_HIGH_RISK = "alcohol_withdrawal_high_risk"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import time
 
+from detoxdesk.clinical import alcohol
 from detoxdesk.clinical.medication_policy import MedicationPolicy, default_policy
 from detoxdesk.clinical.order_limits import LOWER_IS_STRICTER, with_order_limits
 from detoxdesk.medications.models import MedicationSettings, Order
@@ -50,3 +51,13 @@ def order_policy(policy: MedicationPolicy, order: Order) -> MedicationPolicy:
     """``policy`` with the limits written on ``order`` applied where they are stricter."""
     limits = {name: getattr(order, name) for name in LOWER_IS_STRICTER}
     return with_order_limits(policy, order.drug, limits)
+
+
+def alcohol_protocol(settings: MedicationSettings) -> alcohol.SymptomTriggered:
+    """The program's symptom-triggered benzodiazepine protocol (unset parts stay unset)."""
+    return alcohol.program_protocol(
+        settings.ciwa_drug or None,
+        settings.ciwa_trigger,
+        settings.ciwa_dose_mg,
+        settings.ciwa_reassess_min,
+    )
