@@ -215,3 +215,22 @@ def test_a_set_protocol_triggers_at_its_trigger_itself(ciwa: int, met: bool) -> 
     assert alcohol.ciwa_trigger_met(protocol, ciwa) is met
     assert alcohol.ciwa_trigger_met(protocol, None) is None
     assert alcohol.reassess_due(protocol, NOW) == NOW + timedelta(minutes=60)
+
+
+@pytest.mark.parametrize(
+    ("named", "days", "positive", "asked", "why"),
+    [
+        (True, 3, False, True, "Alcohol drunk within the last 30 days: ask PAWSS."),
+        (True, 40, False, False, "Alcohol last drunk more than 30 days ago: PAWSS is not scored."),
+        (True, None, False, None, "Alcohol is named with no last drink recorded: ask PAWSS."),
+        (False, None, True, True, "A positive breath or blood alcohol in the last 30 days"),
+        (False, None, False, False, "No alcohol recorded in the last 30 days"),
+    ],
+)
+def test_the_prompt_says_why_pawss_is_or_is_not_asked(
+    named: bool, days: int | None, positive: bool, asked: bool | None, why: str
+) -> None:
+    last = None if days is None else NOW - timedelta(days=days)
+    found, text = alcohol.pawss_prompt(named, last, positive, NOW)
+    assert found is asked
+    assert text.startswith(why)
