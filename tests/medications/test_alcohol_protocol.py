@@ -246,7 +246,9 @@ def test_a_high_risk_evaluation_proposes_the_set_first(unit, as_user):
 # --- The medication record: eligibility and the re-assessment clock -------------------------------
 
 
-def test_once_set_a_ciwa_at_the_trigger_makes_the_prn_eligible_and_starts_the_clock(clock, unit):
+def test_once_set_a_ciwa_at_the_trigger_makes_the_prn_eligible_and_starts_the_clock(
+    clock, unit, as_user
+):
     set_protocol(unit, **PROTOCOL)
     order = sign_from_set(unit)
     record_ciwa(unit, 9, START - timedelta(minutes=20))
@@ -262,6 +264,9 @@ def test_once_set_a_ciwa_at_the_trigger_makes_the_prn_eligible_and_starts_the_cl
         at + timedelta(minutes=60),
         None,
     )
+    page = as_user(unit.nurse).get(reverse("medications:mar", args=[unit.episode.uuid]))
+    assert "CIWA-Ar 10 at 08:50 reached the trigger of 10" in page.content.decode()
+    assert "CIWA-Ar due again at 09:50" in page.content.decode()
     actions.do_record_administration(
         order,
         acting_user=unit.nurse,
