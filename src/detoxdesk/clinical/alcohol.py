@@ -45,6 +45,8 @@ HISTORY_ITEMS = {
     "prior_delirium_tremens": "delirium_tremens",
 }
 INPUT_KEYS = ("threshold_met", "items")
+# The placement flag of a high risk of complicated withdrawal: it proposes the alcohol order set.
+HIGH_RISK_FLAG = "alcohol_withdrawal_high_risk"
 
 
 # --- Knowledge ------------------------------------------------------------------------------------

@@ -448,12 +448,12 @@ RULES: tuple[Rule, ...] = (
     Rule("d1-pawss-high-risk", 1, pawss_high_risk,
          "PAWSS {pawss_total}: a high risk of complicated alcohol withdrawal. An inpatient, "
          "medically managed level and a benzodiazepine-based plan are suggested.",
-         HIGH_RISK.sources, "A6.1", rating=HIGH_RISK_RATING, flag="alcohol_withdrawal_high_risk",
+         HIGH_RISK.sources, "A6.1", rating=HIGH_RISK_RATING, flag=alcohol.HIGH_RISK_FLAG,
          min_level=HIGH_RISK.level, confidence=HIGH_RISK.confidence),
     Rule("d1-alcohol-complication-history", 1, alcohol_with_complication_history,
          "Alcohol in the last weeks with a history of withdrawal seizures or delirium tremens: "
          "an inpatient, medically managed level and a benzodiazepine-based plan are suggested.",
-         HIGH_RISK.sources, "A6.1", rating=HIGH_RISK_RATING, flag="alcohol_withdrawal_high_risk",
+         HIGH_RISK.sources, "A6.1", rating=HIGH_RISK_RATING, flag=alcohol.HIGH_RISK_FLAG,
          min_level=HIGH_RISK.level, confidence=HIGH_RISK.confidence),
     Rule("d1-fentanyl", 1, fentanyl_used,
          "Fentanyl: the withdrawal course is variable and may be prolonged, and buprenorphine "

@@ -194,9 +194,6 @@ def pawss_view(
         "why": why,
         "result": stored.get("pawss") if stored else None,
         "thiamine": alcohol.thiamine_prompt(threshold),
-        "order_set_proposed": ALCOHOL_HIGH_RISK in (stored or {}).get("flags", []),
+        "order_set_proposed": alcohol.HIGH_RISK_FLAG in (stored or {}).get("flags", []),
         "advice": alcohol.high_risk_placement().advice,
     }
-
-
-ALCOHOL_HIGH_RISK = "alcohol_withdrawal_high_risk"

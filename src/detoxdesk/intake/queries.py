@@ -105,9 +105,6 @@ def alcohol_high_risk(episode: Episode) -> str | None:
     flag ``alcohol_withdrawal_high_risk``; sources bccsu-aud-2023, nice-cg100).
     """
     found = Evaluation.objects.filter(episode=episode).order_by("-created_at").first()
-    if found is None or ALCOHOL_HIGH_RISK not in found.placement.get("flags", []):
+    if found is None or alcohol.HIGH_RISK_FLAG not in found.placement.get("flags", []):
         return None
     return alcohol.high_risk_placement().advice
-
-
-ALCOHOL_HIGH_RISK = "alcohol_withdrawal_high_risk"
