@@ -305,3 +305,18 @@ def test_unset_nothing_starts_a_clock_whatever_the_ciwa(clock, unit, as_user):
     assert build_mar(unit.episode, START).ciwa_clock is None
     page = as_user(unit.nurse).get(reverse("medications:mar", args=[unit.episode.uuid]))
     assert "CIWA-Ar re-assessment" not in page.content.decode()
+
+
+def test_the_phenobarbital_option_and_wernicke_regimen_reach_the_order_set_once_set(unit, as_user):
+    make_settings(unit.program, ciwa_benzodiazepine_enabled=True)
+    url = reverse("medications:new_order", args=[unit.episode.uuid, ordersets.CIWA_BENZODIAZEPINE])
+    client = as_user(unit.prescriber)
+    assert "Phenobarbital option" not in client.get(url).content.decode()
+    set_protocol(
+        unit,
+        phenobarbital_loading_mg_per_kg=Decimal("7.5"),
+        wernicke_thiamine_regimen="As the unit protocol says.",
+    )
+    text = client.get(url).content.decode()
+    assert "Phenobarbital option (the program&#x27;s protocol): 7.5 mg/kg loading dose." in text
+    assert "Suspected Wernicke encephalopathy (the program&#x27;s regimen): As the unit" in text

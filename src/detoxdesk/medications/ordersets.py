@@ -212,12 +212,14 @@ def order_sets(
     ciwa_enabled: bool,
     protocol: alcohol.SymptomTriggered | None = None,
     alcohol_proposed: str | None = None,
+    alcohol_notes: tuple[str, ...] = (),
 ) -> list[OrderSet]:
     """Every order set the program offers, in the order the form lists them.
 
     The alcohol order set (CIWA-Ar-triggered benzodiazepine) is offered where the program
     enables it or has set its symptom-triggered ``protocol``, and always when
     ``alcohol_proposed`` says why it is proposed for this patient: it is then listed first.
+    ``alcohol_notes`` are the program's phenobarbital option and Wernicke regimen, where set.
     """
     found = [
         _bup_standard(policy),
@@ -235,10 +237,12 @@ def order_sets(
                     )
                 )
     protocol = protocol or alcohol.shipped_protocol()
+    ciwa = _ciwa(policy, protocol)
+    ciwa = replace(ciwa, notes=ciwa.notes + alcohol_notes)
     if alcohol_proposed:
-        return [replace(_ciwa(policy, protocol), proposed=alcohol_proposed), *found]
+        return [replace(ciwa, proposed=alcohol_proposed), *found]
     if ciwa_enabled or protocol.is_set:
-        found.append(_ciwa(policy, protocol))
+        found.append(ciwa)
     return found
 
 

@@ -12,6 +12,7 @@ from datetime import time
 
 from detoxdesk.clinical import alcohol
 from detoxdesk.clinical.medication_policy import MedicationPolicy, default_policy
+from detoxdesk.clinical.numbers import format_number
 from detoxdesk.clinical.order_limits import LOWER_IS_STRICTER, with_order_limits
 from detoxdesk.medications.models import MedicationSettings, Order
 from detoxdesk.patients.models import Program
@@ -61,3 +62,18 @@ def alcohol_protocol(settings: MedicationSettings) -> alcohol.SymptomTriggered:
         settings.ciwa_dose_mg,
         settings.ciwa_reassess_min,
     )
+
+
+def alcohol_notes(settings: MedicationSettings) -> tuple[str, ...]:
+    """What the alcohol order set adds from the director's protocol: the phenobarbital option and
+    the suspected-Wernicke thiamine regimen, where set (SPEC A6.3, A6.4 ship them unset)."""
+    notes = []
+    if settings.phenobarbital_loading_mg_per_kg is not None:
+        dose = format_number(settings.phenobarbital_loading_mg_per_kg)
+        notes.append(f"Phenobarbital option (the program's protocol): {dose} mg/kg loading dose.")
+    if settings.wernicke_thiamine_regimen:
+        notes.append(
+            "Suspected Wernicke encephalopathy (the program's regimen): "
+            f"{settings.wernicke_thiamine_regimen}"
+        )
+    return tuple(notes)

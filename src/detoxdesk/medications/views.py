@@ -49,6 +49,7 @@ from detoxdesk.medications.models import (
 )
 from detoxdesk.medications.policy import (
     DEFAULT_SHIFT_STARTS,
+    alcohol_notes,
     alcohol_protocol,
     program_policy,
     settings_for,
@@ -111,6 +112,7 @@ def _sets(episode: Episode) -> list[ordersets.OrderSet]:
         ciwa_enabled=settings.ciwa_benzodiazepine_enabled,
         protocol=alcohol_protocol(settings),
         alcohol_proposed=intake_queries.alcohol_high_risk(episode),
+        alcohol_notes=alcohol_notes(settings),
     )
 
 
