@@ -20,9 +20,9 @@ from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.audit.models import AuditEvent
 from detoxdesk.audit.signing import sign
-from detoxdesk.clinical import admission, placement
+from detoxdesk.clinical import admission, alcohol, placement
 from detoxdesk.clinical.errors import InvalidInput
-from detoxdesk.intake import drafting, evaluation_data
+from detoxdesk.intake import drafting, evaluation_data, queries
 from detoxdesk.intake.models import (
     ContactAttempt,
     Evaluation,
@@ -614,7 +614,7 @@ def do_save_evaluation(
     now = now or timezone.now()
     result: dict[str, Any] = {}
     if complete:
-        result = _placement_or_errors(answers, now)
+        result = _placement_or_errors(answers, now, evaluation.patient)
     with transaction.atomic():
         current = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
         _check_editable(current)
@@ -656,14 +656,22 @@ def do_save_evaluation(
     return evaluation
 
 
-def _placement_or_errors(answers: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _placement_or_errors(
+    answers: dict[str, Any], now: datetime, patient: Patient
+) -> dict[str, Any]:
+    """The placement output, with the PAWSS it read (``"pawss"``: its output, or None if not
+    asked); ValidationError naming the form's fields."""
     problems = evaluation_data.completeness_problems(answers)
     if problems:
         raise ValidationError(problems)
+    positive = queries.alcohol_test_positive(patient, now)
+    payload = evaluation_data.placement_payload(answers, now, alcohol_positive=positive)
     try:
-        return placement.calculate(evaluation_data.placement_payload(answers, now))
+        result = placement.calculate(payload)
+        pawss = None if payload["pawss"] is None else alcohol.calculator(payload["pawss"])
     except InvalidInput as exc:
         raise ValidationError(evaluation_data.form_fields(exc.fields) or str(exc)) from None
+    return {**result, "pawss": pawss, "alcohol_test_positive": positive}
 
 
 def do_decide_level(

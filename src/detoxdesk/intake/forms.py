@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from detoxdesk.clinical import coding, placement
+from detoxdesk.clinical import alcohol, coding, placement
 from detoxdesk.intake import evaluation_data
 from detoxdesk.intake.models import ContactAttempt, Inquiry, IntakeSettings, TreatmentPlan
 from detoxdesk.lib.forms import INTEGER_COLUMN_MAX, SMALL_COLUMN_MAX
@@ -324,6 +324,9 @@ def _readiness_rating() -> forms.TypedChoiceField:
     )
 
 
+PAWSS_TITLE = "Alcohol: PAWSS (Prediction of Alcohol Withdrawal Severity Scale)"
+
+
 class EvaluationForm(forms.Form):
     """The structured evaluation. Every answer may be left unassessed in a draft."""
 
@@ -331,6 +334,7 @@ class EvaluationForm(forms.Form):
         ("Withdrawal scores now", ("current_cows", "current_ciwa_ar")),
         ("Fentanyl, alcohol and benzodiazepines", ("fentanyl_exposure",)),
         ("Withdrawal history", ("withdrawal_seizures", "delirium_tremens", "overdose_past_year")),
+        (PAWSS_TITLE, evaluation_data.PAWSS_ASKED),
         (
             "Medical",
             (
@@ -401,6 +405,9 @@ class EvaluationForm(forms.Form):
         self.fields["withdrawal_seizures"] = _tri("Withdrawal seizures ever")
         self.fields["delirium_tremens"] = _tri("Delirium tremens ever")
         self.fields["overdose_past_year"] = _tri("Overdose in the past year")
+        labels = {item.key: item.label for item in alcohol.pawss().items}
+        for key in evaluation_data.PAWSS_ASKED:
+            self.fields[key] = _tri(labels[key])
         self.fields["pregnant"] = _tri("Pregnant")
         self.fields["unstable_medical_condition"] = _tri("Unstable medical condition")
         self.fields["liver"] = _text("Liver disease")

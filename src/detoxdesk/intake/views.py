@@ -20,8 +20,9 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
-from detoxdesk.intake import access, actions, presentation
+from detoxdesk.intake import access, actions, presentation, queries
 from detoxdesk.intake.forms import (
+    PAWSS_TITLE,
     AdmitForm,
     CloseForm,
     ContactAttemptForm,
@@ -326,7 +327,15 @@ def evaluation_edit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
             return redirect(target, evaluation_uuid=evaluation.uuid)
     if request.method == "GET":
         log.viewed(user, "evaluation.viewed", target=evaluation)
-    return render(request, "intake/evaluation_form.html", {"evaluation": evaluation, "form": form})
+    now = timezone.now()
+    pawss = presentation.pawss_view(
+        evaluation.answers,
+        {},
+        now,
+        alcohol_positive=queries.alcohol_test_positive(evaluation.patient, now),
+    )
+    context = {"evaluation": evaluation, "form": form, "pawss": pawss, "pawss_title": PAWSS_TITLE}
+    return render(request, "intake/evaluation_form.html", context)
 
 
 def _evaluation_context(
@@ -342,6 +351,12 @@ def _evaluation_context(
         "patient": evaluation.patient,
         "result": presentation.placement_view(evaluation.placement, evaluation.answers),
         "course": presentation.course_view(evaluation.answers, now),
+        "pawss": presentation.pawss_view(
+            evaluation.answers,
+            evaluation.placement,
+            now,
+            alcohol_positive=queries.alcohol_test_positive(evaluation.patient, now),
+        ),
         "answers": presentation.answers_view(evaluation.answers),
         "substances": presentation.substances_view(evaluation.answers),
         "plan": TreatmentPlan.objects.filter(evaluation=evaluation).first(),

@@ -14,10 +14,10 @@ from dataclasses import dataclass, fields, is_dataclass
 from django.urls import reverse
 
 from detoxdesk.aftercare.policy import settings_for as aftercare_settings
-from detoxdesk.clinical import labs, vitals
+from detoxdesk.clinical import alcohol, labs, vitals
 from detoxdesk.clinical.medication_policy import Parameter
 from detoxdesk.intake.models import IntakeSettings
-from detoxdesk.medications.policy import program_policy
+from detoxdesk.medications.policy import alcohol_protocol, program_policy
 from detoxdesk.medications.policy import settings_for as medication_settings
 from detoxdesk.outpatient.queries import settings_for as outpatient_settings
 from detoxdesk.patients.models import Program
@@ -44,6 +44,7 @@ def unset_parameters(program: Program) -> list[Unset]:
         *_program(program),
         *_vitals_hard_limits(program),
         *_medications(program),
+        *_alcohol(program),
         *_tapers(program),
         *_outpatient(program),
         *_intake(program),
@@ -173,6 +174,42 @@ def _medications(program: Program) -> Iterator[Unset]:
             "No re-assessment is shown as due after a PRN dose.",
             "Medication settings",
             url,
+        )
+
+
+# --- Alcohol withdrawal (SPEC A6.2-A6.4: every number ships unset) --------------------------------
+
+ALCOHOL = "Alcohol withdrawal"
+PROTOCOL_NAMES = {
+    "symptom_triggered.trigger": "CIWA-Ar trigger of the symptom-triggered benzodiazepine",
+    "symptom_triggered.dose_mg": "Symptom-triggered benzodiazepine: dose at each trigger (mg)",
+    "symptom_triggered.reassess_min": "Symptom-triggered benzodiazepine: re-assessment time (min)",
+}
+
+
+def _alcohol(program: Program) -> Iterator[Unset]:
+    settings = medication_settings(program)
+    url = reverse("medications:alcohol_protocol")
+    where = "Alcohol-withdrawal protocol"
+    protocol = alcohol_protocol(settings)
+    if not protocol.drug:
+        yield Unset(
+            ALCOHOL,
+            "Symptom-triggered benzodiazepine: the drug",
+            "No CIWA-Ar makes a benzodiazepine dose eligible by the program's protocol.",
+            where,
+            url,
+        )
+    for parameter in protocol.unset():
+        effect = parameter.note or "Its rule is skipped while unset."
+        yield Unset(ALCOHOL, PROTOCOL_NAMES[parameter.name], effect, where, url)
+    if settings.phenobarbital_loading_mg_per_kg is None:
+        note = alcohol.phenobarbital_loading().note or ""
+        yield Unset(ALCOHOL, "Phenobarbital option: loading dose (mg/kg)", note, where, url)
+    if not settings.wernicke_thiamine_regimen:
+        note = alcohol.thiamine().suspected_wernicke.note or ""
+        yield Unset(
+            ALCOHOL, "Thiamine regimen for suspected Wernicke encephalopathy", note, where, url
         )
 
 
