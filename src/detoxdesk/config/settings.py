@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "detoxdesk.directory",
     "detoxdesk.portal",
     "detoxdesk.staff",
+    "detoxdesk.beds",
     "detoxdesk.disclosures",
     "detoxdesk.reports",
     "detoxdesk.api",

@@ -14,6 +14,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.audit.models import AuditEvent
+from detoxdesk.beds import actions as bed_actions
 from detoxdesk.clinical import products
 from detoxdesk.patients import access
 from detoxdesk.patients.models import (
@@ -118,8 +119,8 @@ def do_admit(
     if bed is not None and bed.facility_id != facility.pk:
         raise ValidationError({"bed": "That bed belongs to another facility."})
     with transaction.atomic():
-        if bed is not None:
-            _check_bed_free(bed)
+        now = timezone.now()
+        held = bed_actions.admit_into(bed, patient, now=now)
         episode = Episode.objects.create(
             patient=patient, facility=facility, bed=bed, admitted_at=admitted_at
         )
@@ -131,16 +132,8 @@ def do_admit(
             target=episode,
             changes={"bed": bed.label if bed else None, **(audit_changes or {})},
         )
+        bed_actions.use_reservations(held, episode, acting_user=acting_user, now=now)
     return episode
-
-
-def _check_bed_free(bed: Bed) -> None:
-    """Lock the bed, then refuse it when a patient occupies it or it is out of service."""
-    locked = Bed.objects.select_for_update().get(pk=bed.pk)
-    if Episode.objects.filter(bed=locked, status=Episode.Status.ACTIVE).exists():
-        raise ValidationError({"bed": f"Bed {locked.label} is occupied: choose another bed."})
-    if Bed.objects.filter(pk=locked.pk, staff_status__in_service=False).exists():
-        raise ValidationError({"bed": f"Bed {locked.label} is out of service: choose another bed."})
 
 
 # --- Allergies -----------------------------------------------------------------------------------
