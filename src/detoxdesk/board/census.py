@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from detoxdesk.board import alerts
 from detoxdesk.clinical import vitals
 from detoxdesk.clinical.due import next_due
 from detoxdesk.monitoring import board
@@ -150,7 +151,9 @@ def rows(
     signs = _by_pk(VitalSigns.objects.filter(pk__in=vital_ids).values(*VITAL_FIELDS), vital_ids)
     kinds = dict(Facility.Kind.choices)
     ranges: dict[int, list[vitals.VitalRange]] = {}
-    return [_row(e, scores, signs, kinds, ranges, now) for e in found]
+    result = [_row(e, scores, signs, kinds, ranges, now) for e in found]
+    alerts.add_alerts(result, found, now)
+    return result
 
 
 def _by_pk(rows: Iterable[dict[str, Any]], ids: list[int]) -> dict[int, dict[str, Any]]:
