@@ -22,7 +22,8 @@ from factories_intake import make_inquiry
 def _state(bed, now=None):
     now = now or timezone.now()
     return next(
-        b["state"] for b in queries.board(queries.beds_at([bed.facility_id]), now)
+        b["state"]
+        for b in queries.board(queries.beds_at([bed.facility_id]), now)
         if b["label"] == bed.label
     )
 
@@ -54,7 +55,9 @@ def test_it_reserves_a_bed_for_an_inquiry_with_its_audit(unit):
     event = AuditEvent.objects.get(event="bed.reserved")
     assert event.actor == unit.coordinator
     assert event.changes["bed"] == "B02"
-    row = next(b for b in queries.board(queries.beds_at([unit.ward.pk]), now) if b["label"] == "B02")
+    row = next(
+        b for b in queries.board(queries.beds_at([unit.ward.pk]), now) if b["label"] == "B02"
+    )
     assert row["held_for"] == "Robin Q."
     assert row["held_until"] == held.expires_at
 
@@ -108,7 +111,9 @@ def test_it_refuses_a_past_expiry_and_a_second_bed_for_one_inquiry(unit):
     inquiry = make_inquiry(unit.ward)
     now = timezone.now()
     with pytest.raises(ValidationError) as past:
-        actions.do_reserve_bed(inquiry, first, acting_user=unit.coordinator, expires_at=now, now=now)
+        actions.do_reserve_bed(
+            inquiry, first, acting_user=unit.coordinator, expires_at=now, now=now
+        )
     assert past.value.message_dict == {"expires_at": ["The hold must end in the future."]}
     reserve(first, unit.coordinator, inquiry=inquiry)
     with pytest.raises(ValidationError, match="already holds bed B02"):
@@ -193,7 +198,9 @@ def test_a_discharge_sets_the_bed_to_cleaning_and_staff_mark_it_clean(unit):
         actions.do_finish_cleaning(unit.bed, acting_user=unit.counselor)
     actions.do_finish_cleaning(unit.bed, acting_user=unit.nurse)
     assert _state(unit.bed) == states.AVAILABLE
-    assert [e.event for e in AuditEvent.objects.filter(event__startswith="bed.cleaning").order_by("pk")] == [
+    assert [
+        e.event for e in AuditEvent.objects.filter(event__startswith="bed.cleaning").order_by("pk")
+    ] == [
         "bed.cleaning_started",
         "bed.cleaning_done",
     ]
@@ -239,7 +246,9 @@ def test_a_transfer_refuses_a_bed_that_is_not_free(unit):
         with pytest.raises(ValidationError, match=message):
             actions.do_transfer(unit.episode, bed, acting_user=unit.nurse, reason="Quieter")
     with pytest.raises(ValidationError) as no_reason:
-        actions.do_transfer(unit.episode, make_bed(unit.ward, "B04"), acting_user=unit.nurse, reason=" ")
+        actions.do_transfer(
+            unit.episode, make_bed(unit.ward, "B04"), acting_user=unit.nurse, reason=" "
+        )
     assert no_reason.value.message_dict == {"reason": ["Say why the patient moves."]}
     assert not Transfer.objects.exists()
     unit.episode.refresh_from_db()

@@ -70,9 +70,12 @@ def test_staff_mark_a_bed_cleaned_and_ask_for_cleaning_from_the_board(unit, as_u
     response = client.post(reverse("beds:cleaned", args=[unit.ward.uuid, "N03"]))
     assert response.status_code == 302
     assert not Cleaning.objects.filter(bed=bed, done_at=None).exists()
-    assert as_user(unit.counselor).post(
-        reverse("beds:needs_cleaning", args=[unit.ward.uuid, "N03"])
-    ).status_code == 403
+    assert (
+        as_user(unit.counselor)
+        .post(reverse("beds:needs_cleaning", args=[unit.ward.uuid, "N03"]))
+        .status_code
+        == 403
+    )
 
 
 def test_a_release_from_the_board_needs_the_confirmation(unit, as_user):
@@ -98,7 +101,11 @@ def test_a_nurse_moves_a_patient_to_another_unit(unit, wing, as_user):
     assert bad.status_code == 400 and "This field is required." in bad.content.decode()
     client.post(url, {"to_bed": target.pk, "reason": "Quieter room"})
     transfer = Transfer.objects.get()
-    assert (transfer.from_unit, transfer.to_unit, transfer.to_bed) == ("North wing", "South wing", target)
+    assert (transfer.from_unit, transfer.to_unit, transfer.to_bed) == (
+        "North wing",
+        "South wing",
+        target,
+    )
 
 
 @pytest.mark.parametrize("size", [1, 40])

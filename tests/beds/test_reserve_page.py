@@ -66,7 +66,9 @@ def test_a_missing_expiry_or_a_taken_bed_saves_nothing_and_says_why(unit, inquir
     assert missing.status_code == 400
     assert missing.context["form"].errors == {"expires_at": ["This field is required."]}
     reserve(bed, unit.nurse)
-    taken = client.post(url, {"bed": bed.pk, "expires_at": _local(timezone.now() + timedelta(hours=2))})
+    taken = client.post(
+        url, {"bed": bed.pk, "expires_at": _local(timezone.now() + timedelta(hours=2))}
+    )
     assert taken.status_code == 400
     assert Reservation.objects.count() == 1
 

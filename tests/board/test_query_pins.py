@@ -108,7 +108,10 @@ def _seed_medications(episodes, user, now):
     from detoxdesk.medications.models import Administration, Order, OrderLine
 
     lines = OrderLine.objects.bulk_create(
-        [OrderLine(episode=e, drug="lofexidine", created_at=now - timedelta(days=1)) for e in episodes]
+        [
+            OrderLine(episode=e, drug="lofexidine", created_at=now - timedelta(days=1))
+            for e in episodes
+        ]
     )
     orders = Order.objects.bulk_create(
         [

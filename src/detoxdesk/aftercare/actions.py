@@ -449,7 +449,7 @@ def do_sign_discharge(
         locked.status, locked.discharged_at = Episode.Status.DISCHARGED, now
         locked.stage = Episode.Stage.AFTERCARE
         locked.save(update_fields=["status", "discharged_at", "stage"])
-        if locked.bed_id is not None:
+        if locked.bed is not None:
             bed_actions.start_cleaning(
                 locked.bed, acting_user=acting_user, reason=Cleaning.Reason.DISCHARGE, now=now
             )

@@ -55,7 +55,9 @@ def refusal(bed: Bed, now: datetime, *, patient: Patient | None = None) -> str |
     if Bed.objects.filter(pk=bed.pk, staff_status__in_service=False).exists():
         return f"Bed {bed.label} is out of service: choose another bed."
     if Cleaning.objects.filter(bed=bed, done_at=None).exists():
-        return f"Bed {bed.label} is waiting to be cleaned: mark it cleaned first, or choose another."
+        return (
+            f"Bed {bed.label} is waiting to be cleaned: mark it cleaned first, or choose another."
+        )
     held = (
         Reservation.objects.filter(bed=bed, ended_at=None, expires_at__gt=now)
         .select_related("inquiry")
@@ -89,7 +91,9 @@ def do_reserve_bed(
         raise ValidationError("This inquiry is closed: reopen it or start a new one.")
     if (
         inquiry.patient_id is not None
-        and Episode.objects.filter(patient_id=inquiry.patient_id, status=Episode.Status.ACTIVE).exists()
+        and Episode.objects.filter(
+            patient_id=inquiry.patient_id, status=Episode.Status.ACTIVE
+        ).exists()
     ):
         raise ValidationError("This person is already admitted: no bed needs holding for them.")
     if expires_at is None:
@@ -188,7 +192,10 @@ def use_reservations(
             patient=episode.patient,
             facility=episode.facility,
             target=held,
-            changes={"bed": held.bed.label, "admitted_to": episode.bed.label if episode.bed else None},
+            changes={
+                "bed": held.bed.label,
+                "admitted_to": episode.bed.label if episode.bed else None,
+            },
         )
 
 
@@ -214,12 +221,16 @@ def start_cleaning(
 
 def do_request_cleaning(bed: Bed, *, acting_user: User, now: datetime | None = None) -> Cleaning:
     """Staff set an empty bed to cleaning."""
-    _require(acting_user, permissions.BED_MANAGE, bed.facility, "Your role cannot change beds here.")
+    _require(
+        acting_user, permissions.BED_MANAGE, bed.facility, "Your role cannot change beds here."
+    )
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock(bed)
         if Episode.objects.filter(bed=locked, status=Episode.Status.ACTIVE).exists():
-            raise ValidationError({"bed": f"Bed {locked.label} is occupied: move the patient first."})
+            raise ValidationError(
+                {"bed": f"Bed {locked.label} is occupied: move the patient first."}
+            )
         cleaning = start_cleaning(
             locked, acting_user=acting_user, reason=Cleaning.Reason.REQUESTED, now=now
         )
@@ -230,7 +241,9 @@ def do_request_cleaning(bed: Bed, *, acting_user: User, now: datetime | None = N
 
 def do_finish_cleaning(bed: Bed, *, acting_user: User, now: datetime | None = None) -> Cleaning:
     """Staff mark the bed cleaned: it is available again (or reserved, if someone holds it)."""
-    _require(acting_user, permissions.BED_MANAGE, bed.facility, "Your role cannot change beds here.")
+    _require(
+        acting_user, permissions.BED_MANAGE, bed.facility, "Your role cannot change beds here."
+    )
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock(bed)
@@ -267,7 +280,10 @@ def do_transfer(
     """Move the patient of ``episode`` to ``to_bed`` (same facility, any unit); the bed left
     behind goes to cleaning. Refused when the new bed is not free for this patient."""
     _require(
-        acting_user, permissions.BED_MANAGE, episode.facility, "Your role cannot move patients here."
+        acting_user,
+        permissions.BED_MANAGE,
+        episode.facility,
+        "Your role cannot move patients here.",
     )
     now = now or timezone.now()
     reason = reason.strip()
@@ -276,8 +292,8 @@ def do_transfer(
     if to_bed.facility_id != episode.facility_id:
         raise ValidationError({"to_bed": "Choose a bed of the patient's own facility."})
     with transaction.atomic():
-        locked = Episode.objects.select_for_update().select_related("patient", "bed").get(
-            pk=episode.pk
+        locked = (
+            Episode.objects.select_for_update().select_related("patient", "bed").get(pk=episode.pk)
         )
         if locked.status != Episode.Status.ACTIVE:
             raise ValidationError("This episode has ended; nobody was moved.")

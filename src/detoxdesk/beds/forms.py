@@ -20,9 +20,7 @@ class ReserveForm(forms.Form):
     expires_at = when_field("Held until")
     note = forms.CharField(label="Note for the unit (optional)", required=False, max_length=200)
 
-    def __init__(
-        self, beds: Any, *args: Any, hold_hours: int | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, beds: Any, *args: Any, hold_hours: int | None = None, **kwargs: Any) -> None:
         """``hold_hours`` (the program's setting) fills in the expiry; unset, staff enter it."""
         if hold_hours:
             until = timezone.localtime() + timedelta(hours=hold_hours)
@@ -31,9 +29,9 @@ class ReserveForm(forms.Form):
         self.fields["bed"].queryset = beds  # type: ignore[attr-defined]
         self.fields["bed"].label_from_instance = _bed_label  # type: ignore[attr-defined]
         if not hold_hours:
-            self.fields["expires_at"].help_text = (
-                "The program has not set how long a bed stays held: enter the expiry."
-            )
+            self.fields[
+                "expires_at"
+            ].help_text = "The program has not set how long a bed stays held: enter the expiry."
 
 
 class ReleaseForm(forms.Form):

@@ -6,9 +6,7 @@ app_name = "beds"
 urlpatterns = [
     path("beds/", views.board, name="board"),
     path("intake/inquiries/<uuid:inquiry_uuid>/bed/", views.reserve, name="reserve"),
-    path(
-        "beds/reservations/<uuid:reservation_uuid>/release/", views.release, name="release"
-    ),
+    path("beds/reservations/<uuid:reservation_uuid>/release/", views.release, name="release"),
     path("beds/<uuid:facility_uuid>/<str:label>/cleaned/", views.cleaned, name="cleaned"),
     path(
         "beds/<uuid:facility_uuid>/<str:label>/cleaning/",

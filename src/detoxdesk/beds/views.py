@@ -38,8 +38,12 @@ def _places(facilities: list[Facility]) -> list[dict[str, Any]]:
     for facility in facilities:
         found.append({"key": f"f-{facility.uuid}", "label": facility.name, "facility": facility})
         found += [
-            {"key": f"u-{u.uuid}", "label": f"{facility.name} — {u.name}", "facility": facility,
-             "unit": u}
+            {
+                "key": f"u-{u.uuid}",
+                "label": f"{facility.name} — {u.name}",
+                "facility": facility,
+                "unit": u,
+            }
             for u in by_facility.get(facility.pk, [])
         ]
     return found
@@ -75,9 +79,7 @@ def board(request: HttpRequest) -> HttpResponse:
     place = next((p for p in places if p["key"] == request.GET.get("place")), places[0])
     now = timezone.now()
     unit = place.get("unit")
-    beds = queries.board(
-        queries.beds_at([place["facility"].pk], unit.pk if unit else None), now
-    )
+    beds = queries.board(queries.beds_at([place["facility"].pk], unit.pk if unit else None), now)
     log.viewed(user, "bed.board_viewed", facility=place["facility"])
     facility = place["facility"]
     return render(
@@ -143,7 +145,9 @@ def reserve(request: HttpRequest, inquiry_uuid: str) -> HttpResponse:
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
-                messages.success(request, f"Bed {held.bed.label} reserved for {inquiry.person_name}.")
+                messages.success(
+                    request, f"Bed {held.bed.label} reserved for {inquiry.person_name}."
+                )
                 return redirect("intake:queue")
         context = _reserve_context(inquiry, user, form)
         return render(request, "beds/reserve.html", context, status=400)
@@ -159,7 +163,7 @@ def release(request: HttpRequest, reservation_uuid: str) -> HttpResponse:
     form = ReleaseForm(request.POST)
     back = request.POST.get("next") or ""
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["confirm"]))
+        messages.error(request, "Tick to confirm that the bed is given back; nothing was changed.")
     else:
         try:
             actions.do_release_reservation(reservation, acting_user=user)
@@ -233,13 +237,19 @@ def move(request: HttpRequest, facility_uuid: str, label: str) -> HttpResponse:
             apply_errors(form, exc)
         else:
             messages.success(
-                request, f"{episode.patient.full_name} moved to bed {form.cleaned_data['to_bed'].label}."
+                request,
+                f"{episode.patient.full_name} moved to bed {form.cleaned_data['to_bed'].label}.",
             )
             return _back_to_board(request, bed.facility)
     log.viewed(user, "bed.transfers_viewed", patient=episode.patient, facility=bed.facility)
     return render(
         request,
         "beds/move.html",
-        {"bed": bed, "episode": episode, "form": form, "transfers": episode.bed_transfers.all()[:20]},
+        {
+            "bed": bed,
+            "episode": episode,
+            "form": form,
+            "transfers": episode.bed_transfers.all()[:20],
+        },
         status=400 if form.errors else 200,
     )

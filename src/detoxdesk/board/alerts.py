@@ -30,7 +30,9 @@ if TYPE_CHECKING:  # census imports this module to add its alerts
 SEVERE_BAND = "severe"
 
 
-def add_alerts(rows: list[dict[str, Any]], episodes: Sequence[dict[str, Any]], now: datetime) -> None:
+def add_alerts(
+    rows: list[dict[str, Any]], episodes: Sequence[dict[str, Any]], now: datetime
+) -> None:
     """Add ``alerts`` to each of ``rows`` (built from ``episodes``, the page's episode values)."""
     ids = [e["pk"] for e in episodes]
     programs = {e["pk"]: e["facility__program_id"] for e in episodes}

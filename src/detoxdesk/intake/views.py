@@ -501,7 +501,9 @@ def _admit_form(user: User, evaluation: Evaluation, data: Any = None) -> AdmitFo
     reserved = bed_queries.reserved_bed_for(evaluation.patient_id, now)
     available = bed_queries.available(facilities.values_list("pk", flat=True), now)
     free_beds = (
-        Bed.objects.filter(Q(pk__in=available.values("pk")) | Q(pk=reserved.pk if reserved else None))
+        Bed.objects.filter(
+            Q(pk__in=available.values("pk")) | Q(pk=reserved.pk if reserved else None)
+        )
         .select_related("facility")
         .order_by("facility__name", "label")
     )

@@ -50,9 +50,7 @@ def precipitated_unreviewed(
     ``programs`` maps each episode id to its program id. One query: each episode's first
     buprenorphine dose given, the last COWS at or before it and the first one after it.
     """
-    given = Administration.objects.filter(
-        drug=BUPRENORPHINE, outcome=Administration.Outcome.GIVEN
-    )
+    given = Administration.objects.filter(drug=BUPRENORPHINE, outcome=Administration.Outcome.GIVEN)
     first = given.filter(episode=OuterRef("episode")).order_by("occurred_at", "pk")
     cows = Assessment.objects.filter(episode=OuterRef("episode"), scale=Scale.COWS)
     before = cows.filter(performed_at__lte=OuterRef("occurred_at")).order_by("-performed_at")
@@ -67,7 +65,9 @@ def precipitated_unreviewed(
         )
         .annotate(
             reviewed=Exists(
-                AlertReview.objects.filter(first_dose=OuterRef("pk"), assessment=OuterRef("after_id"))
+                AlertReview.objects.filter(
+                    first_dose=OuterRef("pk"), assessment=OuterRef("after_id")
+                )
             )
         )
         .values("episode_id", "occurred_at", "before_total", "after_total", "after_at", "reviewed")

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('intake', '0003_evaluation_admission_below_level'),
+        ("intake", "0003_evaluation_admission_below_level"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='intakesettings',
-            name='bed_hold_hours',
-            field=models.PositiveIntegerField(blank=True, help_text='How long a bed reserved from the intake queue stays held, in hours, unless the coordinator chooses another expiry. Unset until the program chooses; until then the coordinator enters the expiry of each reservation.', null=True),
+            model_name="intakesettings",
+            name="bed_hold_hours",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="How long a bed reserved from the intake queue stays held, in hours, unless the coordinator chooses another expiry. Unset until the program chooses; until then the coordinator enters the expiry of each reservation.",
+                null=True,
+            ),
         ),
     ]
