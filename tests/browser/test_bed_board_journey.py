@@ -44,6 +44,10 @@ def test_a_nurse_reads_the_board_and_marks_a_bed_cleaned_with_the_keyboard(page,
     expect(page.get_by_role("list", name="Beds by state")).to_contain_text("1 Cleaning")
     expect(page.locator("li.bed.state-reserved")).to_contain_text("For Robin Q.")
     screenshot("bed-board-desktop")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("button", name="Mark cleaned bed W02")).to_be_hidden()
+    screenshot("bed-board-print")
+    page.emulate_media(media="screen")
 
     button = page.get_by_role("button", name="Mark cleaned bed W02")
     button.focus()

@@ -293,7 +293,9 @@ def do_transfer(
         raise ValidationError({"to_bed": "Choose a bed of the patient's own facility."})
     with transaction.atomic():
         locked = (
-            Episode.objects.select_for_update().select_related("patient", "bed").get(pk=episode.pk)
+            Episode.objects.select_for_update(of=("self",))
+            .select_related("patient", "bed")
+            .get(pk=episode.pk)
         )
         if locked.status != Episode.Status.ACTIVE:
             raise ValidationError("This episode has ended; nobody was moved.")
