@@ -26,6 +26,8 @@ EPISODE_CONFIGURE = "episode.configure"
 EPISODE_ADMIT = "episode.admit"
 # Evaluation and intake
 INQUIRY_MANAGE = "inquiry.manage"
+BED_RESERVE = "bed.reserve"  # hold a bed for an inquiry, release the hold
+BED_MANAGE = "bed.manage"  # mark a bed cleaned or for cleaning, move a patient to another bed
 EVALUATION_RECORD = "evaluation.record"
 EVALUATION_SIGN = "evaluation.sign"
 TREATMENT_PLAN_EDIT = "treatment_plan.edit"
@@ -77,6 +79,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.INTAKE_COORDINATOR: frozenset(
         {CENSUS_VIEW, EPISODE_ADMIT, INQUIRY_MANAGE, DIRECTORY_VIEW, DIRECTORY_MANAGE}
         | {FOLLOW_UP_RECORD, CONSENT_RECORD, DISCLOSURE_VIEW}
+        | {BED_RESERVE, BED_MANAGE}
     ),
     Role.NURSE: frozenset(
         _BEDSIDE
@@ -84,6 +87,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _DISCHARGE
         | {EPISODE_CONFIGURE, EPISODE_ADMIT, INQUIRY_MANAGE}
         | {FOLLOW_UP_RECORD, EMERGENCY_ACCESS}
+        | {BED_RESERVE, BED_MANAGE}
         | _LEDGER
         | _RELEASE
         | {DISCLOSURE_EMERGENCY}
@@ -94,7 +98,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _DISCHARGE
         | {EPISODE_CONFIGURE, EPISODE_ADMIT}
         | {TREATMENT_PLAN_SIGN, ORDER_SIGN, SAFETY_OVERRIDE, TAPER_PLAN, LAB_RECORD_LABORATORY}
-        | {EMERGENCY_ACCESS}
+        | {EMERGENCY_ACCESS, BED_MANAGE}
         | _LEDGER
         | _RELEASE
         | {DISCLOSURE_EMERGENCY}

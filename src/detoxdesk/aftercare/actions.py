@@ -29,6 +29,8 @@ from detoxdesk.aftercare.models import (
 )
 from detoxdesk.audit import log
 from detoxdesk.audit.signing import sign
+from detoxdesk.beds import actions as bed_actions
+from detoxdesk.beds.models import Cleaning
 from detoxdesk.clinical import aftercare as rules
 from detoxdesk.directory.models import Resource
 from detoxdesk.patients.models import Episode, Program
@@ -448,6 +450,10 @@ def do_sign_discharge(
         locked.status, locked.discharged_at = Episode.Status.DISCHARGED, now
         locked.stage = Episode.Stage.AFTERCARE
         locked.save(update_fields=["status", "discharged_at", "stage"])
+        if locked.bed is not None:
+            bed_actions.start_cleaning(
+                locked.bed, acting_user=acting_user, reason=Cleaning.Reason.DISCHARGE, now=now
+            )
         discharge.episode = locked
         days = _schedule_follow_ups(discharge, now)
         sign(

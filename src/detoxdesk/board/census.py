@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from detoxdesk.board import alerts
 from detoxdesk.clinical import vitals
 from detoxdesk.clinical.due import next_due
 from detoxdesk.monitoring import board
@@ -153,6 +154,7 @@ def rows(
     kinds = dict(Facility.Kind.choices)
     ranges: dict[int, list[vitals.VitalRange]] = {}
     built = [_row(e, scores, signs, kinds, ranges, now) for e in found]
+    alerts.add_alerts(built, found, now)
     return with_missed_check_ins(built, found, now)
 
 

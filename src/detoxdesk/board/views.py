@@ -16,6 +16,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.auth import staff_user
 from detoxdesk.aftercare import panels as aftercare_panels
 from detoxdesk.audit import log
+from detoxdesk.board import alerts
 from detoxdesk.board import census as census_rows
 from detoxdesk.controlled.queries import open_discrepancies
 from detoxdesk.intake import panels as intake_panels
@@ -83,6 +84,7 @@ def census(request: HttpRequest) -> HttpResponse:
             "page": number,
             "has_next": len(rows) > size,
             "page_size": size,
+            "beds": alerts.bed_counts(place, options, facilities, now),
             "controlled_open": open_discrepancies(
                 [place.facility.pk] if place.facility else [f.pk for f in facilities]
             ),

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "detoxdesk.directory",
     "detoxdesk.portal",
     "detoxdesk.staff",
+    "detoxdesk.beds",
     "detoxdesk.disclosures",
     "detoxdesk.reports",
     "detoxdesk.api",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include((board_urls.urlpatterns + patients_urls.urlpatterns, "patients"))),
     path("", include("detoxdesk.monitoring.urls")),
     path("", include("detoxdesk.intake.urls")),
+    path("", include("detoxdesk.beds.urls")),
     path("", include("detoxdesk.medications.urls")),
     path("", include("detoxdesk.controlled.urls")),
     path("", include("detoxdesk.tapers.urls")),

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from detoxdesk.aftercare import demo as aftercare_demo
+from detoxdesk.beds import demo as beds_demo
 from detoxdesk.controlled import demo as controlled_demo
 from detoxdesk.directory import demo as directory_demo
 from detoxdesk.disclosures import demo as disclosures_demo
@@ -37,6 +38,7 @@ APP_DEMOS = (
     aftercare_demo,
     portal_demo,
     disclosures_demo,
+    beds_demo,
 )
 
 

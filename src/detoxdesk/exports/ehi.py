@@ -48,6 +48,7 @@ NOT_PATIENT_RECORDS: dict[str, str] = {
     "staff.facilitystatus": "whether a facility is open",
     "staff.unit": "the units of a facility",
     "staff.bedstatus": "whether a bed is in service",
+    "beds.cleaning": "when a bed waited to be cleaned, and who cleaned it",
     "api.apitoken": "API tokens of staff accounts (their secrets are never exported)",
     "controlled.product": "the controlled products a program stocks",
     "controlled.location": "the safes and carts where controlled stock is kept",

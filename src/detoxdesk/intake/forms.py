@@ -543,6 +543,7 @@ class PlanForm(forms.Form):
 
 
 class AdmitForm(forms.Form):
+    reserved_bed: Bed | None = None  # the bed held for this patient, chosen for them
     facility = forms.ModelChoiceField(label="Admit to", queryset=Facility.objects.none())
     bed = forms.ModelChoiceField(
         label="Bed (inpatient unit only)",
@@ -614,6 +615,14 @@ class IntakeSettingsForm(forms.Form):
     )
     record_number_prefix = forms.CharField(
         label="Prefix for generated record numbers", required=False, max_length=12
+    )
+    bed_hold_hours = forms.IntegerField(
+        label="Hours a reserved bed stays held",
+        required=False,
+        min_value=1,
+        max_value=INTEGER_COLUMN_MAX,
+        help_text="The expiry offered when a coordinator reserves a bed from the intake queue. "
+        "Leave empty to have the coordinator enter each expiry.",
     )
     default_facility = forms.ModelChoiceField(
         label="Where public inquiries go when no place is chosen",

@@ -20,6 +20,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
+from detoxdesk.beds import queries as bed_queries
 from detoxdesk.intake import access, actions, presentation, queries
 from detoxdesk.intake.forms import (
     PAWSS_TITLE,
@@ -65,7 +66,9 @@ def _queue(user: User, form: QueueFilterForm) -> QuerySet[Inquiry]:
             | Q(phone__icontains=term)
             | Q(email__icontains=term)
         )
-    return inquiries.annotate(attempt_count=Count("attempts")).order_by("urgency", "received_at")
+    return inquiries.annotate(
+        attempt_count=Count("attempts"), **bed_queries.held_bed(timezone.now())
+    ).order_by("urgency", "received_at")
 
 
 @login_required
@@ -76,7 +79,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     log.viewed(user, "inquiry.queue_viewed")
     page = Paginator(_queue(user, form), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "intake/queue.html", {"page": page, "form": form, "now": timezone.now()})
+    context = {
+        "page": page,
+        "form": form,
+        "now": timezone.now(),
+        "can_reserve": permissions.can(user, permissions.BED_RESERVE),
+    }
+    return render(request, "intake/queue.html", context)
 
 
 def _inquiry_context(inquiry: Inquiry, **forms: Form) -> dict[str, Any]:
@@ -501,18 +510,28 @@ def _admit_form(user: User, evaluation: Evaluation, data: Any = None) -> AdmitFo
     facilities = permissions.facilities_with(user, permissions.EPISODE_ADMIT).filter(
         program_id=evaluation.patient.program_id
     )
+    now = timezone.now()
+    # Free beds (not occupied, in service, not waiting to be cleaned, held by nobody), and the
+    # bed held for this patient, which the form chooses for them.
+    reserved = bed_queries.reserved_bed_for(evaluation.patient_id, now)
+    available = bed_queries.available(facilities.values_list("pk", flat=True), now)
     free_beds = (
-        Bed.objects.filter(facility__in=facilities)
-        .exclude(episodes__status=Episode.Status.ACTIVE)
-        .exclude(staff_status__in_service=False)  # out of service (staff administration)
+        Bed.objects.filter(
+            Q(pk__in=available.values("pk")) | Q(pk=reserved.pk if reserved else None)
+        )
         .select_related("facility")
+        .order_by("facility__name", "label")
     )
     below = {
         facility.pk: warning
         for facility in facilities
         if (warning := actions.below_level_warning(evaluation, facility)) is not None
     }
-    return AdmitForm(facilities, free_beds, data, below=below)
+    form = AdmitForm(facilities, free_beds, data, below=below)
+    if reserved is not None and data is None:
+        form.initial.update({"facility": reserved.facility_id, "bed": reserved.pk})
+    form.reserved_bed = reserved
+    return form
 
 
 @login_required
@@ -570,6 +589,7 @@ def intake_settings(request: HttpRequest) -> HttpResponse:
         "record_numbers": current.record_numbers,
         "record_number_prefix": current.record_number_prefix,
         "default_facility": current.default_facility,
+        "bed_hold_hours": current.bed_hold_hours,
     }
     form = IntakeSettingsForm(program, request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

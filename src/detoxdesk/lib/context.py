@@ -9,6 +9,7 @@ APP_STYLESHEETS = tuple(
     for app in (
         "patients",
         "intake",
+        "beds",
         "medications",
         "controlled",
         "tapers",

@@ -14,6 +14,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.audit.models import AuditEvent
+from detoxdesk.beds import actions as bed_actions
 from detoxdesk.clinical import products
 from detoxdesk.patients import access
 from detoxdesk.patients.models import (
@@ -124,8 +125,8 @@ def do_admit(
         raise ValidationError({"bed": "That bed belongs to another facility."})
     setting = setting_for_admission(facility, bed, setting)
     with transaction.atomic():
-        if bed is not None:
-            _check_bed_free(bed)
+        now = timezone.now()
+        held = bed_actions.admit_into(bed, patient, now=now)
         episode = Episode.objects.create(
             patient=patient, facility=facility, bed=bed, admitted_at=admitted_at, setting=setting
         )
@@ -141,6 +142,7 @@ def do_admit(
                 **(audit_changes or {}),
             },
         )
+        bed_actions.use_reservations(held, episode, acting_user=acting_user, now=now)
     return episode
 
 
@@ -159,15 +161,6 @@ def setting_for_admission(facility: Facility, bed: Bed | None, setting: str | No
     if chosen == Episode.Setting.OUTPATIENT and bed is not None:
         raise ValidationError({"setting": "An outpatient goes home: leave the bed empty."})
     return chosen
-
-
-def _check_bed_free(bed: Bed) -> None:
-    """Lock the bed, then refuse it when a patient occupies it or it is out of service."""
-    locked = Bed.objects.select_for_update().get(pk=bed.pk)
-    if Episode.objects.filter(bed=locked, status=Episode.Status.ACTIVE).exists():
-        raise ValidationError({"bed": f"Bed {locked.label} is occupied: choose another bed."})
-    if Bed.objects.filter(pk=locked.pk, staff_status__in_service=False).exists():
-        raise ValidationError({"bed": f"Bed {locked.label} is out of service: choose another bed."})
 
 
 # --- Allergies -----------------------------------------------------------------------------------

@@ -275,6 +275,14 @@ def _intake(program: Program) -> Iterator[Unset]:
             "Intake settings",
             reverse("intake:settings"),
         )
+    if settings is None or settings.bed_hold_hours is None:
+        yield Unset(
+            "Intake",
+            "Hours a bed reserved from the intake queue stays held",
+            "The coordinator enters the expiry of every reservation; none is offered.",
+            "Intake settings",
+            reverse("intake:settings"),
+        )
 
 
 def _aftercare(program: Program) -> Iterator[Unset]:

@@ -22,6 +22,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
     if user.is_authenticated:
         if permissions.can(user, permissions.CENSUS_VIEW):
             nav.append(("patients:census", "Census"))
+            nav.append(("beds:board", "Beds"))
         if permissions.can(user, permissions.INQUIRY_MANAGE):
             nav.append(("intake:queue", "Intake"))
         if permissions.can(user, permissions.EVALUATION_RECORD):
