@@ -97,7 +97,7 @@ def _readmit(demo: DemoContext) -> None:
         demo.facilities["in"],
         acting_user=None,
         admitted_at=demo.now - timedelta(hours=3),
-        bed=demo.beds[-1],  # the last bed is free: the demo's current patients fill the first
+        bed=demo.beds[-2],  # free: the current patients fill the first beds, the last is out of use
     )
 
 

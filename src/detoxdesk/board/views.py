@@ -19,10 +19,11 @@ from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.aftercare import panels as aftercare_panels
 from detoxdesk.audit import log
+from detoxdesk.board import alerts, handoff
 from detoxdesk.board import census as census_rows
-from detoxdesk.board import handoff
 from detoxdesk.controlled.queries import open_discrepancies
 from detoxdesk.intake import panels as intake_panels
+from detoxdesk.labs import panels as lab_panels
 from detoxdesk.medications import panels as medication_panels
 from detoxdesk.medications.mar import Shift
 from detoxdesk.medications.models import MedicationSettings
@@ -90,6 +91,7 @@ def census(request: HttpRequest) -> HttpResponse:
             "has_next": len(rows) > size,
             "page_size": size,
             "can_search": permissions.can(user, permissions.CHART_VIEW),
+            "beds": alerts.bed_counts(place, options, facilities, now),
             "controlled_open": open_discrepancies(
                 [place.facility.pk] if place.facility else [f.pk for f in facilities]
             ),
@@ -114,6 +116,7 @@ Panel = Callable[..., dict[str, Any]]
 # The stages' panels, in the order the chart shows them.
 EPISODE_PANELS: tuple[tuple[str, Panel], ...] = (
     ("medications", medication_panels.chart_panel),
+    ("labs", lab_panels.chart_panel),
     ("tapers", taper_panels.chart_panel),
     ("aftercare", aftercare_panels.chart_panel),
 )
