@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "detoxdesk.medications",
     "detoxdesk.controlled",
     "detoxdesk.tapers",
+    "detoxdesk.notes",
     "detoxdesk.aftercare",
     "detoxdesk.directory",
     "detoxdesk.portal",

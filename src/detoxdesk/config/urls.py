@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("detoxdesk.medications.urls")),
     path("", include("detoxdesk.controlled.urls")),
     path("", include("detoxdesk.tapers.urls")),
+    path("", include("detoxdesk.notes.urls")),
     path("", include("detoxdesk.aftercare.urls")),
     path("", include("detoxdesk.directory.urls")),
     path("", include("detoxdesk.portal.urls")),

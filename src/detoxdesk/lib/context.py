@@ -17,5 +17,6 @@ APP_STYLESHEETS = tuple(
         "portal",
         "staff",
         "disclosures",
+        "notes",
     )
 )
