@@ -18,6 +18,7 @@ from detoxdesk.directory import demo as directory_demo
 from detoxdesk.disclosures import demo as disclosures_demo
 from detoxdesk.intake import demo as intake_demo
 from detoxdesk.medications import demo as medications_demo
+from detoxdesk.notes import demo as notes_demo
 from detoxdesk.patients import demo as patients_demo
 from detoxdesk.patients.models import Program
 from detoxdesk.portal import demo as portal_demo
@@ -32,6 +33,7 @@ APP_DEMOS = (
     tapers_demo,
     aftercare_demo,
     portal_demo,
+    notes_demo,
     disclosures_demo,
 )
 
