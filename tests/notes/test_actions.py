@@ -207,3 +207,24 @@ def test_a_group_refuses_no_attendees_and_patients_of_another_facility(unit):
             )
         assert field in caught.value.message_dict
     assert not Note.objects.exists()
+
+
+def test_the_database_refuses_to_change_or_delete_a_signed_note(unit):
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("The database trigger is PostgreSQL's.")
+    signed = make_note(unit.episode, unit.nurse, sign=True)
+    draft = make_note(unit.episode, unit.nurse)
+    for sql in (
+        "UPDATE notes_note SET goal = 'changed' WHERE id = %s",
+        "DELETE FROM notes_note WHERE id = %s",
+    ):
+        with (
+            pytest.raises(Exception, match="signed note cannot change"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [signed.pk])
+    Note.objects.filter(pk=draft.pk).update(goal="")  # a draft still changes
+    assert Note.objects.get(pk=signed.pk).goal == ""
