@@ -169,3 +169,15 @@ def test_the_request_page_refuses_others(unit, portal, signed, as_user, role, st
     client = as_user(getattr(unit, role))
     assert client.get(reverse("notes:amendment", args=[request.uuid])).status_code == status
     assert client.get(reverse("notes:amendments")).status_code == 403
+
+
+def test_the_disagreement_shows_with_the_note_and_on_its_print(unit, portal, signed, as_user):
+    request = _request(unit, portal, signed)
+    actions.do_deny_amendment(request, acting_user=unit.director, reason="Accurate.")
+    actions.do_file_disagreement(
+        request, acting_user=portal, patient=unit.patient, text="It was weekly."
+    )
+    client = as_user(unit.nurse)
+    for name in ("notes:note", "notes:print"):
+        body = client.get(reverse(name, args=[signed.uuid])).content.decode()
+        assert "statement of disagreement" in body and "It was weekly." in body

@@ -164,7 +164,12 @@ def print_note(request: HttpRequest, note_uuid: str) -> HttpResponse:
     note = get_note_for_user(user, note_uuid)
     log.viewed(user, "note.viewed", target=note, changes={"page": "print"})
     addenda = note.addenda.select_related("author", "amendment_request")
-    context = {"note": note, "patient": note.episode.patient, "addenda": addenda}
+    context = {
+        "note": note,
+        "patient": note.episode.patient,
+        "addenda": addenda,
+        "disagreements": note.amendment_requests.exclude(disagreement=""),
+    }
     return render(request, "notes/print.html", context)
 
 
