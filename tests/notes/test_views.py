@@ -339,3 +339,16 @@ def test_the_chart_notes_panel_costs_the_same_with_2_or_40_notes(
         response = client.get(chart)
     panel = response.context["panels"]["notes"]
     assert len(panel["notes"]) == min(size, 5) and "Nursing shift note" in response.content.decode()
+
+
+def test_under_an_emergency_grant_a_note_is_read_not_written(unit, as_user):
+    from factories_staff import grant
+
+    note = make_note(unit.episode, unit.nurse, sign=True)
+    client = as_user(unit.outsider)
+    assert client.get(reverse("notes:note", args=[note.uuid])).status_code == 404
+    grant(unit.outsider, unit.patient)
+    page = client.get(reverse("notes:note", args=[note.uuid]))
+    assert page.status_code == 200 and "addendum_form" not in page.context
+    response = client.post(reverse("notes:addendum", args=[note.uuid]), {"text": "x"})
+    assert response.status_code == 403 and not Addendum.objects.exists()
