@@ -352,3 +352,47 @@ def test_under_an_emergency_grant_a_note_is_read_not_written(unit, as_user):
     assert page.status_code == 200 and "addendum_form" not in page.context
     response = client.post(reverse("notes:addendum", args=[note.uuid]), {"text": "x"})
     assert response.status_code == 403 and not Addendum.objects.exists()
+
+
+@pytest.mark.parametrize("size", [2, 30])
+def test_drafts_and_the_golden_thread_cost_the_same_at_any_size(
+    unit, as_user, size, django_assert_num_queries
+):
+    make_plan(unit.episode, unit.counselor)
+    for n in range(size):
+        make_note(unit.episode, unit.counselor, data=f"{n}", goal="Name a support person")
+    client = as_user(unit.counselor)
+    client.get(reverse("notes:mine"))
+    with django_assert_num_queries(10):
+        drafts = client.get(reverse("notes:mine"))
+    assert len(drafts.context["page"].object_list) == min(size, 20)
+    with django_assert_num_queries(11):
+        thread = client.get(reverse("notes:thread", args=[unit.episode.uuid]))
+    assert len(thread.context["threads"][2].notes) == size
+
+
+@pytest.mark.parametrize("size", [2, 30])
+def test_the_amendment_lists_cost_the_same_at_any_size(
+    unit, as_user, size, django_assert_num_queries
+):
+    from detoxdesk.notes import actions
+    from factories_portal import make_portal_user
+
+    portal = make_portal_user(unit.patient)
+    note = make_note(unit.episode, unit.nurse, sign=True)
+    for n in range(size):
+        request = actions.do_request_amendment(
+            unit.patient, acting_user=portal, note=note, record="", correction=f"Fix {n}"
+        )
+        if n % 2:
+            actions.do_accept_amendment(request, acting_user=unit.director, text=f"Fixed {n}")
+    client = as_user(unit.director)
+    client.get(reverse("notes:mine"))
+    with django_assert_num_queries(10):
+        worklist = client.get(reverse("notes:amendments"))
+    assert len(worklist.context["page"].object_list) == min(size, 20)
+    patient = as_user(portal)
+    patient.get(reverse("notes:my_amendments"))
+    with django_assert_num_queries(12):
+        mine = patient.get(reverse("notes:my_amendments"))
+    assert mine.content.decode().count("You asked:") == size

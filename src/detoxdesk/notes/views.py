@@ -305,6 +305,7 @@ def my_drafts(request: HttpRequest) -> HttpResponse:
         .select_related("episode__patient", "group_session")
         .order_by("event_at", "id")
     )
+    log.viewed(user, "note.viewed", changes={"page": "my_drafts"})
     return render(request, "notes/mine.html", {"page": _page(request, drafts)})
 
 
