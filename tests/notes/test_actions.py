@@ -61,6 +61,10 @@ def test_signing_locks_the_note(unit):
         stored.save()
     with pytest.raises(SignedNoteError):
         stored.delete()
+    with pytest.raises(SignedNoteError):
+        Note.objects.filter(pk=note.pk).update(goal="changed")
+    with pytest.raises(SignedNoteError):
+        Note.objects.all().delete()
     with pytest.raises(ValidationError):
         actions.do_edit_note(
             stored, acting_user=unit.nurse, values={"data": "x"}, event_at=note.event_at

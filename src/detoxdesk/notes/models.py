@@ -20,6 +20,20 @@ class SignedNoteError(Exception):
     """A change to a signed note was attempted (corrections are addenda)."""
 
 
+class NoteQuerySet(models.QuerySet["Note"]):
+    """Bulk writes refuse to touch a signed note, as ``Note.save`` does."""
+
+    def update(self, **kwargs: Any) -> int:
+        if self.filter(status=Note.Status.SIGNED).exists():
+            raise SignedNoteError("A signed note cannot change; write an addendum.")
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.filter(status=Note.Status.SIGNED).exists():
+            raise SignedNoteError("A signed note cannot be deleted.")
+        return super().delete()
+
+
 class NoteTemplate(models.Model):
     """A program's version of a shipped template (``notes.defaults``), keyed the same."""
 
@@ -117,6 +131,7 @@ class Note(models.Model):
     cosign_required = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
 
+    objects = NoteQuerySet.as_manager()
     # The status as read from the database: a row stored signed refuses every change.
     _stored_status: str | None = None
 
