@@ -29,6 +29,7 @@ from detoxdesk.medications.mar import Shift
 from detoxdesk.medications.models import MedicationSettings
 from detoxdesk.medications.policy import settings_for
 from detoxdesk.monitoring import panels as monitoring_panels
+from detoxdesk.notes import panels as note_panels
 from detoxdesk.patients import access, allergies
 from detoxdesk.patients.models import Contact, Episode, Patient, Program
 from detoxdesk.portal import panels as portal_panels
@@ -118,6 +119,7 @@ EPISODE_PANELS: tuple[tuple[str, Panel], ...] = (
     ("medications", medication_panels.chart_panel),
     ("labs", lab_panels.chart_panel),
     ("tapers", taper_panels.chart_panel),
+    ("notes", note_panels.chart_panel),
     ("aftercare", aftercare_panels.chart_panel),
 )
 PATIENT_PANELS: tuple[tuple[str, Panel], ...] = (

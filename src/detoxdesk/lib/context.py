@@ -21,5 +21,6 @@ APP_STYLESHEETS = tuple(
         "portal",
         "staff",
         "disclosures",
+        "notes",
     )
 )
