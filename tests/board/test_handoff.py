@@ -25,6 +25,7 @@ from factories_medications import (
     sign_prn,
     sign_scheduled,
 )
+from factories_notes import make_note
 
 NY = ZoneInfo("America/New_York")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=NY)
@@ -196,7 +197,27 @@ def test_it_says_so_when_the_unit_is_empty(clock, unit, as_user):
     assert "No active episodes at Clinic B." in page
 
 
-HANDOFF_QUERIES = 19
+def test_it_shows_the_last_nursing_note(clock, unit, wing, as_user):
+    make_note(
+        unit.episode, unit.nurse, key="nursing_shift", sign=True, condition="Settled, COWS falling."
+    )
+    clock.shift(timedelta(minutes=30))
+    make_note(unit.episode, unit.nurse, key="nursing_shift", plan="Recheck COWS at 11:00.")
+    response = as_user(unit.nurse).get(HANDOFF, {"place": f"u-{wing.uuid}"})
+    note = _row(response).note
+    assert "Recheck COWS at 11:00." in note.text and note.signed_at is None
+    page = response.content.decode()
+    assert "draft, not signed" in page and "Recheck COWS at 11:00." in page
+
+
+def test_it_says_when_there_is_no_nursing_note(clock, unit, wing, as_user):
+    make_note(unit.episode, unit.nurse, key="dap", sign=True)  # not a nursing shift note
+    response = as_user(unit.nurse).get(HANDOFF, {"place": f"u-{wing.uuid}"})
+    assert _row(response).note is None
+    assert "No nursing note yet" in response.content.decode()
+
+
+HANDOFF_QUERIES = 20  # 20: with the last nursing notes
 
 
 @pytest.mark.parametrize("size", [5, 30])
@@ -214,11 +235,13 @@ def test_a_unit_costs_the_same_with_5_or_30_patients(
     )
     clock.shift(timedelta(minutes=40))
     record_cows(unit.episode, unit.nurse, 20)  # the alert is screened, unreviewed
+    for episode in (unit.episode, *episodes):
+        make_note(episode, unit.nurse, key="nursing_shift", condition="Settled.")
     client = as_user(unit.nurse)
     client.get(HANDOFF, {"place": f"u-{wing.uuid}"})
     with django_assert_num_queries(HANDOFF_QUERIES):
         response = client.get(HANDOFF, {"place": f"u-{wing.uuid}"})
     rows = response.context["rows"]
     assert len(rows) == size
-    assert all(r.scores and r.next_dose for r in rows)
+    assert all(r.scores and r.next_dose and r.note for r in rows)
     assert any("precipitated" in a.text for a in rows[0].alerts + rows[-1].alerts)

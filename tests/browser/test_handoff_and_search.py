@@ -18,6 +18,7 @@ from detoxdesk.staff.models import Unit as StaffUnit
 from factories import PASSWORD, Unit, make_episode, make_patient
 from factories_board import seed_census
 from factories_medications import sign_prn, sign_scheduled
+from factories_notes import make_note
 
 from .conftest import ARTIFACTS
 
@@ -60,6 +61,15 @@ def _thirty_bed_unit() -> tuple[Unit, StaffUnit]:
                 acting_user=unit.nurse,
                 values={"other_substance": "Penicillin", "reaction": "rash", "severity": "severe"},
             )
+        make_note(
+            episode,
+            unit.nurse,
+            key="nursing_shift",
+            sign=n % 2 == 0,
+            condition="Restless overnight, COWS easing since the morning dose.",
+            care="Comfort PRNs as charted; fluids encouraged.",
+            plan="Reassess COWS at the next round; watch for loose stools.",
+        )
         patient_actions.do_set_code_status(
             episode,
             acting_user=unit.prescriber,

@@ -2,9 +2,10 @@
 
 Each row holds the bed, day of stay, latest COWS and CIWA-Ar with the one before (the trend),
 the doses and PRNs recorded in the shift, the alerts (possible precipitated withdrawal with its
-review, critical vital signs, overdue assessments and doses), what is due next, the allergies
-and the code status. Everything is read for the whole unit at once: the number of queries does
-not grow with the number of patients (pinned in tests at two sizes).
+review, critical vital signs, overdue assessments and doses), what is due next, the last nursing
+note (``notes.queries.last_nursing_notes``), the allergies and the code status. Everything is
+read for the whole unit at once: the number of queries does not grow with the number of patients
+(pinned in tests at two sizes).
 
 Shift boundaries are the program's medication settings (``shift_starts``, not clinical numbers;
 07:00 and 19:00 when the program has chosen none).
@@ -39,6 +40,7 @@ from detoxdesk.medications.models import (
 )
 from detoxdesk.medications.policy import program_policy, shift_starts
 from detoxdesk.monitoring.models import Assessment, Scale, VitalSigns
+from detoxdesk.notes.queries import NoteSummary, last_nursing_notes
 from detoxdesk.patients.models import Allergy, Episode, Program
 
 # How far past the end of the shift "due next" looks for a scheduled dose. Not clinical: it only
@@ -94,6 +96,7 @@ class HandoffRow:
     alerts: list[Alert] = field(default_factory=list)
     next_assessment: Due | None = None
     next_dose: tuple[datetime, str, Decimal] | None = None
+    note: NoteSummary | None = None
     allergies: list[str] = field(default_factory=list)
     allergy_state: str = "unknown"
     code_status: str = Episode.CodeStatus.NOT_RECORDED
@@ -171,6 +174,8 @@ def build(
     _add_next_doses(ids, by_id, shift, now)
     _add_precipitated(first_doses, scores, by_id, settings)
     _add_allergies(found, by_id)
+    for episode_id, note in last_nursing_notes(ids).items():
+        by_id[episode_id].note = note
     return rows
 
 
