@@ -94,7 +94,7 @@ def test_a_30_bed_handoff_prints_on_a4_and_letter(page, screenshot):
         (ARTIFACTS / f"handoff-{paper}.pdf").write_bytes(pdf)
         sheets[paper] = len(PAGE_OBJECT.findall(pdf))
     # Thirty patients, each row kept whole, take a handful of sheets on either paper.
-    assert all(1 < n <= 8 for n in sheets.values()), sheets
+    assert all(1 < n <= 7 for n in sheets.values()), sheets  # 6 when measured
     page.emulate_media(media="print")
     page.set_viewport_size({"width": 1056, "height": 816})  # Letter landscape at 96 dpi
     screenshot("handoff-print-letter")
