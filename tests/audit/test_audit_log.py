@@ -157,6 +157,7 @@ def test_no_two_apps_register_the_same_event_name() -> None:
     from detoxdesk.api.events import EVENTS as api
     from detoxdesk.audit.events import CORE_EVENTS, EVENTS
     from detoxdesk.beds.events import EVENTS as beds
+    from detoxdesk.board.events import EVENTS as board
     from detoxdesk.controlled.events import EVENTS as controlled
     from detoxdesk.directory.events import EVENTS as directory
     from detoxdesk.disclosures.events import EVENTS as disclosures
@@ -192,5 +193,6 @@ def test_no_two_apps_register_the_same_event_name() -> None:
         beds,
         labs,
         outpatient,
+        board,
     )
     assert len(EVENTS) == sum(len(part) for part in parts)
