@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from detoxdesk.clinical import aftercare, course, dosing, induction, mme, placement, scales, taper
+from detoxdesk.clinical import aftercare, asam4, course, dosing, induction, mme, scales, taper
 from detoxdesk.clinical.errors import InvalidInput
 
 Calculator = Callable[[Mapping[str, Any]], dict[str, Any]]
@@ -45,7 +45,7 @@ CALCULATORS: dict[str, Calculator] = {
     "dose-check": dosing.dose_check_calculator,
     "mme": mme.calculator,
     "taper": taper.calculator,
-    "placement": placement.calculate,
+    "placement": asam4.placement_calculator,
     "withdrawal-course": course.calculate,
     "naltrexone-start": aftercare.calculate,
 }
