@@ -55,7 +55,8 @@ def _build_row(entry: Any) -> MappingRow:
         candidates = tuple(str(code) for code in entry["candidates"])
         code = entry["code"] or None
         if not candidates or (code is not None and code not in candidates):
-            raise KnowledgeError(f"placement.toml fourth_edition {entry['from']}: code in candidates")
+            where = f"placement.toml fourth_edition {entry['from']}"
+            raise KnowledgeError(f"{where}: the code must be one of its candidates")
         return MappingRow(entry["from"], code, candidates, entry["confidence"])
     except (KeyError, TypeError) as exc:
         raise KnowledgeError(f"placement.toml fourth_edition.mapping: malformed {exc}") from exc

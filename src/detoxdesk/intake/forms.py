@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from detoxdesk.clinical import coding, placement
+from detoxdesk.clinical import coding, placement, populations
 from detoxdesk.intake import evaluation_data
 from detoxdesk.intake.models import ContactAttempt, Inquiry, IntakeSettings, TreatmentPlan
 from detoxdesk.lib.forms import INTEGER_COLUMN_MAX, SMALL_COLUMN_MAX
@@ -360,12 +360,24 @@ class EvaluationForm(forms.Form):
     # When the answers were last saved as read: a save after someone else's is refused.
     read_mark = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args: Any, answers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        answers: dict[str, Any] | None = None,
+        pregnancy_applies: bool = True,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("initial", self.initial_from(answers or {}))
         super().__init__(*args, **kwargs)
         for number in range(1, evaluation_data.SUBSTANCE_ROWS + 1):
             self._add_substance_row(number)
         self._add_questions()
+        # Asked by sex at birth (patients.pregnancy): not asked when it is recorded as male.
+        self.pregnancy_applies = pregnancy_applies
+        if pregnancy_applies:
+            self.fields["pregnant"].help_text = populations.pregnancy_test_prompt().text
+        else:
+            del self.fields["pregnant"]
 
     def _add_substance_row(self, n: int) -> None:
         prefix = f"substance_{n}_"
@@ -467,7 +479,10 @@ class EvaluationForm(forms.Form):
         ]
 
     def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
-        return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
+        return [
+            (title, [self[name] for name in names if name in self.fields])
+            for title, names in self.SECTIONS
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -507,6 +522,9 @@ class EvaluationForm(forms.Form):
             answers[key] = data.get(key, "")
         for key in (*evaluation_data.NUMBERS, *evaluation_data.CHOICES, *evaluation_data.RATINGS):
             answers[key] = data.get(key) if data.get(key) not in ("",) else None
+        if not self.pregnancy_applies:  # not asked: known not to apply, so not worst-cased
+            answers["pregnant"] = False
+            answers[evaluation_data.PREGNANCY_NOT_ASKED] = True
         return answers
 
 

@@ -168,7 +168,9 @@ def answers_view(answers: dict[str, Any]) -> list[tuple[str, str]]:
     for _title, names in EvaluationForm.SECTIONS:
         for name in names:
             value = answers.get(name)
-            if name in evaluation_data.TRI_STATE:
+            if name == "pregnant" and answers.get(evaluation_data.PREGNANCY_NOT_ASKED):
+                text = "Not asked (sex at birth recorded as male)"
+            elif name in evaluation_data.TRI_STATE:
                 text = TRI_WORDS.get(value, "Not assessed")
             elif name in evaluation_data.RATINGS and value is None:
                 text = "Not assessed"

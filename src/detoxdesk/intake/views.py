@@ -38,6 +38,7 @@ from detoxdesk.intake.models import Evaluation, Inquiry, TreatmentPlan
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access as patient_access
 from detoxdesk.patients.models import Bed, Episode, Facility, Patient
+from detoxdesk.patients.pregnancy import pregnancy_may_apply
 
 QUEUE_PAGE_SIZE = 25
 
@@ -301,7 +302,10 @@ def evaluation_edit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
     )
     if evaluation.status == Evaluation.Status.SIGNED:
         return redirect("intake:evaluation", evaluation_uuid=evaluation.uuid)
-    form = EvaluationForm(request.POST or None, answers=evaluation.answers)
+    pregnancy_applies = pregnancy_may_apply(evaluation.patient)
+    form = EvaluationForm(
+        request.POST or None, answers=evaluation.answers, pregnancy_applies=pregnancy_applies
+    )
     form.initial["read_mark"] = actions.evaluation_read_mark(evaluation)
     if request.method == "POST" and form.is_valid():
         complete = "complete" in request.POST
