@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from detoxdesk.clinical import coding, placement, populations
 from detoxdesk.intake import evaluation_data
-from detoxdesk.intake.models import ContactAttempt, Inquiry, IntakeSettings, TreatmentPlan
+from detoxdesk.intake.models import (
+    ContactAttempt,
+    Inquiry,
+    IntakeSettings,
+    MinorConsent,
+    TreatmentPlan,
+)
 from detoxdesk.lib.forms import INTEGER_COLUMN_MAX, SMALL_COLUMN_MAX
 from detoxdesk.patients.models import Bed, Facility, Patient, Program
 
@@ -552,6 +558,33 @@ class PlanForm(forms.Form):
         label="Medication pathway", choices=TreatmentPlan.Pathway.choices, widget=forms.RadioSelect
     )
 
+    def __init__(self, *args: Any, pregnant: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if pregnant:  # acog-711: maintenance on buprenorphine or methadone is offered first
+            field = self.fields["medication_pathway"]
+            field.choices = pregnancy_pathway_choices()  # type: ignore[attr-defined]
+            field.help_text = populations.moud_first_offer().text
+
+
+MOUD_PATHWAYS = (TreatmentPlan.Pathway.BUPRENORPHINE, TreatmentPlan.Pathway.METHADONE)
+
+
+def pregnancy_pathway_choices() -> list[tuple[str, str]]:
+    """The pathways for a pregnant patient: MOUD maintenance first, the rest marked as what is
+    considered only if the patient declines it (acog-711)."""
+    first = [(p.value, f"{p.label} — offered first in pregnancy") for p in MOUD_PATHWAYS]
+    others = [
+        (
+            p.value,
+            p.label
+            if p == TreatmentPlan.Pathway.UNDECIDED
+            else f"{p.label} — only if the patient declines MOUD",
+        )
+        for p in TreatmentPlan.Pathway
+        if p not in MOUD_PATHWAYS
+    ]
+    return [*first, *others]
+
 
 class AdmitForm(forms.Form):
     facility = forms.ModelChoiceField(label="Admit to", queryset=Facility.objects.none())
@@ -590,6 +623,32 @@ class AdmitForm(forms.Form):
         self.fields["bed"].queryset = free_beds  # type: ignore[attr-defined]
         self.fields["bed"].label_from_instance = lambda bed: f"{bed.facility.name} {bed.label}"  # type: ignore[attr-defined]
 
+    def ask_minor_consent(self, age: int, state_rule: str | None) -> None:
+        """Add who consented to a minor's admission; the state-rule choice only when the
+        program's rule lets a minor of ``age`` consent (cfr-8-12-2024 [S])."""
+        choices = [(MinorConsent.GUARDIAN.value, MinorConsent.GUARDIAN.label)]
+        if state_rule is not None:
+            choices.append(
+                (MinorConsent.STATE_RULE.value, f"{MinorConsent.STATE_RULE.label} ({state_rule})")
+            )
+        self.minor_age = age
+        self.fields["minor_consent"] = forms.ChoiceField(
+            label=f"Consent to admission (the patient is {age}, a minor)",
+            choices=choices,
+            widget=forms.RadioSelect,
+            required=False,
+        )
+        self.fields["minor_consent_detail"] = forms.CharField(
+            label="The parent or guardian who consented (name and relationship)",
+            required=False,
+            max_length=300,
+        )
+
+    def consent_fields(self) -> list[forms.BoundField]:
+        return [
+            self[name] for name in ("minor_consent", "minor_consent_detail") if name in self.fields
+        ]
+
     def _facility_label(self, facility: Facility) -> str:
         if facility.pk in self.below:
             return f"{facility.name} (below the decided level of care)"
@@ -621,6 +680,21 @@ class IntakeSettingsForm(forms.Form):
         queryset=Facility.objects.none(),
         required=False,
         empty_label="The first facility by name",
+    )
+
+    minor_consent_from_age = forms.IntegerField(
+        label="A minor may consent without a guardian from age",
+        required=False,
+        min_value=1,
+        max_value=SMALL_COLUMN_MAX,
+        help_text="Your state's rule (state laws differ; the product ships none). Leave empty "
+        "and every minor's admission needs a parent's or guardian's consent.",
+    )
+    minor_consent_rule = forms.CharField(
+        label="The state law that allows it",
+        required=False,
+        max_length=300,
+        help_text="Cited on each admission under it, e.g. the statute's name and section.",
     )
 
     def __init__(self, program: Program, *args: Any, **kwargs: Any) -> None:

@@ -20,6 +20,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
+from detoxdesk.clinical import populations
 from detoxdesk.intake import access, actions, presentation
 from detoxdesk.intake.forms import (
     AdmitForm,
@@ -38,7 +39,7 @@ from detoxdesk.intake.models import Evaluation, Inquiry, TreatmentPlan
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access as patient_access
 from detoxdesk.patients.models import Bed, Episode, Facility, Patient
-from detoxdesk.patients.pregnancy import pregnancy_may_apply
+from detoxdesk.patients.pregnancy import can_become_pregnant, pregnancy_may_apply
 
 QUEUE_PAGE_SIZE = 25
 
@@ -333,6 +334,19 @@ def evaluation_edit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
     return render(request, "intake/evaluation_form.html", {"evaluation": evaluation, "form": form})
 
 
+def _pregnant(evaluation: Evaluation) -> bool:
+    """Pregnant per the evaluation's answer (a recorded test reaches the chart and the taper)."""
+    return evaluation.answers.get("pregnant") is True
+
+
+def _pregnancy_test_prompt(evaluation: Evaluation) -> str | None:
+    """The intake prompt to offer a pregnancy test (buppractice, SPEC A8), or None."""
+    due = populations.pregnancy_test_due(
+        can_become_pregnant(evaluation.patient), evaluation.answers.get("pregnant")
+    )
+    return populations.pregnancy_test_prompt().text if due else None
+
+
 def _evaluation_context(
     user: User, evaluation: Evaluation, decision_form: Form | None = None
 ) -> dict[str, Any]:
@@ -349,6 +363,7 @@ def _evaluation_context(
         "answers": presentation.answers_view(evaluation.answers),
         "substances": presentation.substances_view(evaluation.answers),
         "plan": TreatmentPlan.objects.filter(evaluation=evaluation).first(),
+        "moud_first": populations.moud_first_offer() if _pregnant(evaluation) else None,
         "decision_form": decision_form or LevelDecisionForm(initial=initial),
         "can_sign": permissions.can(user, permissions.EVALUATION_SIGN, evaluation.facility),
         "can_record": permissions.can(user, permissions.EVALUATION_RECORD, evaluation.facility),
@@ -433,7 +448,7 @@ def plan(request: HttpRequest, plan_uuid: str) -> HttpResponse:
     evaluation = found.evaluation
     initial = {key: getattr(found, key) for key in actions.PLAN_FIELDS}
     initial["read_mark"] = actions.plan_read_mark(found)
-    form = PlanForm(request.POST or None, initial=initial)
+    form = PlanForm(request.POST or None, initial=initial, pregnant=_pregnant(evaluation))
     if request.method == "POST":
         if not permissions.can(user, permissions.TREATMENT_PLAN_EDIT, evaluation.facility):
             raise PermissionDenied("Your role cannot edit treatment plans.")
@@ -501,7 +516,12 @@ def _admit_form(user: User, evaluation: Evaluation, data: Any = None) -> AdmitFo
         for facility in facilities
         if (warning := actions.below_level_warning(evaluation, facility)) is not None
     }
-    return AdmitForm(facilities, free_beds, data, below=below)
+    form = AdmitForm(facilities, free_beds, data, below=below)
+    patient = evaluation.patient
+    age = patient.age_on(timezone.localdate())
+    if populations.is_minor(age):
+        form.ask_minor_consent(age, actions.minor_state_rule(patient.program, age))
+    return form
 
 
 @login_required
@@ -520,6 +540,8 @@ def admit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
                 bed=form.cleaned_data["bed"],
                 below_level_acknowledged=form.cleaned_data["below_level_acknowledged"],
                 below_level_reason=form.cleaned_data["below_level_reason"],
+                minor_consent=form.cleaned_data.get("minor_consent", ""),
+                minor_consent_detail=form.cleaned_data.get("minor_consent_detail", ""),
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -532,7 +554,11 @@ def admit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
     return render(
         request,
         "intake/admit.html",
-        {"evaluation": found, "form": form},
+        {
+            "evaluation": found,
+            "form": form,
+            "pregnancy_test": _pregnancy_test_prompt(found),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -558,6 +584,8 @@ def intake_settings(request: HttpRequest) -> HttpResponse:
         "record_numbers": current.record_numbers,
         "record_number_prefix": current.record_number_prefix,
         "default_facility": current.default_facility,
+        "minor_consent_from_age": current.minor_consent_from_age,
+        "minor_consent_rule": current.minor_consent_rule,
     }
     form = IntakeSettingsForm(program, request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aftercare', '0001_initial'),
+        ("aftercare", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='referral',
-            name='obstetric_contact',
-            field=models.CharField(blank=True, help_text='For a pregnant patient: the obstetric clinician or clinic who follows the pregnancy, and how to reach them.', max_length=300),
+            model_name="referral",
+            name="obstetric_contact",
+            field=models.CharField(
+                blank=True,
+                help_text="For a pregnant patient: the obstetric clinician or clinic who follows the pregnancy, and how to reach them.",
+                max_length=300,
+            ),
         ),
     ]

@@ -4,20 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0005_program_vital_hard_limits'),
+        ("patients", "0005_program_vital_hard_limits"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='patient',
-            name='gender_identity',
-            field=models.CharField(blank=True, help_text="The patient's gender in their own words; empty when not asked or not said. Shown beside sex at birth and never used for a clinical rule.", max_length=64),
+            model_name="patient",
+            name="gender_identity",
+            field=models.CharField(
+                blank=True,
+                help_text="The patient's gender in their own words; empty when not asked or not said. Shown beside sex at birth and never used for a clinical rule.",
+                max_length=64,
+            ),
         ),
         migrations.AlterField(
-            model_name='patient',
-            name='sex_at_birth',
-            field=models.CharField(choices=[('female', 'Female'), ('male', 'Male'), ('intersex', 'Intersex'), ('unknown', 'Not recorded')], default='unknown', help_text='Sex assigned at birth: what the pregnancy questions are asked by.', max_length=16),
+            model_name="patient",
+            name="sex_at_birth",
+            field=models.CharField(
+                choices=[
+                    ("female", "Female"),
+                    ("male", "Male"),
+                    ("intersex", "Intersex"),
+                    ("unknown", "Not recorded"),
+                ],
+                default="unknown",
+                help_text="Sex assigned at birth: what the pregnancy questions are asked by.",
+                max_length=16,
+            ),
         ),
     ]
