@@ -27,5 +27,4 @@ EVENTS: dict[str, str] = {
     "intake.settings_changed": "Intake settings changed",
     "placement.editions_changed": "ASAM edition shown to staff or used by reports changed",
     "placement.fourth_mapping_confirmed": "ASAM 3rd-to-4th-edition mapping confirmed",
-    "placement.settings_viewed": "Viewed the level-of-care settings",
 }

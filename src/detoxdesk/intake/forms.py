@@ -9,13 +9,14 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from detoxdesk.clinical import coding, placement, populations
+from detoxdesk.clinical import asam4, coding, placement, populations
 from detoxdesk.intake import evaluation_data
 from detoxdesk.intake.models import (
     ContactAttempt,
     Inquiry,
     IntakeSettings,
     MinorConsent,
+    PlacementSettings,
     TreatmentPlan,
 )
 from detoxdesk.lib.forms import INTEGER_COLUMN_MAX, SMALL_COLUMN_MAX
@@ -700,3 +701,52 @@ class IntakeSettingsForm(forms.Form):
     def __init__(self, program: Program, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["default_facility"].queryset = program.facilities.all()  # type: ignore[attr-defined]
+
+
+class EditionsForm(forms.Form):
+    """Which ASAM edition staff see first and which one reports use (SPEC A11)."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=INTEGER_COLUMN_MAX
+    )
+    edition_shown = forms.ChoiceField(
+        label="Edition staff see first",
+        choices=PlacementSettings.Edition.choices,
+        widget=forms.RadioSelect,
+        help_text="Placement decides in the 3rd edition either way; the 4th-edition level is "
+        "shown through the mapping table below, marked unconfirmed until you confirm it.",
+    )
+    edition_reports = forms.ChoiceField(
+        label="Edition reports use",
+        choices=PlacementSettings.Edition.choices,
+        widget=forms.RadioSelect,
+    )
+
+
+class ConfirmMappingForm(forms.Form):
+    """The medical director's confirmation of the 3rd-to-4th-edition table, one level per row."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=INTEGER_COLUMN_MAX
+    )
+    confirm = forms.BooleanField(
+        label="As the program's medical director, I have checked this table against the ASAM "
+        "Criteria, 4th edition, and confirm it",
+        error_messages={"required": "Tick to confirm the table."},
+    )
+
+    def __init__(self, *args: Any, confirmed: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for level, row in asam4.mapping().items():
+            self.fields[f"map_{level}"] = forms.ChoiceField(
+                label=f"{level} becomes",
+                choices=[("", "Choose a level"), *((code, code) for code in row.candidates)],
+                initial=(confirmed or {}).get(level) or row.code or "",
+                error_messages={"required": f"Choose the 4th-edition level for {level}."},
+            )
+
+    def mapping_fields(self) -> list[forms.BoundField]:
+        return [self[f"map_{level}"] for level in asam4.mapping()]
+
+    def mapping(self) -> dict[str, str]:
+        return {level: self.cleaned_data[f"map_{level}"] for level in asam4.mapping()}

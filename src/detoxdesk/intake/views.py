@@ -20,13 +20,15 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
-from detoxdesk.clinical import populations
+from detoxdesk.clinical import asam4, populations
 from detoxdesk.intake import access, actions, presentation
 from detoxdesk.intake.forms import (
     AdmitForm,
     CloseForm,
+    ConfirmMappingForm,
     ContactAttemptForm,
     ConvertForm,
+    EditionsForm,
     EvaluationForm,
     IntakeSettingsForm,
     LevelDecisionForm,
@@ -38,7 +40,7 @@ from detoxdesk.intake.forms import (
 from detoxdesk.intake.models import Evaluation, Inquiry, TreatmentPlan
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access as patient_access
-from detoxdesk.patients.models import Bed, Episode, Facility, Patient
+from detoxdesk.patients.models import Bed, Episode, Facility, Patient, Program
 from detoxdesk.patients.pregnancy import can_become_pregnant, pregnancy_may_apply
 
 QUEUE_PAGE_SIZE = 25
@@ -351,14 +353,23 @@ def _evaluation_context(
     user: User, evaluation: Evaluation, decision_form: Form | None = None
 ) -> dict[str, Any]:
     now = timezone.now()
+    chosen = actions.placement_settings_for(evaluation.patient.program)
+    adolescent = actions.is_adolescent(evaluation)
     initial = {
-        "level": evaluation.chosen_level or evaluation.recommended_level,
+        # An adolescent's level is the clinician's own review: nothing is preselected.
+        "level": evaluation.chosen_level or ("" if adolescent else evaluation.recommended_level),
         "reason": evaluation.level_reason,
     }
     return {
         "evaluation": evaluation,
         "patient": evaluation.patient,
-        "result": presentation.placement_view(evaluation.placement, evaluation.answers),
+        "result": presentation.placement_view(
+            evaluation.placement,
+            evaluation.answers,
+            edition=chosen.edition_shown,  # type: ignore[arg-type]
+            confirmed=actions.confirmed_fourth_mapping(chosen),
+        ),
+        "adolescent": adolescent,
         "course": presentation.course_view(evaluation.answers, now),
         "answers": presentation.answers_view(evaluation.answers),
         "substances": presentation.substances_view(evaluation.answers),
@@ -597,3 +608,74 @@ def intake_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Intake settings saved.")
             return redirect("intake:settings")
     return render(request, "intake/settings.html", {"form": form, "program": program})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def placement_settings(request: HttpRequest) -> HttpResponse:
+    """The ASAM edition staff see and reports use, and the 4th-edition mapping's confirmation."""
+    user = staff_user(request)
+    program = patient_access.configured_program(
+        user, "Only a program director can change level-of-care settings."
+    )
+    chosen = actions.placement_settings_for(program)
+    confirmed = actions.confirmed_fourth_mapping(chosen)
+    version = {"version": chosen.version}
+    editions: Form = EditionsForm(
+        initial={
+            **version,
+            "edition_shown": chosen.edition_shown,
+            "edition_reports": chosen.edition_reports,
+        }
+    )
+    confirm: Form = ConfirmMappingForm(initial=version, confirmed=confirmed)
+    if request.method == "POST":
+        form: Form = (
+            ConfirmMappingForm(request.POST, confirmed=confirmed)
+            if "confirm_mapping" in request.POST
+            else EditionsForm(request.POST)
+        )
+        if form.is_valid() and _save_placement_settings(request, program, form):
+            return redirect("intake:placement_settings")
+        if isinstance(form, ConfirmMappingForm):
+            confirm = form
+        else:
+            editions = form
+    context = {
+        "program": program,
+        "chosen": chosen,
+        "confirmed": confirmed,
+        "rows": list(asam4.mapping().values()),
+        "editions_form": editions,
+        "confirm_form": confirm,
+    }
+    return render(
+        request,
+        "intake/placement_settings.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _save_placement_settings(request: HttpRequest, program: Program, form: Form) -> bool:
+    user = staff_user(request)
+    data = form.cleaned_data
+    try:
+        if isinstance(form, ConfirmMappingForm):
+            actions.do_confirm_fourth_mapping(
+                program, acting_user=user, mapping=form.mapping(), expected_version=data["version"]
+            )
+            messages.success(request, "The 4th-edition mapping is confirmed.")
+        else:
+            actions.do_change_editions(
+                program,
+                acting_user=user,
+                shown=data["edition_shown"],
+                reports=data["edition_reports"],
+                expected_version=data["version"],
+            )
+            messages.success(request, "Level-of-care settings saved.")
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return False
+    return True
