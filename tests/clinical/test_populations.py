@@ -91,7 +91,7 @@ def test_an_age_that_is_not_whole_years_is_refused() -> None:
         )
 
 
-# --- The dose check reads the age ------------------------------------------------------------------
+# --- The dose check reads the age ----------------------------------------------------------------
 
 
 def dose(drug: str, **context: Any) -> dict[str, Any]:
