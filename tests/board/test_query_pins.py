@@ -20,7 +20,7 @@ from factories_board import seed_assessments, seed_census, seed_vitals
 
 CENSUS = reverse("patients:census")
 CENSUS_QUERIES = 15  # 15: with the open controlled-substance discrepancies
-CHART_QUERIES = 33
+CHART_QUERIES = 35  # 35: with pregnancy on the header (medication facts, evaluation)
 
 
 @pytest.fixture

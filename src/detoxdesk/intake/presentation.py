@@ -94,10 +94,11 @@ def placement_view(
     if not result:
         return None
     names = asam4.dimension_names_for(edition)
+    level = result.get("recommended_level")
     return {
         **result,
         "edition": edition,
-        "fourth": asam4.fourth_level(result["recommended_level"], confirmed),
+        "fourth": asam4.fourth_level(level, confirmed) if level else None,
         "dimensions": [{**d, "name": names[d["dimension"]]} for d in result.get("dimensions", [])],
         "rationale": _plain_rationale(result, not_assessed_words(result, answers)),
         "source_titles": [(key, _source_title(key)) for key in result.get("sources", [])],
