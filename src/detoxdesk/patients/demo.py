@@ -50,6 +50,7 @@ class DemoPatient:
     blood_pressure_shift: int = 0  # lowers this patient's demo blood pressure readings
     allergies: tuple[tuple[str, str, str], ...] = ()  # (ingredient code, other substance, reaction)
     no_known_allergies: bool = False
+    gender_identity: str = ""
 
 
 PATIENTS = (
@@ -67,7 +68,17 @@ PATIENTS = (
     DemoPatient("Marcus", "Bell", date(1979, 11, 23), "male", "in", 30, 27, alcohol=True),
     DemoPatient("Tanya", "Kowalski", date(1995, 1, 9), "female", "in", 44, 18),
     DemoPatient("Devon", "Price", date(1983, 5, 30), "male", "in", 52, 12),
-    DemoPatient("Samira", "Haddad", date(1990, 9, 17), "female", "in", 70, 20, alcohol=True),
+    DemoPatient(
+        "Samira",
+        "Haddad",
+        date(1990, 9, 17),
+        "female",
+        "in",
+        70,
+        20,
+        alcohol=True,
+        gender_identity="Non-binary",
+    ),
     DemoPatient("Kevin", "O'Neill", date(1975, 2, 4), "male", "in", 96, 16),
     DemoPatient(
         "Rosa",
@@ -187,6 +198,7 @@ def _patient(
         family_name=demo.family,
         date_of_birth=demo.born,
         sex_at_birth=demo.sex,
+        gender_identity=demo.gender_identity,
     )
     episode = actions.do_admit(patient, facility, acting_user=None, admitted_at=admitted, bed=bed)
     recorder = users["nurse" if facility.kind == "inpatient" else "clinicnurse"]
