@@ -20,7 +20,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
-from detoxdesk.clinical import asam4, populations
+from detoxdesk.clinical import asam4, knowledge, populations
 from detoxdesk.intake import access, actions, presentation
 from detoxdesk.intake.forms import (
     AdmitForm,
@@ -375,6 +375,7 @@ def _evaluation_context(
         "substances": presentation.substances_view(evaluation.answers),
         "plan": TreatmentPlan.objects.filter(evaluation=evaluation).first(),
         "moud_first": populations.moud_first_offer() if _pregnant(evaluation) else None,
+        "moud_first_source": knowledge.source(populations.moud_first_offer().source).title,
         "decision_form": decision_form or LevelDecisionForm(initial=initial),
         "can_sign": permissions.can(user, permissions.EVALUATION_SIGN, evaluation.facility),
         "can_record": permissions.can(user, permissions.EVALUATION_RECORD, evaluation.facility),
