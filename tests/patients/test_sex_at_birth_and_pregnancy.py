@@ -14,6 +14,7 @@ from detoxdesk.patients.pregnancy import can_become_pregnant, pregnancy_may_appl
 from factories import make_patient
 from factories_aftercare import start_discharge
 from factories_intake import make_evaluation
+from factories_labs import record_result
 from factories_medications import make_facts
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +122,19 @@ def test_the_referral_asks_no_obstetric_contact_when_pregnancy_cannot_apply(unit
     url = reverse("aftercare:referrals", args=[discharge.uuid])
     form = as_user(unit.counselor).get(url).context["form"]
     assert "obstetric_contact" not in form.fields
+
+
+@pytest.mark.parametrize(
+    ("sex", "prompted"), [("female", True), ("unknown", True), ("male", False)]
+)
+def test_the_chart_prompts_a_pregnancy_test_until_one_is_recorded(unit, as_user, sex, prompted):
+    Patient.objects.filter(pk=unit.patient.pk).update(sex_at_birth=sex)
+    assert ('id="pregnancy-test-prompt"' in _chart(unit, as_user)) is prompted
+    record_result(unit.episode, unit.nurse, "pregnancy", {"hcg": "negative"}, specimen="urine")
+    assert 'id="pregnancy-test-prompt"' not in _chart(unit, as_user)
+
+
+def test_a_positive_test_shows_the_pregnancy_instead_of_the_prompt(unit, as_user):
+    record_result(unit.episode, unit.nurse, "pregnancy", {"hcg": "positive"}, specimen="urine")
+    body = _chart(unit, as_user)
+    assert PREGNANT_LINE in body and 'id="pregnancy-test-prompt"' not in body

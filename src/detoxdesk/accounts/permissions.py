@@ -26,6 +26,8 @@ EPISODE_CONFIGURE = "episode.configure"
 EPISODE_ADMIT = "episode.admit"
 # Evaluation and intake
 INQUIRY_MANAGE = "inquiry.manage"
+BED_RESERVE = "bed.reserve"  # hold a bed for an inquiry, release the hold
+BED_MANAGE = "bed.manage"  # mark a bed cleaned or for cleaning, move a patient to another bed
 EVALUATION_RECORD = "evaluation.record"
 EVALUATION_SIGN = "evaluation.sign"
 TREATMENT_PLAN_EDIT = "treatment_plan.edit"
@@ -38,6 +40,10 @@ SAFETY_OVERRIDE = "safety.override"  # nurses too, where the program allows it
 CONTROLLED_VIEW = "controlled.view"  # stock, entries, counts, the dispensing log
 CONTROLLED_RECORD = "controlled.record"  # receipts, waste, transfers, counts, inventories
 CONTROLLED_RESOLVE = "controlled.resolve"  # discrepancies, adjustments, products, locations
+# Drug tests and other results: point-of-care tests at the bedside; laboratory results and
+# imports by prescribers. Reading them is CHART_VIEW.
+LAB_RECORD = "lab.record"
+LAB_RECORD_LABORATORY = "lab.record_laboratory"
 # Tapers
 TAPER_PLAN = "taper.plan"
 # Discharge and aftercare
@@ -63,7 +69,7 @@ DISCLOSURE_VIEW = "disclosure.view"  # consents, disclosures and the accounting 
 DISCLOSURE_REVIEW = "disclosure.review"  # the director's review of emergency disclosures
 
 _CLINICAL_READ = {CENSUS_VIEW, CHART_VIEW, DIRECTORY_VIEW}
-_BEDSIDE = _CLINICAL_READ | {ASSESSMENT_RECORD, VITALS_RECORD, DOSE_RECORD}
+_BEDSIDE = _CLINICAL_READ | {ASSESSMENT_RECORD, VITALS_RECORD, DOSE_RECORD, LAB_RECORD}
 _LEDGER = {CONTROLLED_VIEW, CONTROLLED_RECORD}
 _EVALUATE = {EVALUATION_RECORD, EVALUATION_SIGN, TREATMENT_PLAN_EDIT}
 _DISCHARGE = {DISCHARGE_PREPARE, DISCHARGE_SIGN, PORTAL_INVITE}
@@ -73,6 +79,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.INTAKE_COORDINATOR: frozenset(
         {CENSUS_VIEW, EPISODE_ADMIT, INQUIRY_MANAGE, DIRECTORY_VIEW, DIRECTORY_MANAGE}
         | {FOLLOW_UP_RECORD, CONSENT_RECORD, DISCLOSURE_VIEW}
+        | {BED_RESERVE, BED_MANAGE}
     ),
     Role.NURSE: frozenset(
         _BEDSIDE
@@ -80,6 +87,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _DISCHARGE
         | {EPISODE_CONFIGURE, EPISODE_ADMIT, INQUIRY_MANAGE}
         | {FOLLOW_UP_RECORD, EMERGENCY_ACCESS}
+        | {BED_RESERVE, BED_MANAGE}
         | _LEDGER
         | _RELEASE
         | {DISCLOSURE_EMERGENCY}
@@ -89,8 +97,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _EVALUATE
         | _DISCHARGE
         | {EPISODE_CONFIGURE, EPISODE_ADMIT}
-        | {TREATMENT_PLAN_SIGN, ORDER_SIGN, SAFETY_OVERRIDE, TAPER_PLAN}
-        | {EMERGENCY_ACCESS}
+        | {TREATMENT_PLAN_SIGN, ORDER_SIGN, SAFETY_OVERRIDE, TAPER_PLAN, LAB_RECORD_LABORATORY}
+        | {EMERGENCY_ACCESS, BED_MANAGE}
         | _LEDGER
         | _RELEASE
         | {DISCLOSURE_EMERGENCY}

@@ -10,7 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from detoxdesk.clinical import aftercare, asam4, course, dosing, induction, mme, scales, taper
+from detoxdesk.clinical import (
+    aftercare,
+    alcohol,
+    asam4,
+    course,
+    dosing,
+    induction,
+    mme,
+    scales,
+    taper,
+)
 from detoxdesk.clinical.errors import InvalidInput
 
 Calculator = Callable[[Mapping[str, Any]], dict[str, Any]]
@@ -48,6 +58,7 @@ CALCULATORS: dict[str, Calculator] = {
     "placement": asam4.placement_calculator,
     "withdrawal-course": course.calculate,
     "naltrexone-start": aftercare.calculate,
+    "pawss": alcohol.calculator,
 }
 
 

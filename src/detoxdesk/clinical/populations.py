@@ -97,8 +97,10 @@ def buprenorphine_age_findings(age_years: int | None) -> list[Finding]:
     return [Finding(BUPRENORPHINE_OFF_LABEL_AGE, "warning", text, limit.source)]
 
 
-def pregnancy_test_due(can_become_pregnant: bool | None, pregnant: bool | None) -> bool:
-    """Whether intake prompts a pregnancy test: pregnancy possible (or sex at birth not recorded)
-    and no pregnancy recorded. A "no" answered in the evaluation is not a test, so it still asks.
-    Source: buppractice (SPEC A8)."""
-    return can_become_pregnant is not False and pregnant is not True
+def pregnancy_test_due(
+    can_become_pregnant: bool | None, pregnant: bool | None, tested: bool = False
+) -> bool:
+    """Whether intake prompts a pregnancy test: pregnancy possible (or sex at birth not recorded),
+    no pregnancy recorded and no test taken at this intake. A "no" answered in the evaluation is
+    not a test, so it still asks. Source: buppractice (SPEC A8)."""
+    return can_become_pregnant is not False and pregnant is not True and not tested

@@ -20,9 +20,11 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
+from detoxdesk.beds import queries as bed_queries
 from detoxdesk.clinical import asam4, knowledge, populations
-from detoxdesk.intake import access, actions, presentation
+from detoxdesk.intake import access, actions, presentation, queries
 from detoxdesk.intake.forms import (
+    PAWSS_TITLE,
     AdmitForm,
     CloseForm,
     ConfirmMappingForm,
@@ -38,6 +40,7 @@ from detoxdesk.intake.forms import (
     StaffInquiryForm,
 )
 from detoxdesk.intake.models import Evaluation, Inquiry, TreatmentPlan
+from detoxdesk.labs import queries as lab_queries
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access as patient_access
 from detoxdesk.patients.models import Bed, Episode, Facility, Patient, Program
@@ -68,7 +71,9 @@ def _queue(user: User, form: QueueFilterForm) -> QuerySet[Inquiry]:
             | Q(phone__icontains=term)
             | Q(email__icontains=term)
         )
-    return inquiries.annotate(attempt_count=Count("attempts")).order_by("urgency", "received_at")
+    return inquiries.annotate(
+        attempt_count=Count("attempts"), **bed_queries.held_bed(timezone.now())
+    ).order_by("urgency", "received_at")
 
 
 @login_required
@@ -79,7 +84,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     log.viewed(user, "inquiry.queue_viewed")
     page = Paginator(_queue(user, form), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "intake/queue.html", {"page": page, "form": form, "now": timezone.now()})
+    context = {
+        "page": page,
+        "form": form,
+        "now": timezone.now(),
+        "can_reserve": permissions.can(user, permissions.BED_RESERVE),
+    }
+    return render(request, "intake/queue.html", context)
 
 
 def _inquiry_context(inquiry: Inquiry, **forms: Form) -> dict[str, Any]:
@@ -333,7 +344,15 @@ def evaluation_edit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
             return redirect(target, evaluation_uuid=evaluation.uuid)
     if request.method == "GET":
         log.viewed(user, "evaluation.viewed", target=evaluation)
-    return render(request, "intake/evaluation_form.html", {"evaluation": evaluation, "form": form})
+    now = timezone.now()
+    pawss = presentation.pawss_view(
+        evaluation.answers,
+        {},
+        now,
+        alcohol_positive=queries.alcohol_test_positive(evaluation.patient, now),
+    )
+    context = {"evaluation": evaluation, "form": form, "pawss": pawss, "pawss_title": PAWSS_TITLE}
+    return render(request, "intake/evaluation_form.html", context)
 
 
 def _pregnant(evaluation: Evaluation) -> bool:
@@ -343,8 +362,11 @@ def _pregnant(evaluation: Evaluation) -> bool:
 
 def _pregnancy_test_prompt(evaluation: Evaluation) -> str | None:
     """The intake prompt to offer a pregnancy test (buppractice, SPEC A8), or None."""
+    # A test counts from the start of this evaluation: an earlier stay's test is not this intake's.
     due = populations.pregnancy_test_due(
-        can_become_pregnant(evaluation.patient), evaluation.answers.get("pregnant")
+        can_become_pregnant(evaluation.patient),
+        evaluation.answers.get("pregnant"),
+        tested=lab_queries.pregnancy_tested(evaluation.patient_id, evaluation.created_at),
     )
     return populations.pregnancy_test_prompt().text if due else None
 
@@ -371,6 +393,12 @@ def _evaluation_context(
         ),
         "adolescent": adolescent,
         "course": presentation.course_view(evaluation.answers, now),
+        "pawss": presentation.pawss_view(
+            evaluation.answers,
+            evaluation.placement,
+            now,
+            alcohol_positive=queries.alcohol_test_positive(evaluation.patient, now),
+        ),
         "answers": presentation.answers_view(evaluation.answers),
         "substances": presentation.substances_view(evaluation.answers),
         "plan": TreatmentPlan.objects.filter(evaluation=evaluation).first(),
@@ -517,11 +545,17 @@ def _admit_form(user: User, evaluation: Evaluation, data: Any = None) -> AdmitFo
     facilities = permissions.facilities_with(user, permissions.EPISODE_ADMIT).filter(
         program_id=evaluation.patient.program_id
     )
+    now = timezone.now()
+    # Free beds (not occupied, in service, not waiting to be cleaned, held by nobody), and the
+    # bed held for this patient, which the form chooses for them.
+    reserved = bed_queries.reserved_bed_for(evaluation.patient_id, now)
+    available = bed_queries.available(facilities.values_list("pk", flat=True), now)
     free_beds = (
-        Bed.objects.filter(facility__in=facilities)
-        .exclude(episodes__status=Episode.Status.ACTIVE)
-        .exclude(staff_status__in_service=False)  # out of service (staff administration)
+        Bed.objects.filter(
+            Q(pk__in=available.values("pk")) | Q(pk=reserved.pk if reserved else None)
+        )
         .select_related("facility")
+        .order_by("facility__name", "label")
     )
     below = {
         facility.pk: warning
@@ -529,6 +563,9 @@ def _admit_form(user: User, evaluation: Evaluation, data: Any = None) -> AdmitFo
         if (warning := actions.below_level_warning(evaluation, facility)) is not None
     }
     form = AdmitForm(facilities, free_beds, data, below=below)
+    if reserved is not None and data is None:
+        form.initial.update({"facility": reserved.facility_id, "bed": reserved.pk})
+    form.reserved_bed = reserved
     patient = evaluation.patient
     age = patient.age_on(timezone.localdate())
     if populations.is_minor(age):
@@ -550,6 +587,7 @@ def admit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
                 acting_user=user,
                 admitted_at=form.cleaned_data["admitted_at"],
                 bed=form.cleaned_data["bed"],
+                setting=form.cleaned_data["setting"] or None,
                 below_level_acknowledged=form.cleaned_data["below_level_acknowledged"],
                 below_level_reason=form.cleaned_data["below_level_reason"],
                 minor_consent=form.cleaned_data.get("minor_consent", ""),
@@ -596,6 +634,7 @@ def intake_settings(request: HttpRequest) -> HttpResponse:
         "record_numbers": current.record_numbers,
         "record_number_prefix": current.record_number_prefix,
         "default_facility": current.default_facility,
+        "bed_hold_hours": current.bed_hold_hours,
         "minor_consent_from_age": current.minor_consent_from_age,
         "minor_consent_rule": current.minor_consent_rule,
     }

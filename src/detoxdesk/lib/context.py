@@ -9,9 +9,12 @@ APP_STYLESHEETS = tuple(
     for app in (
         "patients",
         "intake",
+        "beds",
         "medications",
         "controlled",
         "tapers",
+        "labs",
+        "outpatient",
         "aftercare",
         "directory",
         "portal",

@@ -7,8 +7,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("intake", "0003_evaluation_admission_below_level"),
-        ("patients", "0006_patient_gender_identity"),
+        ("intake", "0004_intakesettings_bed_hold_hours"),
+        ("patients", "0007_patient_gender_identity"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("patients", "0005_program_vital_hard_limits"),
+        ("patients", "0006_episode_setting"),
     ]
 
     operations = [
