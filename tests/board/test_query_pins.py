@@ -24,8 +24,8 @@ CENSUS = reverse("patients:census")
 # medication record's alerts (settings, precipitated withdrawal, scheduled orders: 3). A page with
 # a scheduled dose due this shift reads the doses recorded against it too (one more).
 CENSUS_QUERIES = 19
-CHART_QUERIES = 38  # 38: with the results panel (results, then their findings) and pregnancy
-# on the header (medication facts, evaluation, a pregnancy test of the stay)
+CHART_QUERIES = 39  # 39: with the results panel (results, findings), the notes panel (1) and
+# pregnancy on the header (medication facts, evaluation, a pregnancy test of the stay: 3)
 
 
 @pytest.fixture

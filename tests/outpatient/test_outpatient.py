@@ -237,7 +237,9 @@ def test_the_board_flags_a_missed_check_in(unit, outpt):
 
 def test_the_board_reads_no_outpatient_data_without_an_outpatient(unit, django_assert_num_queries):
     episodes = Episode.objects.filter(status=Episode.Status.ACTIVE)
-    with django_assert_num_queries(1):  # no score or vitals yet: the episodes only
+    # No score or vitals yet: the episodes, then the alerts of the medication record (its
+    # settings, precipitated withdrawal, scheduled orders); nothing of the outpatient app.
+    with django_assert_num_queries(1 + 3):
         census.rows(episodes, timezone.now())
 
 
@@ -251,7 +253,8 @@ def test_the_board_flags_cost_four_queries_whatever_the_number(
         )
         schedule(unit, episode)
     episodes = Episode.objects.filter(status=Episode.Status.ACTIVE)
-    with django_assert_num_queries(1 + 4):  # the episodes, then plans, reviews, visits, SOWS
+    # The episodes, the medication record's three alert reads, then plans, reviews, visits, SOWS.
+    with django_assert_num_queries(1 + 3 + 4):
         rows = census.rows(episodes, timezone.now())
     assert sum(1 for row in rows if row["missed_check_in"]) == count
 

@@ -68,6 +68,12 @@ DISCLOSURE_EMERGENCY = "disclosure.emergency"  # disclose without consent in a m
 DISCLOSURE_VIEW = "disclosure.view"  # consents, disclosures and the accounting of a patient
 DISCLOSURE_REVIEW = "disclosure.review"  # the director's review of emergency disclosures
 
+# Progress notes and amendment requests (issue 13)
+NOTE_WRITE = "note.write"  # write and sign progress notes and addenda, document group sessions
+NOTE_COSIGN = "note.cosign"  # co-sign notes of roles the program names
+NOTE_TEMPLATES = "note.templates"  # edit the program's note templates and co-signature rule
+AMENDMENT_DECIDE = "amendment.decide"  # accept or deny a patient's amendment request
+
 _CLINICAL_READ = {CENSUS_VIEW, CHART_VIEW, DIRECTORY_VIEW}
 _BEDSIDE = _CLINICAL_READ | {ASSESSMENT_RECORD, VITALS_RECORD, DOSE_RECORD, LAB_RECORD}
 _LEDGER = {CONTROLLED_VIEW, CONTROLLED_RECORD}
@@ -90,7 +96,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | {BED_RESERVE, BED_MANAGE}
         | _LEDGER
         | _RELEASE
-        | {DISCLOSURE_EMERGENCY}
+        | {DISCLOSURE_EMERGENCY, NOTE_WRITE}
     ),
     Role.PRESCRIBER: frozenset(
         _BEDSIDE
@@ -101,12 +107,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | {EMERGENCY_ACCESS, BED_MANAGE}
         | _LEDGER
         | _RELEASE
-        | {DISCLOSURE_EMERGENCY}
+        | {DISCLOSURE_EMERGENCY, NOTE_WRITE, NOTE_COSIGN, AMENDMENT_DECIDE}
     ),
     Role.COUNSELOR: frozenset(
         _CLINICAL_READ
         | {TREATMENT_PLAN_EDIT, DISCHARGE_PREPARE, PORTAL_INVITE, FOLLOW_UP_RECORD}
-        | {DIRECTORY_MANAGE}
+        | {DIRECTORY_MANAGE, NOTE_WRITE}
         | _RELEASE
     ),
     Role.DIRECTOR: frozenset(
@@ -114,7 +120,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | {AUDIT_VIEW, PROGRAM_CONFIGURE, INQUIRY_MANAGE, EMERGENCY_REVIEW, REPORTS_VIEW}
         | {CONTROLLED_VIEW, CONTROLLED_RESOLVE}
         | _RELEASE
-        | {DISCLOSURE_REVIEW}
+        | {DISCLOSURE_REVIEW, NOTE_COSIGN, NOTE_TEMPLATES, AMENDMENT_DECIDE}
     ),
     Role.AUDITOR: frozenset(
         {AUDIT_VIEW, EMERGENCY_REVIEW, DISCLOSURE_VIEW, CONTROLLED_VIEW, REPORTS_VIEW}

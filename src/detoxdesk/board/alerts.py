@@ -42,11 +42,17 @@ def add_alerts(
     precipitated = medication_census.precipitated_unreviewed(ids, programs, settings)
     doses = medication_census.overdue_doses(ids, settings, now)
     for row, episode_id in zip(rows, ids, strict=True):
-        row["alerts"] = _alerts(row, episode_id in precipitated, doses[episode_id])
-        row["alerted"] = bool(row["alerts"])
+        serious, late = _alerts(row, episode_id in precipitated, doses[episode_id])
+        row["alerts"] = serious + late
+        # The row is marked critical for the serious ones; what is overdue marks it overdue.
+        row["alerted"] = bool(serious)
+        row["overdue"] = row.get("overdue") or bool(late)
 
 
-def _alerts(row: dict[str, Any], precipitated: bool, overdue_doses: int) -> list[str]:
+def _alerts(
+    row: dict[str, Any], precipitated: bool, overdue_doses: int
+) -> tuple[list[str], list[str]]:
+    """The row's serious alerts, then what is overdue."""
     found = []
     if precipitated:
         found.append("Possible precipitated withdrawal: not yet reviewed")
@@ -55,12 +61,13 @@ def _alerts(row: dict[str, Any], precipitated: bool, overdue_doses: int) -> list
     for scale, score in zip((Scale.COWS, Scale.CIWA_AR), row["scores"], strict=True):
         if score and score["band"] == SEVERE_BAND:
             found.append(f"{scale.label} {score['total']}: {score['band_label'].lower()}")
+    late = []
     due: Due = row["due"]
     if due.overdue_by is not None:
-        found.append(f"Assessment overdue {duration(due.overdue_by)}")
+        late.append(f"Assessment overdue {duration(due.overdue_by)}")
     if overdue_doses:
-        found.append(f"{overdue_doses} scheduled dose{'s' if overdue_doses > 1 else ''} overdue")
-    return found
+        late.append(f"{overdue_doses} scheduled dose{'s' if overdue_doses > 1 else ''} overdue")
+    return found, late
 
 
 def bed_counts(

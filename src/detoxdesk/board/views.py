@@ -24,6 +24,7 @@ from detoxdesk.intake import panels as intake_panels
 from detoxdesk.labs import panels as lab_panels
 from detoxdesk.medications import panels as medication_panels
 from detoxdesk.monitoring import panels as monitoring_panels
+from detoxdesk.notes import panels as note_panels
 from detoxdesk.patients import access, allergies
 from detoxdesk.patients.models import Contact
 from detoxdesk.portal import panels as portal_panels
@@ -99,6 +100,7 @@ EPISODE_PANELS: tuple[tuple[str, Panel], ...] = (
     ("medications", medication_panels.chart_panel),
     ("labs", lab_panels.chart_panel),
     ("tapers", taper_panels.chart_panel),
+    ("notes", note_panels.chart_panel),
     ("aftercare", aftercare_panels.chart_panel),
 )
 PATIENT_PANELS: tuple[tuple[str, Panel], ...] = (

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "detoxdesk.tapers",
     "detoxdesk.labs",
     "detoxdesk.outpatient",
+    "detoxdesk.notes",
     "detoxdesk.aftercare",
     "detoxdesk.directory",
     "detoxdesk.portal",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("detoxdesk.tapers.urls")),
     path("labs/", include("detoxdesk.labs.urls")),
     path("", include("detoxdesk.outpatient.urls")),
+    path("", include("detoxdesk.notes.urls")),
     path("", include("detoxdesk.aftercare.urls")),
     path("", include("detoxdesk.directory.urls")),
     path("", include("detoxdesk.portal.urls")),

@@ -20,6 +20,7 @@ from detoxdesk.disclosures import demo as disclosures_demo
 from detoxdesk.intake import demo as intake_demo
 from detoxdesk.labs import demo as labs_demo
 from detoxdesk.medications import demo as medications_demo
+from detoxdesk.notes import demo as notes_demo
 from detoxdesk.outpatient import demo as outpatient_demo
 from detoxdesk.patients import demo as patients_demo
 from detoxdesk.patients.models import Program
@@ -37,6 +38,7 @@ APP_DEMOS = (
     outpatient_demo,
     aftercare_demo,
     portal_demo,
+    notes_demo,
     disclosures_demo,
     beds_demo,
 )

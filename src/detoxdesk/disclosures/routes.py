@@ -45,6 +45,8 @@ INTERNAL: dict[str, str] = {
     "audit:export": "the audit report for the program's director and auditors (operations)",
     "portal:summary": "the patient reading their own summary in the portal (right of access, "
     "42 CFR 2.23), audited as portal.viewed",
+    "notes:print": "the print view of a note for the program's own paper record; a copy for "
+    "anyone else goes through disclosures:release, which it points to",
     "disclosures:consents": "the consents and disclosures page for staff",
     "disclosures:consent_new": "recording a consent",
     "disclosures:consent": "the consent form itself, printed for the patient to sign or keep",

@@ -60,6 +60,11 @@ NOT_PATIENT_RECORDS: dict[str, str] = {
     "controlled.discrepancy": "differences between a count and the ledger, and their resolution",
     "controlled.inventory": "initial and biennial inventories of controlled stock",
     "controlled.inventoryline": "the counted amount of each product in an inventory",
+    "notes.notetemplate": "the program's note templates (a note keeps the headings it was "
+    "written with)",
+    "notes.notesettings": "which roles' notes the program has co-signed",
+    "notes.groupsession": "a group session's topic and time (each attendee's note, with the "
+    "topic, is in that attendee's record)",
 }
 # Never written: they would let someone sign in or accept an invitation.
 SECRET_FIELDS: dict[str, frozenset[str]] = {

@@ -20,5 +20,6 @@ APP_STYLESHEETS = tuple(
         "portal",
         "staff",
         "disclosures",
+        "notes",
     )
 )

@@ -35,6 +35,12 @@ def site(request: HttpRequest) -> dict[str, Any]:
             nav.append(("tapers:mme", "MME"))
         if permissions.can(user, permissions.LAB_RECORD_LABORATORY):
             nav.append(("labs:import", "Import results"))
+        if permissions.can(user, permissions.NOTE_WRITE):
+            nav.append(("notes:mine", "My drafts"))
+        if permissions.can(user, permissions.NOTE_COSIGN):
+            nav.append(("notes:cosign_list", "Co-sign"))
+        if permissions.can(user, permissions.AMENDMENT_DECIDE):
+            nav.append(("notes:amendments", "Amendments"))
         if permissions.can(user, permissions.CONTROLLED_VIEW):
             nav.append(("controlled:index", "Controlled"))
         if permissions.can(user, permissions.AUDIT_VIEW):
