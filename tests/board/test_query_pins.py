@@ -24,7 +24,8 @@ CENSUS = reverse("patients:census")
 # medication record's alerts (settings, precipitated withdrawal, scheduled orders: 3). A page with
 # a scheduled dose due this shift reads the doses recorded against it too (one more).
 CENSUS_QUERIES = 19
-CHART_QUERIES = 37  # results panel (results, findings), notes panel (1), the episodes list (1)
+CHART_QUERIES = 40  # 40: the results panel (results, findings), the notes panel (1), the episodes
+# list (1) and pregnancy on the header (medication facts, evaluation, a pregnancy test: 3)
 
 
 @pytest.fixture

@@ -79,6 +79,7 @@ def calc_items(code: str) -> list[str]:
 PLACEMENT = {"substances": [{"name": "heroin", "daily_use": True}]}
 PLACEMENT_KEYS = {
     "recommended_level",
+    "level_4th_edition",
     "level_name",
     "dimensions",
     "flags",
@@ -114,6 +115,7 @@ def test_the_placement_output_keeps_its_keys_with_or_without_readiness(
     assert [set(dimension) for dimension in output["dimensions"]] == [DIMENSION_KEYS] * 6
     assert all(set(rule) == RULE_FIRED_KEYS for rule in output["rules_fired"])
     assert [d["dimension"] for d in output["dimensions"]] == [1, 2, 3, 4, 5, 6]
+    assert set(output["level_4th_edition"]) == {"code", "confirmed"}
 
 
 def test_it_exits_2_naming_a_cows_item_of_3() -> None:

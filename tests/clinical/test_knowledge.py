@@ -61,6 +61,9 @@ SPEC_KEYS = [
     "who-2009",
     "fda-naloxone-2020",
     "methadone-label-interactions",
+    # SPEC A9 (adolescents) and A11 (ASAM 4th edition).
+    "eu-bup-label",
+    "asam-criteria-4",
     # SPEC section 13's crisis resources.
     "samhsa-helpline",
     "lifeline-988",

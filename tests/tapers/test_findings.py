@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from detoxdesk.intake.models import Evaluation
 from detoxdesk.tapers import actions, queries
 from detoxdesk.tapers.models import TaperPlan
 from factories_intake import make_evaluation
@@ -175,3 +176,12 @@ def test_pregnancy_stays_on_the_plan_after_an_edit(unit):
         plan, acting_user=unit.prescriber, on=TODAY + timedelta(days=1), new_dose=Decimal("20")
     )
     assert ("pregnancy_physician_review", "warning") in codes(plan)
+
+
+def test_the_episode_s_own_evaluation_answers_before_a_newer_one(unit):
+    own = make_evaluation(unit.patient, unit.ward, unit.prescriber, pregnant=True)
+    Evaluation.objects.filter(pk=own.pk).update(episode=unit.episode)
+    make_evaluation(unit.patient, unit.ward, unit.prescriber, pregnant=False)
+    assert queries.pregnancy(unit.episode) is True
+    plan = make_methadone_plan(unit)
+    assert codes(plan) == [("pregnancy_physician_review", "warning")]

@@ -299,8 +299,10 @@ def do_add_referral(
     address: str = "",
     phone: str = "",
     note: str = "",
+    obstetric_contact: str = "",
 ) -> Referral:
-    """Refer the patient to a directory resource (its details copied) or a place typed in."""
+    """Refer the patient to a directory resource (its details copied) or a place typed in;
+    ``obstetric_contact`` names who follows a pregnant patient's pregnancy."""
     _require(acting_user, permissions.DISCHARGE_PREPARE, discharge.episode)
     _require_open(discharge)
     if resource is not None:
@@ -316,6 +318,7 @@ def do_add_referral(
             address=address.strip(),
             phone=phone.strip(),
             note=note.strip(),
+            obstetric_contact=obstetric_contact.strip(),
         )
         _record(
             "discharge.referral_added", acting_user, discharge, referral, {"name": referral.name}

@@ -203,6 +203,17 @@ class ReferralForm(forms.Form):
     address = _text("Address")
     phone = _text("Phone")
     note = _text("Note for the patient")
+    obstetric_contact = forms.CharField(
+        label="Obstetric contact",
+        required=False,
+        max_length=300,
+        help_text="For a pregnant patient: who follows the pregnancy, and how to reach them.",
+    )
+
+    def __init__(self, *args: Any, pregnancy_may_apply: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not pregnancy_may_apply:  # asked by sex at birth (patients.pregnancy)
+            del self.fields["obstetric_contact"]
 
 
 class AppointmentForm(forms.Form):

@@ -185,6 +185,12 @@ class Referral(models.Model):
     address = models.CharField(max_length=400, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     note = models.CharField(max_length=300, blank=True)
+    obstetric_contact = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="For a pregnant patient: the obstetric clinician or clinic who follows the "
+        "pregnancy, and how to reach them.",
+    )
 
     class Meta:
         ordering = ["name"]

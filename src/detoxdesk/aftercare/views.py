@@ -36,6 +36,7 @@ from detoxdesk.clinical import products
 from detoxdesk.directory.models import Resource
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access, phones
+from detoxdesk.patients.pregnancy import pregnancy_may_apply
 
 PREPARE = permissions.DISCHARGE_PREPARE
 WORKLIST_PAGE_SIZE = 25
@@ -223,7 +224,10 @@ def referrals(request: HttpRequest, discharge_uuid: str) -> HttpResponse:
     discharge = get_discharge_for_user(user, discharge_uuid, capability=PREPARE)
     if discharge.is_signed:
         return _to_bundle(discharge)
-    form = ReferralForm(request.POST if "name" in request.POST else None)
+    form = ReferralForm(
+        request.POST if "name" in request.POST else None,
+        pregnancy_may_apply=pregnancy_may_apply(discharge.patient),
+    )
     if request.method == "POST":
         resource = _chosen_resource(request.POST.get("resource", ""))
         try:

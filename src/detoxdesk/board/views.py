@@ -21,6 +21,7 @@ from detoxdesk.aftercare import panels as aftercare_panels
 from detoxdesk.audit import log
 from detoxdesk.board import alerts, handoff
 from detoxdesk.board import census as census_rows
+from detoxdesk.board.header import header
 from detoxdesk.controlled.queries import open_discrepancies
 from detoxdesk.intake import panels as intake_panels
 from detoxdesk.labs import panels as lab_panels
@@ -140,7 +141,8 @@ def chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
         "patient": patient,
         "episode": episode,
         "now": now,
-        "age": patient.age_on(now.date()),
+        "age": patient.age_on(timezone.localdate(now)),
+        "header": header(patient, episode, timezone.localdate(now)),
         "allergy_status": allergies.status(patient),
         "emergency_contact": patient.contacts.filter(kind=Contact.Kind.EMERGENCY).first(),
         "can_edit_allergies": access.may(user, access.ALLERGY_RECORD, patient),

@@ -13,11 +13,11 @@ from typing import Any
 from detoxdesk.clinical import (
     aftercare,
     alcohol,
+    asam4,
     course,
     dosing,
     induction,
     mme,
-    placement,
     scales,
     taper,
 )
@@ -55,7 +55,7 @@ CALCULATORS: dict[str, Calculator] = {
     "dose-check": dosing.dose_check_calculator,
     "mme": mme.calculator,
     "taper": taper.calculator,
-    "placement": placement.calculate,
+    "placement": asam4.placement_calculator,
     "withdrawal-course": course.calculate,
     "naltrexone-start": aftercare.calculate,
     "pawss": alcohol.calculator,

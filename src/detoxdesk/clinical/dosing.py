@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from detoxdesk.clinical import products, scales, vitals
+from detoxdesk.clinical import populations, products, scales, vitals
 from detoxdesk.clinical.errors import InvalidInput
 from detoxdesk.clinical.findings import Decision, Finding, Severity, decision
 from detoxdesk.clinical.medication_policy import (
@@ -267,6 +267,7 @@ class DoseContext:
     hours_since_last_use: Decimal | None = None
     fentanyl_exposure: bool | None = None
     qtc_measured_at: datetime | None = None
+    age_years: int | None = None
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,7 @@ CONTEXT_FIELDS = (
     "hours_since_last_use",
     "fentanyl_exposure",
     "qtc_measured_at",
+    "age_years",
 )
 ACTIVE_MEDICATION_FIELDS = ("drug", "daily_dose_mg", "source", "label")
 VITALS_FIELDS = ("systolic", "diastolic", "heart_rate")
@@ -456,6 +458,7 @@ def _read_context(reader: FieldReader, policy: MedicationPolicy) -> DoseContext:
         hours_since_last_use=child.optional_number("hours_since_last_use"),
         fentanyl_exposure=child.optional_boolean("fentanyl_exposure"),
         qtc_measured_at=child.optional_moment("qtc_measured_at"),
+        age_years=child.optional_integer("age_years", *limits.age_years),
     )
 
 
@@ -877,6 +880,13 @@ def _pregnancy_findings(rules: DrugRules, context: DoseContext) -> list[Finding]
     if not context.pregnant or caution is None:
         return []
     return [Finding(caution.code, "warning", caution.message, caution.source)]
+
+
+def _age_findings(rules: DrugRules, context: DoseContext) -> list[Finding]:
+    """Buprenorphine below its labelled age: an off-label warning. Source: eu-bup-label."""
+    if rules.drug != "buprenorphine":
+        return []
+    return populations.buprenorphine_age_findings(context.age_years)
 
 
 # --- The medication picture: combinations (SPEC A3, A4, 6.4) ------------------------------------
@@ -1321,6 +1331,7 @@ def check_dose(request: DoseRequest, policy: MedicationPolicy | None = None) -> 
         + _benzodiazepine_findings(request, rules, policy)
         + _allergy_findings(request.drug, rules, request.context)
         + _pregnancy_findings(rules, request.context)
+        + _age_findings(rules, request.context)
         + _gate_findings(request, rules, facts, policy)
         + _agonist_findings(request, rules, policy)
         + _implausible_findings(request, rules, per_day)
@@ -1380,7 +1391,8 @@ def dose_check_calculator(payload: Mapping[str, Any]) -> dict[str, Any]:
     "qtc_ms", "child_pugh_score", "egfr", "weight_kg", "cows_total", "pregnant" (bool | null),
     "allergies" [ingredient codes], "protocol" ("standard_start" | "low_dose_initiation" | null),
     "active_medications" [{"drug", "daily_dose_mg", "source", "label"}], "opioid_class",
-    "hours_since_last_use", "fentanyl_exposure" (bool | null), "qtc_measured_at"}}``; every
+    "hours_since_last_use", "fentanyl_exposure" (bool | null), "qtc_measured_at", "age_years"}}``;
+    every
     context key but the first two is optional (absent: not known). ``drug`` may be a product
     code (:func:`checkable_drugs`). Output: ``decision`` (ok | warning | stop), ``findings``
     [{code, severity, message, source}], the 24-hour total, the effective caps and the

@@ -736,6 +736,7 @@ class EntryLimits:
     child_pugh_score: tuple[Decimal, Decimal]
     egfr: tuple[Decimal, Decimal]
     weight_kg: tuple[Decimal, Decimal]
+    age_years: tuple[Decimal, Decimal]
 
 
 @cache

@@ -38,6 +38,7 @@ NOT_PATIENT_RECORDS: dict[str, str] = {
     "patients.facility": "facilities (in a patient's export: the patient's program's)",
     "patients.bed": "the beds of a facility",
     "intake.intakesettings": "the program's intake settings",
+    "intake.placementsettings": "the program's ASAM edition choices and 4th-edition mapping",
     "medications.medicationsettings": "the program's medication settings",
     "tapers.tapersettings": "the program's taper settings",
     "outpatient.outpatientsettings": "the program's outpatient review settings",

@@ -20,14 +20,16 @@ from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.audit.models import AuditEvent
 from detoxdesk.audit.signing import sign
-from detoxdesk.clinical import admission, alcohol, placement
-from detoxdesk.clinical.errors import InvalidInput
+from detoxdesk.clinical import admission, alcohol, asam4, placement, populations
+from detoxdesk.clinical.errors import InvalidInput, KnowledgeError
 from detoxdesk.intake import drafting, evaluation_data, queries
 from detoxdesk.intake.models import (
     ContactAttempt,
     Evaluation,
     Inquiry,
     IntakeSettings,
+    MinorConsent,
+    PlacementSettings,
     TreatmentPlan,
 )
 from detoxdesk.patients import actions as patient_actions
@@ -66,6 +68,7 @@ def do_change_intake_settings(
     facility = values.get("default_facility")
     if facility is not None and facility.program_id != program.pk:
         raise ValidationError({"default_facility": "Choose one of this program's facilities."})
+    _check_minor_rule(values)
     with transaction.atomic():
         found = IntakeSettings.objects.select_for_update().get(pk=settings_for(program).pk)
         changes = {}
@@ -78,6 +81,25 @@ def do_change_intake_settings(
             found.save()
             log.record("intake.settings_changed", actor=acting_user, target=found, changes=changes)
     return found
+
+
+def _check_minor_rule(values: dict[str, Any]) -> None:
+    """A state rule for minors needs both its age (below the minor age) and the law it cites."""
+    age = values.get("minor_consent_from_age")
+    rule = (values.get("minor_consent_rule") or "").strip()
+    values["minor_consent_rule"] = rule
+    if age is None and rule:
+        raise ValidationError({"minor_consent_from_age": "Give the age the law allows from."})
+    if age is not None and not rule:
+        raise ValidationError({"minor_consent_rule": "Cite the state law that allows it."})
+    adult = populations.minor_under().years
+    if age is not None and age >= adult:
+        raise ValidationError(
+            {
+                "minor_consent_from_age": f"From {adult} a patient is no longer a minor: give a "
+                "lower age."
+            }
+        )
 
 
 # --- Inquiries -----------------------------------------------------------------------------------
@@ -697,6 +719,11 @@ def do_decide_level(
     overridden = level != evaluation.recommended_level
     if overridden and not reason.strip():
         raise ValidationError({"reason": "Give the reason for choosing another level."})
+    adolescent = is_adolescent(evaluation)
+    if adolescent and not reason.strip():
+        raise ValidationError(
+            {"reason": "An adolescent's level is the clinician's review: give its reason."}
+        )
     with transaction.atomic():
         evaluation.chosen_level = level
         evaluation.level_reason = reason.strip()
@@ -712,10 +739,18 @@ def do_decide_level(
             changes={
                 "recommended_level": evaluation.recommended_level,
                 "chosen_level": level,
-                **({"reason": evaluation.level_reason} if overridden else {}),
+                **({"reason": evaluation.level_reason} if overridden or adolescent else {}),
+                **({"adolescent_review": True} if adolescent else {}),
             },
         )
     return evaluation
+
+
+def is_adolescent(evaluation: Evaluation) -> bool:
+    """A minor on the day the evaluation was started (cfr-8-12-2024 [S]): the placement rules are
+    adult rules, so the level is flagged for the clinician's review rather than accepted."""
+    day = timezone.localdate(evaluation.created_at)
+    return populations.is_minor(evaluation.patient.age_on(day))
 
 
 def do_sign_evaluation(
@@ -880,6 +915,8 @@ def do_admit_from_evaluation(
     bed: Bed | None = None,
     below_level_acknowledged: bool = False,
     below_level_reason: str = "",
+    minor_consent: str = "",
+    minor_consent_detail: str = "",
     setting: str | None = None,
 ) -> Episode:
     """Admit the evaluated patient to a bed (inpatient) or the outpatient clinic.
@@ -890,7 +927,8 @@ def do_admit_from_evaluation(
     A facility that provides only levels below the one decided (:func:`below_level_warning`) is a
     warning: refused (ValidationError on ``below_level_acknowledged`` or ``below_level_reason``)
     until it is acknowledged with a reason, which the evaluation keeps and ``episode.admitted``
-    records.
+    records. A minor's admission needs ``minor_consent`` (:func:`minor_consent_record`): the
+    guardian's, or the minor's own under the program's state rule; the evaluation keeps it.
     """
     _require(
         acting_user, permissions.EPISODE_ADMIT, facility, "Your role cannot admit patients here."
@@ -912,7 +950,14 @@ def do_admit_from_evaluation(
     reason = below_level_reason.strip() if warning else ""
     if warning:
         _check_below_level(below_level_acknowledged, reason)
-    audit = {"below_level": {"warning": warning, "reason": reason}} if warning else {}
+    audit: dict[str, Any] = (
+        {"below_level": {"warning": warning, "reason": reason}} if warning else {}
+    )
+    consent = minor_consent_record(
+        evaluation.patient, admitted_at, minor_consent, minor_consent_detail
+    )
+    if consent[0]:
+        audit["minor_consent"] = {"basis": consent[0], "detail": consent[1]}
     with transaction.atomic():
         # The patient row is locked and the state checked again: of two admissions at once (a
         # double submit) one admits and the other gets the message.
@@ -937,10 +982,59 @@ def do_admit_from_evaluation(
             warning or "",
             reason,
         )
+        evaluation.minor_consent, evaluation.minor_consent_detail = consent
         evaluation.save(
-            update_fields=["episode", "admission_level_warning", "admission_level_reason"]
+            update_fields=[
+                "episode",
+                "admission_level_warning",
+                "admission_level_reason",
+                "minor_consent",
+                "minor_consent_detail",
+            ]
         )
     return episode
+
+
+def minor_state_rule(program: Program, age: int) -> str | None:
+    """The program's state rule under which a minor of ``age`` may consent, or None (unset, or
+    the minor is younger than the rule's age)."""
+    chosen = IntakeSettings.objects.filter(program=program).first()
+    if chosen is None or chosen.minor_consent_from_age is None:
+        return None
+    return chosen.minor_consent_rule if age >= chosen.minor_consent_from_age else None
+
+
+def minor_consent_record(
+    patient: Patient, admitted_at: datetime, basis: str, detail: str
+) -> tuple[str, str]:
+    """The (basis, detail) a minor's admission keeps; ("", "") for an adult. ValidationError
+    naming ``minor_consent`` or ``minor_consent_detail`` when it is missing or not allowed.
+
+    Source: cfr-8-12-2024 [S] (SPEC A9): a parent's or guardian's consent unless state law lets
+    the minor consent; which state rule applies is the program's setting (unset as shipped).
+    """
+    age = patient.age_on(timezone.localdate(admitted_at))
+    if not populations.is_minor(age):
+        return "", ""
+    if basis == MinorConsent.GUARDIAN:
+        if not detail.strip():
+            raise ValidationError(
+                {"minor_consent_detail": "Name the parent or guardian who consented."}
+            )
+        return basis, detail.strip()
+    if basis == MinorConsent.STATE_RULE:
+        rule = minor_state_rule(patient.program, age)
+        if rule is None:
+            raise ValidationError(
+                {
+                    "minor_consent": "The program has set no state rule that lets a minor of "
+                    f"{age} consent: record the guardian's consent."
+                }
+            )
+        return basis, rule
+    raise ValidationError(
+        {"minor_consent": f"The patient is {age}, a minor: record who consented to admission."}
+    )
 
 
 def _check_below_level(acknowledged: bool, reason: str) -> None:
@@ -995,3 +1089,104 @@ def do_link_returning_patient(inquiry: Inquiry, patient: Patient, *, acting_user
         if locked.patient_id is not None or locked.status == Inquiry.Status.CONVERTED:
             raise ValidationError("This inquiry is already linked to a patient.")
         return _mark_converted(locked, patient, acting_user)
+
+
+# --- ASAM editions (SPEC A11) --------------------------------------------------------------------
+
+
+def placement_settings_for(program: Program) -> PlacementSettings:
+    """The program's placement settings; an unsaved default (3rd edition, nothing confirmed)."""
+    found = PlacementSettings.objects.filter(program=program).first()
+    return found or PlacementSettings(program=program)
+
+
+def confirmed_fourth_mapping(chosen: PlacementSettings) -> dict[str, str] | None:
+    """The confirmed 3rd-to-4th-edition mapping, or None: never confirmed, or confirmed for an
+    older version of the knowledge table (a changed table needs confirming again)."""
+    if not chosen.fourth_mapping or chosen.fourth_mapping_version != asam4.table_version():
+        return None
+    return dict(chosen.fourth_mapping)
+
+
+def _require_director(program: Program, user: User) -> None:
+    if not any(
+        permissions.can(user, permissions.PROGRAM_CONFIGURE, f) for f in program.facilities.all()
+    ):
+        raise PermissionDenied("Only the program's director can change level-of-care settings.")
+
+
+def _locked_placement_settings(program: Program, expected_version: int) -> PlacementSettings:
+    """The settings row, created on first save and locked; refused if changed since read."""
+    PlacementSettings.objects.get_or_create(program=program)
+    found = PlacementSettings.objects.select_for_update().get(program=program)
+    if found.version != expected_version:
+        raise ValidationError(
+            "Someone else changed the level-of-care settings after you opened them, so yours "
+            "were not saved. The page now shows theirs.",
+            code="stale",
+        )
+    return found
+
+
+def do_change_editions(
+    program: Program, *, acting_user: User, shown: str, reports: str, expected_version: int
+) -> PlacementSettings:
+    """Choose the edition staff see first and the one reports use (audited, version-checked)."""
+    _require_director(program, acting_user)
+    editions = PlacementSettings.Edition.values
+    problems = {
+        key: "Choose the 3rd or the 4th edition."
+        for key, value in (("edition_shown", shown), ("edition_reports", reports))
+        if value not in editions
+    }
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        found = _locked_placement_settings(program, expected_version)
+        changes = {
+            key: [getattr(found, key), new]
+            for key, new in (("edition_shown", shown), ("edition_reports", reports))
+            if getattr(found, key) != new
+        }
+        if not changes:
+            return found
+        found.edition_shown, found.edition_reports = shown, reports
+        found.version += 1
+        found.save()
+        log.record("placement.editions_changed", actor=acting_user, target=found, changes=changes)
+    return found
+
+
+def do_confirm_fourth_mapping(
+    program: Program,
+    *,
+    acting_user: User,
+    mapping: dict[str, str],
+    expected_version: int,
+    now: datetime | None = None,
+) -> PlacementSettings:
+    """The medical director confirms the 3rd-to-4th-edition table (each level to one of its
+    candidates), for the knowledge table's current version. Source: asam-criteria-4 (SPEC A11)."""
+    _require_director(program, acting_user)
+    try:
+        asam4.check_confirmed(mapping)
+    except KnowledgeError as exc:
+        raise ValidationError(str(exc)) from exc
+    with transaction.atomic():
+        found = _locked_placement_settings(program, expected_version)
+        old = found.fourth_mapping
+        found.fourth_mapping = dict(mapping)
+        found.fourth_mapping_version = asam4.table_version()
+        found.confirmed_at, found.confirmed_by = now or timezone.now(), acting_user
+        found.version += 1
+        found.save()
+        log.record(
+            "placement.fourth_mapping_confirmed",
+            actor=acting_user,
+            target=found,
+            changes={
+                "mapping": [old or None, found.fourth_mapping],
+                "table_version": found.fourth_mapping_version,
+            },
+        )
+    return found

@@ -10,7 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
+
 from detoxdesk.intake import actions, evaluation_data
+from detoxdesk.patients import actions as patient_actions
+from detoxdesk.patients.pregnancy import pregnancy_may_apply
 
 if TYPE_CHECKING:
     from detoxdesk.accounts.models import User
@@ -91,6 +95,8 @@ def _evaluate(
 
 def _evaluate_episode(demo: DemoContext, episode: Episode, substance: str, **extra: Any) -> None:
     when = episode.admitted_at - timedelta(hours=1)
+    if not pregnancy_may_apply(episode.patient):  # as the form saves it: not asked
+        extra = {evaluation_data.PREGNANCY_NOT_ASKED: True, **extra}
     answers = _answers(episode.admitted_at - timedelta(hours=10), substance, **extra)
     evaluation = _evaluate(
         episode.patient, episode.facility, demo.users["prescriber"], answers, when
@@ -154,3 +160,27 @@ def load(demo: DemoContext) -> None:
     _evaluate_episode(demo, demo.episodes[0], "heroin")
     _evaluate_episode(demo, demo.episodes[2], "heroin", **_drinking(demo.episodes[2]))
     _evaluate_episode(demo, demo.episodes[10], "fentanyl")
+    # Pregnancy on the chart header, MOUD offered first (acog-711).
+    _evaluate_episode(demo, demo.episodes[1], "heroin", pregnant=True)
+    _adolescent_awaiting_review(demo)
+
+
+def _adolescent_awaiting_review(demo: DemoContext) -> None:
+    """A 17-year-old whose completed evaluation waits for the clinician's placement review."""
+    inpatient, today = demo.facilities["in"], timezone.localdate(demo.now)
+    patient = patient_actions.do_create_patient(
+        demo.program,
+        acting_user=None,
+        registered_at=inpatient,
+        record_number="HX-9002",
+        given_name="Riley",
+        family_name="Quinn",
+        date_of_birth=today.replace(year=today.year - 17, day=1),
+        sex_at_birth="female",
+    )
+    prescriber, when = demo.users["prescriber"], demo.now - timedelta(hours=2)
+    evaluation = actions.do_start_evaluation(patient, inpatient, acting_user=prescriber, now=when)
+    answers = _answers(demo.now - timedelta(hours=14), "fentanyl")
+    actions.do_save_evaluation(
+        evaluation, acting_user=prescriber, answers=answers, complete=True, now=when
+    )

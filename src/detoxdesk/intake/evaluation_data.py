@@ -50,6 +50,9 @@ NUMBERS = ("current_cows", "current_ciwa_ar", "qtc_ms")
 # diagnosis_code: the ICD-10-CM code the clinician records (clinical.coding, SPEC.md 14.2).
 CHOICES = ("suicidal_ideation", "requested_setting", "course_opioid_class", "diagnosis_code")
 RATINGS = ("readiness_rating",)
+# Set (true) when the pregnancy question was not asked because the sex at birth is male; the
+# answer "pregnant" is then stored as false so that placement does not count it as not assessed.
+PREGNANCY_NOT_ASKED = "pregnancy_not_asked"
 
 
 def substance_rows(answers: dict[str, Any]) -> list[dict[str, Any]]:

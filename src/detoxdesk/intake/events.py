@@ -25,4 +25,6 @@ EVENTS: dict[str, str] = {
     "treatment_plan.signed": "Treatment plan signed",
     "treatment_plan.viewed": "Viewed a treatment plan",
     "intake.settings_changed": "Intake settings changed",
+    "placement.editions_changed": "ASAM edition shown to staff or used by reports changed",
+    "placement.fourth_mapping_confirmed": "ASAM 3rd-to-4th-edition mapping confirmed",
 }

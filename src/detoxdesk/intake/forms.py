@@ -9,9 +9,16 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from detoxdesk.clinical import alcohol, coding, placement
+from detoxdesk.clinical import alcohol, asam4, coding, placement, populations
 from detoxdesk.intake import evaluation_data
-from detoxdesk.intake.models import ContactAttempt, Inquiry, IntakeSettings, TreatmentPlan
+from detoxdesk.intake.models import (
+    ContactAttempt,
+    Inquiry,
+    IntakeSettings,
+    MinorConsent,
+    PlacementSettings,
+    TreatmentPlan,
+)
 from detoxdesk.lib.forms import INTEGER_COLUMN_MAX, SMALL_COLUMN_MAX
 from detoxdesk.patients.models import Bed, Episode, Facility, Patient, Program
 
@@ -364,12 +371,24 @@ class EvaluationForm(forms.Form):
     # When the answers were last saved as read: a save after someone else's is refused.
     read_mark = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args: Any, answers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        answers: dict[str, Any] | None = None,
+        pregnancy_applies: bool = True,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("initial", self.initial_from(answers or {}))
         super().__init__(*args, **kwargs)
         for number in range(1, evaluation_data.SUBSTANCE_ROWS + 1):
             self._add_substance_row(number)
         self._add_questions()
+        # Asked by sex at birth (patients.pregnancy): not asked when it is recorded as male.
+        self.pregnancy_applies = pregnancy_applies
+        if pregnancy_applies:
+            self.fields["pregnant"].help_text = populations.pregnancy_test_prompt().text
+        else:
+            del self.fields["pregnant"]
 
     def _add_substance_row(self, n: int) -> None:
         prefix = f"substance_{n}_"
@@ -474,7 +493,10 @@ class EvaluationForm(forms.Form):
         ]
 
     def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
-        return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
+        return [
+            (title, [self[name] for name in names if name in self.fields])
+            for title, names in self.SECTIONS
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -514,6 +536,9 @@ class EvaluationForm(forms.Form):
             answers[key] = data.get(key, "")
         for key in (*evaluation_data.NUMBERS, *evaluation_data.CHOICES, *evaluation_data.RATINGS):
             answers[key] = data.get(key) if data.get(key) not in ("",) else None
+        if not self.pregnancy_applies:  # not asked: known not to apply, so not worst-cased
+            answers["pregnant"] = False
+            answers[evaluation_data.PREGNANCY_NOT_ASKED] = True
         return answers
 
 
@@ -540,6 +565,33 @@ class PlanForm(forms.Form):
     medication_pathway = forms.ChoiceField(
         label="Medication pathway", choices=TreatmentPlan.Pathway.choices, widget=forms.RadioSelect
     )
+
+    def __init__(self, *args: Any, pregnant: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if pregnant:  # acog-711: maintenance on buprenorphine or methadone is offered first
+            field = self.fields["medication_pathway"]
+            field.choices = pregnancy_pathway_choices()  # type: ignore[attr-defined]
+            field.help_text = populations.moud_first_offer().text
+
+
+MOUD_PATHWAYS = (TreatmentPlan.Pathway.BUPRENORPHINE, TreatmentPlan.Pathway.METHADONE)
+
+
+def pregnancy_pathway_choices() -> list[tuple[str, str]]:
+    """The pathways for a pregnant patient: MOUD maintenance first, the rest marked as what is
+    considered only if the patient declines it (acog-711)."""
+    first = [(p.value, f"{p.label} — offered first in pregnancy") for p in MOUD_PATHWAYS]
+    others = [
+        (
+            p.value,
+            p.label
+            if p == TreatmentPlan.Pathway.UNDECIDED
+            else f"{p.label} — only if the patient declines MOUD",
+        )
+        for p in TreatmentPlan.Pathway
+        if p not in MOUD_PATHWAYS
+    ]
+    return [*first, *others]
 
 
 class AdmitForm(forms.Form):
@@ -590,6 +642,32 @@ class AdmitForm(forms.Form):
         self.fields["bed"].queryset = free_beds  # type: ignore[attr-defined]
         self.fields["bed"].label_from_instance = lambda bed: f"{bed.facility.name} {bed.label}"  # type: ignore[attr-defined]
 
+    def ask_minor_consent(self, age: int, state_rule: str | None) -> None:
+        """Add who consented to a minor's admission; the state-rule choice only when the
+        program's rule lets a minor of ``age`` consent (cfr-8-12-2024 [S])."""
+        choices = [(MinorConsent.GUARDIAN.value, MinorConsent.GUARDIAN.label)]
+        if state_rule is not None:
+            choices.append(
+                (MinorConsent.STATE_RULE.value, f"{MinorConsent.STATE_RULE.label} ({state_rule})")
+            )
+        self.minor_age = age
+        self.fields["minor_consent"] = forms.ChoiceField(
+            label=f"Consent to admission (the patient is {age}, a minor)",
+            choices=choices,
+            widget=forms.RadioSelect,
+            required=False,
+        )
+        self.fields["minor_consent_detail"] = forms.CharField(
+            label="The parent or guardian who consented (name and relationship)",
+            required=False,
+            max_length=300,
+        )
+
+    def consent_fields(self) -> list[forms.BoundField]:
+        return [
+            self[name] for name in ("minor_consent", "minor_consent_detail") if name in self.fields
+        ]
+
     def _facility_label(self, facility: Facility) -> str:
         if facility.pk in self.below:
             return f"{facility.name} (below the decided level of care)"
@@ -631,6 +709,70 @@ class IntakeSettingsForm(forms.Form):
         empty_label="The first facility by name",
     )
 
+    minor_consent_from_age = forms.IntegerField(
+        label="A minor may consent without a guardian from age",
+        required=False,
+        min_value=1,
+        max_value=SMALL_COLUMN_MAX,
+        help_text="Your state's rule (state laws differ; the product ships none). Leave empty "
+        "and every minor's admission needs a parent's or guardian's consent.",
+    )
+    minor_consent_rule = forms.CharField(
+        label="The state law that allows it",
+        required=False,
+        max_length=300,
+        help_text="Cited on each admission under it, e.g. the statute's name and section.",
+    )
+
     def __init__(self, program: Program, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["default_facility"].queryset = program.facilities.all()  # type: ignore[attr-defined]
+
+
+class EditionsForm(forms.Form):
+    """Which ASAM edition staff see first and which one reports use (SPEC A11)."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=INTEGER_COLUMN_MAX
+    )
+    edition_shown = forms.ChoiceField(
+        label="Edition staff see first",
+        choices=PlacementSettings.Edition.choices,
+        widget=forms.RadioSelect,
+        help_text="Placement decides in the 3rd edition either way; the 4th-edition level is "
+        "shown through the mapping table below, marked unconfirmed until you confirm it.",
+    )
+    edition_reports = forms.ChoiceField(
+        label="Edition reports use",
+        choices=PlacementSettings.Edition.choices,
+        widget=forms.RadioSelect,
+    )
+
+
+class ConfirmMappingForm(forms.Form):
+    """The medical director's confirmation of the 3rd-to-4th-edition table, one level per row."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=INTEGER_COLUMN_MAX
+    )
+    confirm = forms.BooleanField(
+        label="As the program's medical director, I have checked this table against the ASAM "
+        "Criteria, 4th edition, and confirm it",
+        error_messages={"required": "Tick to confirm the table."},
+    )
+
+    def __init__(self, *args: Any, confirmed: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for level, row in asam4.mapping().items():
+            self.fields[f"map_{level}"] = forms.ChoiceField(
+                label=f"{level} becomes",
+                choices=[("", "Choose a level"), *((code, code) for code in row.candidates)],
+                initial=(confirmed or {}).get(level) or row.code or "",
+                error_messages={"required": f"Choose the 4th-edition level for {level}."},
+            )
+
+    def mapping_fields(self) -> list[forms.BoundField]:
+        return [self[f"map_{level}"] for level in asam4.mapping()]
+
+    def mapping(self) -> dict[str, str]:
+        return {level: self.cleaned_data[f"map_{level}"] for level in asam4.mapping()}

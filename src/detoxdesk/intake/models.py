@@ -46,12 +46,67 @@ class IntakeSettings(models.Model):
         related_name="+",
         help_text="Where public inquiries go when the person does not choose a place.",
     )
+    minor_consent_from_age = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="The age from which the program's state law lets a minor consent to treatment "
+        "without a parent or guardian. Unset as shipped (SPEC A9: state rules vary): until set, "
+        "every minor's admission needs the guardian's consent.",
+    )
+    minor_consent_rule = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The state law that lets a minor consent, as cited on each admission under it.",
+    )
 
     class Meta:
         verbose_name_plural = "intake settings"
 
     def __str__(self) -> str:
         return f"Intake settings of {self.program}"
+
+
+class MinorConsent(models.TextChoices):
+    GUARDIAN = "guardian", "A parent or guardian consented"
+    STATE_RULE = "state_rule", "The minor consented, as the state's law allows"
+
+
+class PlacementSettings(models.Model):
+    """Which ASAM Criteria edition staff see first and reports use, and the program's confirmed
+    3rd-to-4th-edition mapping (SPEC A11: shipped unconfirmed, the medical director confirms it).
+
+    ``version`` is raised by every change, so an edit made from a stale page is refused.
+    """
+
+    class Edition(models.TextChoices):
+        THIRD = "3", "3rd edition (2013)"
+        FOURTH = "4", "4th edition (2023)"
+
+    program = models.OneToOneField(
+        Program, on_delete=models.CASCADE, related_name="placement_settings"
+    )
+    edition_shown = models.CharField(max_length=1, choices=Edition.choices, default=Edition.THIRD)
+    edition_reports = models.CharField(max_length=1, choices=Edition.choices, default=Edition.THIRD)
+    fourth_mapping = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The confirmed mapping, 3rd-edition level to 4th-edition level; empty until the "
+        "medical director confirms the table.",
+    )
+    fourth_mapping_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The version of the knowledge table confirmed."
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name_plural = "placement settings"
+
+    def __str__(self) -> str:
+        return f"Placement settings of {self.program}"
 
 
 class Inquiry(models.Model):
@@ -213,6 +268,18 @@ class Evaluation(models.Model):
     )
     admission_level_reason = models.TextField(
         blank=True, help_text="Why the patient was admitted below the decided level."
+    )
+    minor_consent = models.CharField(
+        max_length=16,
+        choices=MinorConsent.choices,
+        blank=True,
+        help_text="For a minor's admission: who consented. Empty for an adult.",
+    )
+    minor_consent_detail = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The parent or guardian who consented (name, relationship), or the state rule "
+        "under which the minor consented.",
     )
 
     class Meta:

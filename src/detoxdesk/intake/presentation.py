@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from detoxdesk.clinical import alcohol, course, knowledge
+from detoxdesk.clinical import alcohol, asam4, course, knowledge
 from detoxdesk.clinical.errors import InvalidInput
 from detoxdesk.intake import evaluation_data
 
@@ -78,16 +78,29 @@ def _plain_rationale(result: dict[str, Any], words: list[str]) -> list[str]:
     return [plain + line[len(engine) :] if line.startswith(engine) else line for line in lines]
 
 
-def placement_view(result: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any] | None:
+def placement_view(
+    result: dict[str, Any],
+    answers: dict[str, Any],
+    *,
+    edition: asam4.Edition = "3",
+    confirmed: dict[str, str] | None = None,
+) -> dict[str, Any] | None:
     """The stored placement output as shown, or None before completion.
 
     Its sources are named, and what was not assessed is said in the form's words rather than as
-    the calculator's input paths.
+    the calculator's input paths. The 4th-edition level (``fourth``) comes from the program's
+    ``confirmed`` mapping, else the shipped one marked unconfirmed; the dimension names follow
+    ``edition``, the one the program shows first (SPEC A11).
     """
     if not result:
         return None
+    names = asam4.dimension_names_for(edition)
+    level = result.get("recommended_level")
     return {
         **result,
+        "edition": edition,
+        "fourth": asam4.fourth_level(level, confirmed) if level else None,
+        "dimensions": [{**d, "name": names[d["dimension"]]} for d in result.get("dimensions", [])],
         "rationale": _plain_rationale(result, not_assessed_words(result, answers)),
         "source_titles": [(key, _source_title(key)) for key in result.get("sources", [])],
     }
@@ -169,7 +182,9 @@ def answers_view(answers: dict[str, Any]) -> list[tuple[str, str]]:
     for _title, names in EvaluationForm.SECTIONS:
         for name in names:
             value = answers.get(name)
-            if name in evaluation_data.TRI_STATE:
+            if name == "pregnant" and answers.get(evaluation_data.PREGNANCY_NOT_ASKED):
+                text = "Not asked (sex at birth recorded as male)"
+            elif name in evaluation_data.TRI_STATE:
                 text = TRI_WORDS.get(value, "Not assessed")
             elif name in evaluation_data.RATINGS and value is None:
                 text = "Not assessed"

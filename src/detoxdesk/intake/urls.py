@@ -7,6 +7,11 @@ urlpatterns = [
     path("intake/", views.queue, name="queue"),
     path("intake/new/", views.new_inquiry, name="new"),
     path("intake/settings/", views.intake_settings, name="settings"),
+    path(
+        "intake/settings/level-of-care/",
+        views.placement_settings,
+        name="placement_settings",
+    ),
     path("intake/inquiries/<uuid:inquiry_uuid>/", views.inquiry, name="inquiry"),
     path("intake/inquiries/<uuid:inquiry_uuid>/contact/", views.log_contact, name="log_contact"),
     path("intake/inquiries/<uuid:inquiry_uuid>/schedule/", views.schedule, name="schedule"),

@@ -21,13 +21,16 @@ from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.beds import queries as bed_queries
+from detoxdesk.clinical import asam4, knowledge, populations
 from detoxdesk.intake import access, actions, presentation, queries
 from detoxdesk.intake.forms import (
     PAWSS_TITLE,
     AdmitForm,
     CloseForm,
+    ConfirmMappingForm,
     ContactAttemptForm,
     ConvertForm,
+    EditionsForm,
     EvaluationForm,
     IntakeSettingsForm,
     LevelDecisionForm,
@@ -37,10 +40,12 @@ from detoxdesk.intake.forms import (
     StaffInquiryForm,
 )
 from detoxdesk.intake.models import Evaluation, Inquiry, TreatmentPlan
+from detoxdesk.labs import queries as lab_queries
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access as patient_access
 from detoxdesk.patients import phones
-from detoxdesk.patients.models import Bed, Episode, Facility, Patient
+from detoxdesk.patients.models import Bed, Episode, Facility, Patient, Program
+from detoxdesk.patients.pregnancy import can_become_pregnant, pregnancy_may_apply
 
 QUEUE_PAGE_SIZE = 25
 
@@ -357,7 +362,10 @@ def evaluation_edit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
     )
     if evaluation.status == Evaluation.Status.SIGNED:
         return redirect("intake:evaluation", evaluation_uuid=evaluation.uuid)
-    form = EvaluationForm(request.POST or None, answers=evaluation.answers)
+    pregnancy_applies = pregnancy_may_apply(evaluation.patient)
+    form = EvaluationForm(
+        request.POST or None, answers=evaluation.answers, pregnancy_applies=pregnancy_applies
+    )
     form.initial["read_mark"] = actions.evaluation_read_mark(evaluation)
     if request.method == "POST" and form.is_valid():
         complete = "complete" in request.POST
@@ -393,18 +401,43 @@ def evaluation_edit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
     return render(request, "intake/evaluation_form.html", context)
 
 
+def _pregnant(evaluation: Evaluation) -> bool:
+    """Pregnant per the evaluation's answer (a recorded test reaches the chart and the taper)."""
+    return evaluation.answers.get("pregnant") is True
+
+
+def _pregnancy_test_prompt(evaluation: Evaluation) -> str | None:
+    """The intake prompt to offer a pregnancy test (buppractice, SPEC A8), or None."""
+    # A test counts from the start of this evaluation: an earlier stay's test is not this intake's.
+    due = populations.pregnancy_test_due(
+        can_become_pregnant(evaluation.patient),
+        evaluation.answers.get("pregnant"),
+        tested=lab_queries.pregnancy_tested(evaluation.patient_id, evaluation.created_at),
+    )
+    return populations.pregnancy_test_prompt().text if due else None
+
+
 def _evaluation_context(
     user: User, evaluation: Evaluation, decision_form: Form | None = None
 ) -> dict[str, Any]:
     now = timezone.now()
+    chosen = actions.placement_settings_for(evaluation.patient.program)
+    adolescent = actions.is_adolescent(evaluation)
     initial = {
-        "level": evaluation.chosen_level or evaluation.recommended_level,
+        # An adolescent's level is the clinician's own review: nothing is preselected.
+        "level": evaluation.chosen_level or ("" if adolescent else evaluation.recommended_level),
         "reason": evaluation.level_reason,
     }
     return {
         "evaluation": evaluation,
         "patient": evaluation.patient,
-        "result": presentation.placement_view(evaluation.placement, evaluation.answers),
+        "result": presentation.placement_view(
+            evaluation.placement,
+            evaluation.answers,
+            edition=chosen.edition_shown,  # type: ignore[arg-type]
+            confirmed=actions.confirmed_fourth_mapping(chosen),
+        ),
+        "adolescent": adolescent,
         "course": presentation.course_view(evaluation.answers, now),
         "pawss": presentation.pawss_view(
             evaluation.answers,
@@ -415,6 +448,8 @@ def _evaluation_context(
         "answers": presentation.answers_view(evaluation.answers),
         "substances": presentation.substances_view(evaluation.answers),
         "plan": TreatmentPlan.objects.filter(evaluation=evaluation).first(),
+        "moud_first": populations.moud_first_offer() if _pregnant(evaluation) else None,
+        "moud_first_source": knowledge.source(populations.moud_first_offer().source).title,
         "decision_form": decision_form or LevelDecisionForm(initial=initial),
         "can_sign": permissions.can(user, permissions.EVALUATION_SIGN, evaluation.facility),
         "can_record": permissions.can(user, permissions.EVALUATION_RECORD, evaluation.facility),
@@ -499,7 +534,7 @@ def plan(request: HttpRequest, plan_uuid: str) -> HttpResponse:
     evaluation = found.evaluation
     initial = {key: getattr(found, key) for key in actions.PLAN_FIELDS}
     initial["read_mark"] = actions.plan_read_mark(found)
-    form = PlanForm(request.POST or None, initial=initial)
+    form = PlanForm(request.POST or None, initial=initial, pregnant=_pregnant(evaluation))
     if request.method == "POST":
         if not permissions.can(user, permissions.TREATMENT_PLAN_EDIT, evaluation.facility):
             raise PermissionDenied("Your role cannot edit treatment plans.")
@@ -577,6 +612,10 @@ def _admit_form(user: User, evaluation: Evaluation, data: Any = None) -> AdmitFo
     if reserved is not None and data is None:
         form.initial.update({"facility": reserved.facility_id, "bed": reserved.pk})
     form.reserved_bed = reserved
+    patient = evaluation.patient
+    age = patient.age_on(timezone.localdate())
+    if populations.is_minor(age):
+        form.ask_minor_consent(age, actions.minor_state_rule(patient.program, age))
     return form
 
 
@@ -597,6 +636,8 @@ def admit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
                 setting=form.cleaned_data["setting"] or None,
                 below_level_acknowledged=form.cleaned_data["below_level_acknowledged"],
                 below_level_reason=form.cleaned_data["below_level_reason"],
+                minor_consent=form.cleaned_data.get("minor_consent", ""),
+                minor_consent_detail=form.cleaned_data.get("minor_consent_detail", ""),
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -609,7 +650,11 @@ def admit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
     return render(
         request,
         "intake/admit.html",
-        {"evaluation": found, "form": form},
+        {
+            "evaluation": found,
+            "form": form,
+            "pregnancy_test": _pregnancy_test_prompt(found),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -636,6 +681,8 @@ def intake_settings(request: HttpRequest) -> HttpResponse:
         "record_number_prefix": current.record_number_prefix,
         "default_facility": current.default_facility,
         "bed_hold_hours": current.bed_hold_hours,
+        "minor_consent_from_age": current.minor_consent_from_age,
+        "minor_consent_rule": current.minor_consent_rule,
     }
     form = IntakeSettingsForm(program, request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -647,3 +694,74 @@ def intake_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Intake settings saved.")
             return redirect("intake:settings")
     return render(request, "intake/settings.html", {"form": form, "program": program})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def placement_settings(request: HttpRequest) -> HttpResponse:
+    """The ASAM edition staff see and reports use, and the 4th-edition mapping's confirmation."""
+    user = staff_user(request)
+    program = patient_access.configured_program(
+        user, "Only a program director can change level-of-care settings."
+    )
+    chosen = actions.placement_settings_for(program)
+    confirmed = actions.confirmed_fourth_mapping(chosen)
+    version = {"version": chosen.version}
+    editions: Form = EditionsForm(
+        initial={
+            **version,
+            "edition_shown": chosen.edition_shown,
+            "edition_reports": chosen.edition_reports,
+        }
+    )
+    confirm: Form = ConfirmMappingForm(initial=version, confirmed=confirmed)
+    if request.method == "POST":
+        form: Form = (
+            ConfirmMappingForm(request.POST, confirmed=confirmed)
+            if "confirm_mapping" in request.POST
+            else EditionsForm(request.POST)
+        )
+        if form.is_valid() and _save_placement_settings(request, program, form):
+            return redirect("intake:placement_settings")
+        if isinstance(form, ConfirmMappingForm):
+            confirm = form
+        else:
+            editions = form
+    context = {
+        "program": program,
+        "chosen": chosen,
+        "confirmed": confirmed,
+        "rows": list(asam4.mapping().values()),
+        "editions_form": editions,
+        "confirm_form": confirm,
+    }
+    return render(
+        request,
+        "intake/placement_settings.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _save_placement_settings(request: HttpRequest, program: Program, form: Form) -> bool:
+    user = staff_user(request)
+    data = form.cleaned_data
+    try:
+        if isinstance(form, ConfirmMappingForm):
+            actions.do_confirm_fourth_mapping(
+                program, acting_user=user, mapping=form.mapping(), expected_version=data["version"]
+            )
+            messages.success(request, "The 4th-edition mapping is confirmed.")
+        else:
+            actions.do_change_editions(
+                program,
+                acting_user=user,
+                shown=data["edition_shown"],
+                reports=data["edition_reports"],
+                expected_version=data["version"],
+            )
+            messages.success(request, "Level-of-care settings saved.")
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return False
+    return True

@@ -24,6 +24,15 @@ def alcohol_positive(patient_id: int, since: datetime) -> bool:
     ).exists()
 
 
+def pregnancy_tested(patient_id: int, since: datetime) -> bool:
+    """True when a pregnancy test (an analyte feeding ``pregnant``) has a specimen time >= since,
+    whatever its outcome."""
+    analytes = [code for code, a in labs.catalogue().analytes.items() if a.feeds == "pregnant"]
+    return Finding.objects.filter(
+        result__patient_id=patient_id, result__specimen_at__gte=since, analyte__in=analytes
+    ).exists()
+
+
 def last_opioid_screen(patient_id: int) -> Result | None:
     """The patient's latest result with an opioid assay (``clinical.labs``: fentanyl, opiates,
     buprenorphine, methadone, oxycodone), its findings prefetched; None when there is none."""

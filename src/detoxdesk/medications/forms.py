@@ -318,6 +318,11 @@ class FactsForm(forms.Form):
         label="Weight (kg)", required=False, max_digits=5, decimal_places=1
     )
 
+    def __init__(self, *args: Any, pregnancy_applies: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not pregnancy_applies:  # asked by sex at birth (patients.pregnancy)
+            del self.fields["pregnant"]
+
 
 class PdmpForm(forms.Form):
     """A PDMP check (SPEC A12), or why the PDMP could not be queried."""

@@ -13,8 +13,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
+
 from detoxdesk.accounts.models import User
-from detoxdesk.clinical import dosing, findings, products
+from detoxdesk.clinical import dosing, findings, populations, products
 from detoxdesk.clinical.findings import Finding
 from detoxdesk.clinical.numbers import format_number
 from detoxdesk.medications import schedule
@@ -125,6 +127,7 @@ class Chart:
     picture: Picture
     given: Mapping[str, list[Administration]]  # drug -> doses given at or before, latest first
     allergies: tuple[str, ...]
+    age_years: int | None = None
 
 
 def read_chart(
@@ -147,6 +150,7 @@ def read_chart(
         picture=read_picture(episode, at, orders=orders),
         given=given,
         allergies=allergy_codes(episode.patient),
+        age_years=populations.age_on(episode.patient.date_of_birth, timezone.localdate(at)),
     )
 
 
@@ -251,6 +255,7 @@ def _context(order: Order, chart: Chart, first_day: bool) -> dosing.DoseContext:
         opioid_class=(facts.opioid_class or None) if facts else None,
         hours_since_last_use=_hours_since(facts.last_opioid_use_at if facts else None, at),
         fentanyl_exposure=_fentanyl(facts),
+        age_years=chart.age_years,
     )
 
 

@@ -58,6 +58,7 @@ from detoxdesk.medications.safety import SafetyCheck, check_administration, orde
 from detoxdesk.monitoring.models import Assessment
 from detoxdesk.patients import access
 from detoxdesk.patients.models import Episode, Program
+from detoxdesk.patients.pregnancy import pregnancy_may_apply
 
 
 def _drugs(program: Program) -> list[tuple[str, str]]:
@@ -474,9 +475,9 @@ def _facts_initial(facts: PatientFacts | None) -> dict[str, Any]:
     return {key: getattr(facts, key) for key in actions.FACT_FIELDS} | mark
 
 
-def _facts_data(facts: PatientFacts | None) -> dict[str, Any]:
+def _facts_data(facts: PatientFacts | None, applies: bool) -> dict[str, Any]:
     """The facts as the form's submitted data, to show them with an error."""
-    form = FactsForm(initial=_facts_initial(facts))
+    form = FactsForm(initial=_facts_initial(facts), pregnancy_applies=applies)
     return {name: form[name].value() for name in form.fields}
 
 
@@ -522,7 +523,11 @@ def edit_facts(request: HttpRequest, episode_uuid: str) -> HttpResponse:
         user, episode_uuid, capability=permissions.EPISODE_CONFIGURE
     )
     facts = PatientFacts.objects.filter(episode=episode).first()
-    form = FactsForm(request.POST or None, initial=_facts_initial(facts))
+    form = FactsForm(
+        request.POST or None,
+        initial=_facts_initial(facts),
+        pregnancy_applies=pregnancy_may_apply(episode.patient),
+    )
     _suggest_last_use(form, facts, episode)
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
@@ -534,7 +539,7 @@ def edit_facts(request: HttpRequest, episode_uuid: str) -> HttpResponse:
             apply_errors(form, exc)
             if getattr(exc, "code", None) == "stale":  # show their facts, to change again
                 facts = PatientFacts.objects.filter(episode=episode).first()
-                form.data = _facts_data(facts)
+                form.data = _facts_data(facts, pregnancy_may_apply(episode.patient))
         else:
             messages.success(request, "Medication facts saved.")
             return redirect("medications:mar", episode_uuid=episode.uuid)
@@ -558,7 +563,10 @@ def add_home_medication(request: HttpRequest, episode_uuid: str) -> HttpResponse
             messages.success(request, "Home medication recorded.")
             return redirect("medications:facts", episode_uuid=episode.uuid)
     facts = PatientFacts.objects.filter(episode=episode).first()
-    return _facts_page(request, episode, FactsForm(initial=_facts_initial(facts)), form)
+    facts_form = FactsForm(
+        initial=_facts_initial(facts), pregnancy_applies=pregnancy_may_apply(episode.patient)
+    )
+    return _facts_page(request, episode, facts_form, form)
 
 
 @login_required

@@ -332,6 +332,7 @@ DEMOGRAPHIC_FIELDS = (
     "pronouns",
     "date_of_birth",
     "sex_at_birth",
+    "gender_identity",
     "phone",
 )
 CONTACT_FIELDS = ("name", "relationship", "phone")
@@ -379,7 +380,7 @@ def do_update_demographics(
         if locked.version != expected_version:
             raise ValidationError(stale_message(locked, locked, "patient.demographics_changed"))
         changes: dict[str, list[Any]] = {}
-        for key in DEMOGRAPHIC_FIELDS:
+        for key in (key for key in DEMOGRAPHIC_FIELDS if key in values):
             old, new = getattr(locked, key), values[key]
             if old != new:
                 changes[key] = [_plain(old), _plain(new)]

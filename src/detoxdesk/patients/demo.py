@@ -51,6 +51,7 @@ class DemoPatient:
     allergies: tuple[tuple[str, str, str], ...] = ()  # (ingredient code, other substance, reaction)
     no_known_allergies: bool = False
     code_status: str = "full_code"  # empty: not recorded yet
+    gender_identity: str = ""
 
 
 PATIENTS = (
@@ -70,7 +71,17 @@ PATIENTS = (
     ),
     DemoPatient("Tanya", "Kowalski", date(1995, 1, 9), "female", "in", 44, 18),
     DemoPatient("Devon", "Price", date(1983, 5, 30), "male", "in", 52, 12, code_status=""),
-    DemoPatient("Samira", "Haddad", date(1990, 9, 17), "female", "in", 70, 20, alcohol=True),
+    DemoPatient(
+        "Samira",
+        "Haddad",
+        date(1990, 9, 17),
+        "female",
+        "in",
+        70,
+        20,
+        alcohol=True,
+        gender_identity="Non-binary",
+    ),
     DemoPatient("Kevin", "O'Neill", date(1975, 2, 4), "male", "in", 96, 16),
     DemoPatient(
         "Rosa",
@@ -191,6 +202,7 @@ def _patient(
         date_of_birth=demo.born,
         sex_at_birth=demo.sex,
         phone=f"555-01{number:02d}" if number % 3 else "",  # every third has no phone of their own
+        gender_identity=demo.gender_identity,
     )
     episode = actions.do_admit(patient, facility, acting_user=None, admitted_at=admitted, bed=bed)
     recorder = users["nurse" if facility.kind == "inpatient" else "clinicnurse"]

@@ -288,7 +288,17 @@ class DemographicsForm(forms.Form):
     date_of_birth = forms.DateField(
         label="Date of birth", widget=forms.DateInput(attrs={"type": "date"})
     )
-    sex_at_birth = forms.ChoiceField(label="Sex at birth", choices=Patient.Sex.choices)
+    sex_at_birth = forms.ChoiceField(
+        label="Sex at birth",
+        choices=Patient.Sex.choices,
+        help_text="Pregnancy questions are asked by this, not by gender identity.",
+    )
+    gender_identity = forms.CharField(
+        label="Gender identity",
+        required=False,
+        max_length=64,
+        help_text="In the patient's own words; leave empty if not asked.",
+    )
     phone = forms.CharField(
         label="The patient's own phone",
         required=False,
@@ -342,5 +352,6 @@ PATIENT_KEYS = (
     "pronouns",
     "date_of_birth",
     "sex_at_birth",
+    "gender_identity",
     "phone",
 )

@@ -16,7 +16,8 @@ from django.urls import reverse
 from detoxdesk.aftercare.policy import settings_for as aftercare_settings
 from detoxdesk.clinical import alcohol, labs, vitals
 from detoxdesk.clinical.medication_policy import Parameter
-from detoxdesk.intake.models import IntakeSettings
+from detoxdesk.intake.actions import confirmed_fourth_mapping
+from detoxdesk.intake.models import IntakeSettings, PlacementSettings
 from detoxdesk.medications.policy import alcohol_protocol, program_policy
 from detoxdesk.medications.policy import settings_for as medication_settings
 from detoxdesk.outpatient.queries import settings_for as outpatient_settings
@@ -48,6 +49,7 @@ def unset_parameters(program: Program) -> list[Unset]:
         *_tapers(program),
         *_outpatient(program),
         *_intake(program),
+        *_placement(program),
         *_aftercare(program),
         *_lab_codes(),
     ]
@@ -282,6 +284,28 @@ def _intake(program: Program) -> Iterator[Unset]:
             "The coordinator enters the expiry of every reservation; none is offered.",
             "Intake settings",
             reverse("intake:settings"),
+        )
+    if settings is None or settings.minor_consent_from_age is None:
+        yield Unset(
+            "Intake",
+            "A minor's consent: the state rule that lets a minor consent without a guardian",
+            "Every minor's admission needs a parent's or guardian's consent.",
+            "Intake settings",
+            reverse("intake:settings"),
+        )
+
+
+def _placement(program: Program) -> Iterator[Unset]:
+    """SPEC A11: the 3rd-to-4th-edition table ships unconfirmed ([U] every row)."""
+    chosen = PlacementSettings.objects.filter(program=program).first()  # read, never create
+    if chosen is None or confirmed_fourth_mapping(chosen) is None:
+        yield Unset(
+            "Level of care",
+            "ASAM 4th edition: the mapping from 3rd-edition levels, confirmed by the medical "
+            "director",
+            "Every 4th-edition level is shown marked unconfirmed (3.2-WM with no level).",
+            "Level-of-care settings",
+            reverse("intake:placement_settings"),
         )
 
 

@@ -107,7 +107,18 @@ class Patient(models.Model):
     preferred_name = models.CharField(max_length=100, blank=True)
     pronouns = models.CharField(max_length=32, blank=True)
     date_of_birth = models.DateField()
-    sex_at_birth = models.CharField(max_length=16, choices=Sex.choices, default=Sex.UNKNOWN)
+    sex_at_birth = models.CharField(
+        max_length=16,
+        choices=Sex.choices,
+        default=Sex.UNKNOWN,
+        help_text="Sex assigned at birth: what the pregnancy questions are asked by.",
+    )
+    gender_identity = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The patient's gender in their own words; empty when not asked or not said. "
+        "Shown beside sex at birth and never used for a clinical rule.",
+    )
     phone = models.CharField(max_length=32, blank=True)
     allergies = models.TextField(
         blank=True,

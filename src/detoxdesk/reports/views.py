@@ -19,6 +19,7 @@ from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.patients.models import Facility
 from detoxdesk.reports import chart, export, scope
+from detoxdesk.reports.levels import levels_by_episode
 from detoxdesk.reports.measures import BY_KEY, MEASURES
 from detoxdesk.reports.queries import Range, build_report, episodes_behind
 
@@ -160,6 +161,7 @@ def episodes(request: HttpRequest) -> HttpResponse:
         page=page,
         shown=shown,
         chart_ids=chart_ids,
+        levels=levels_by_episode(shown),
         start=rng.start,
         end=rng.end,
         month=month,

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from detoxdesk.clinical import mme, taper, taper_hold
@@ -59,10 +60,14 @@ def pregnancy(episode: Episode) -> bool | None:
     facts = PatientFacts.objects.filter(episode=episode).only("pregnant").first()
     if facts is not None and facts.pregnant is True:
         return True
-    evaluations = Evaluation.objects.filter(patient_id=episode.patient_id).order_by(
-        "-created_at", "-pk"
+    # The episode's own evaluation first, else the patient's latest: one query.
+    own = Case(When(episode=episode, then=Value(0)), default=Value(1))
+    evaluation = (
+        Evaluation.objects.filter(patient_id=episode.patient_id)
+        .only("answers")
+        .order_by(own, "-created_at", "-pk")
+        .first()
     )
-    evaluation = evaluations.filter(episode=episode).first() or evaluations.first()
     answer = evaluation.answers.get("pregnant") if evaluation is not None else None
     return answer if isinstance(answer, bool) else None
 
