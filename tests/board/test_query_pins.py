@@ -18,14 +18,13 @@ from detoxdesk.staff.models import Unit as StaffUnit
 from factories import make_episode, make_user
 from factories_board import seed_assessments, seed_census, seed_vitals
 from factories_labs import record_screen
+from pins import CHART_QUERIES
 
 CENSUS = reverse("patients:census")
 # 15 with the open controlled-substance discrepancies; 19 with the beds by state (1) and the
 # medication record's alerts (settings, precipitated withdrawal, scheduled orders: 3). A page with
 # a scheduled dose due this shift reads the doses recorded against it too (one more).
 CENSUS_QUERIES = 19
-CHART_QUERIES = 40  # 40: the results panel (results, findings), the notes panel (1), the episodes
-# list (1) and pregnancy on the header (medication facts, evaluation, a pregnancy test: 3)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from detoxdesk.audit.models import AuditEvent
 from detoxdesk.notes.models import Addendum, Cosignature, Note, NoteSettings, NoteTemplate
 from factories import PASSWORD, make_episode
 from factories_notes import make_note, make_plan
+from pins import CHART_QUERIES
 
 
 def _when(minutes_ago: int = 10) -> str:
@@ -335,7 +336,7 @@ def test_the_chart_notes_panel_costs_the_same_with_2_or_40_notes(
     client.get(reverse("notes:mine"))
     chart = reverse("patients:chart", args=[unit.patient.uuid])
     client.get(chart)
-    with django_assert_num_queries(37):  # the whole chart: tests/board/test_query_pins.py
+    with django_assert_num_queries(CHART_QUERIES):
         response = client.get(chart)
     panel = response.context["panels"]["notes"]
     assert len(panel["notes"]) == min(size, 5) and "Nursing shift note" in response.content.decode()
