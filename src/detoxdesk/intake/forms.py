@@ -264,7 +264,6 @@ class ConvertForm(forms.Form):
         label="Record number",
         required=False,
         max_length=32,
-        help_text="Leave empty when the program generates record numbers.",
     )
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100)
@@ -274,14 +273,27 @@ class ConvertForm(forms.Form):
     sex_at_birth = forms.ChoiceField(label="Sex at birth", choices=Patient.Sex.choices)
     phone = forms.CharField(label="Phone", required=False, max_length=32)
 
+    def __init__(self, *args: Any, generated_numbers: bool, **kwargs: Any) -> None:
+        """``generated_numbers``: the program generates record numbers, so none need be typed."""
+        super().__init__(*args, **kwargs)
+        number = self.fields["record_number"]
+        number.required = not generated_numbers
+        number.help_text = (
+            "Leave empty to give the next generated number."
+            if generated_numbers
+            else "This program's record numbers are entered by hand: type the patient's number."
+        )
+
     @classmethod
-    def for_inquiry(cls, inquiry: Inquiry, data: Any = None) -> ConvertForm:
+    def for_inquiry(
+        cls, inquiry: Inquiry, data: Any = None, *, generated_numbers: bool
+    ) -> ConvertForm:
         initial = {
             key: getattr(inquiry, key)
             for key in ("given_name", "family_name", "date_of_birth", "phone")
         }
         initial["sex_at_birth"] = Patient.Sex.UNKNOWN
-        return cls(data, initial=initial)
+        return cls(data, initial=initial, generated_numbers=generated_numbers)
 
 
 # --- Evaluation ----------------------------------------------------------------------------------
