@@ -9,9 +9,10 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from detoxdesk.clinical import coding, placement
+from detoxdesk.clinical import coding, course, placement
 from detoxdesk.intake import evaluation_data
 from detoxdesk.intake.models import ContactAttempt, Inquiry, IntakeSettings, TreatmentPlan
+from detoxdesk.lib import labels
 from detoxdesk.lib.forms import INTEGER_COLUMN_MAX, SMALL_COLUMN_MAX
 from detoxdesk.patients.models import Bed, Facility, Patient, Program
 
@@ -19,42 +20,11 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 YES_NO = [("yes", "Yes"), ("no", "No")]
 TRI = [("", "Not assessed"), ("yes", "Yes"), ("no", "No")]
 
-SUBSTANCE_LABELS = {
-    "heroin": "Heroin",
-    "fentanyl": "Fentanyl",
-    "methadone": "Methadone",
-    "buprenorphine": "Buprenorphine",
-    "prescription_opioid": "Prescription opioids (pain pills)",
-    "alcohol": "Alcohol",
-    "benzodiazepine": "Benzodiazepines (such as Xanax or Valium)",
-    "stimulant": "Stimulants (such as cocaine or meth)",
-    "cannabis": "Cannabis",
-    "other": "Something else",
-}
-ROUTE_LABELS = {
-    "iv": "Injected",
-    "smoked": "Smoked",
-    "intranasal": "Snorted",
-    "oral": "By mouth",
-    "other": "Other",
-}
-SUICIDAL_LABELS = {
-    "none": "None",
-    "passive": "Passive (wishes to be dead)",
-    "active_no_plan": "Active, no plan",
-    "active_with_plan": "Active, with a plan",
-}
-REQUESTED_LABELS = {
-    "outpatient": "Outpatient",
-    "inpatient": "Inpatient",
-    "anesthesia_assisted_rapid": "Rapid detox under anesthesia",
-}
-COURSE_LABELS = {
-    "short_acting": "Short-acting (heroin, immediate-release pills)",
-    "extended_release": "Extended-release opioid",
-    "methadone": "Methadone",
-    "fentanyl": "Fentanyl",
-}
+SUBSTANCE_LABELS = labels.SUBSTANCES
+ROUTE_LABELS = labels.ROUTES
+SUICIDAL_LABELS = labels.SUICIDAL_IDEATION
+REQUESTED_LABELS = labels.REQUESTED_SETTINGS
+COURSE_LABELS = {key: labels.OPIOID_CLASSES[key] for key in course.OPIOID_CLASSES}
 
 
 def when_field(label: str, required: bool = True) -> forms.DateTimeField:
