@@ -18,6 +18,7 @@ from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.clinical import errors, taper
 from detoxdesk.clinical import mme as mme_engine
+from detoxdesk.lib.dates import shown
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access
 from detoxdesk.patients.models import Program
@@ -126,7 +127,7 @@ def edit_step(request: HttpRequest, plan_uuid: str, day: str) -> HttpResponse:
             # A resubmit applies to the dose now shown.
             form.data = {**request.POST.dict(), "read_dose": step["daily_dose"]}
         else:
-            messages.success(request, f"Dose of {on:%d %b %Y} changed.")
+            messages.success(request, f"Dose of {shown(on, 'DATE_FORMAT')} changed.")
             return _plan_redirect(plan)
     context = {"plan": plan, "form": form, "on": on, "step": step}
     return render(request, "tapers/step_form.html", context)
@@ -187,7 +188,9 @@ def hold_plan(request: HttpRequest, plan_uuid: str) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, f"Taper held from {form.cleaned_data['from_date']:%d %b}.")
+            messages.success(
+                request, f"Taper held from {shown(form.cleaned_data['from_date'], 'DATE_FORMAT')}."
+            )
             return _plan_redirect(plan)
     return _plan_form_page(request, plan, form, "Hold the taper", "Hold at the current dose")
 
