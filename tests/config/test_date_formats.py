@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -33,9 +33,9 @@ def test_no_template_spells_out_its_own_date_format():
 def test_the_named_formats_read_day_first():
     at = datetime(2026, 12, 1, 23, 26, tzinfo=UTC)  # 18:26 in New York
     with timezone.override("America/New_York"):
-        page = Template(
-            '{{ at|date }} | {{ at|date:"DATETIME_FORMAT" }} | {{ at|date:"SHORT_DATETIME_FORMAT" }}'
-        ).render(Context({"at": at}))
+        written = '{{ at|date }} | {{ at|date:"DATETIME_FORMAT" }} | '
+        written += '{{ at|date:"SHORT_DATETIME_FORMAT" }}'
+        page = Template(written).render(Context({"at": at}))
         assert page == "Tue 1 Dec 2026 | Tue 1 Dec 2026 18:26 | Tue 1 Dec 18:26"
         assert shown(at) == "Tue 1 Dec 2026 18:26"
         assert shown(date(2026, 12, 1), "DATE_FORMAT") == "Tue 1 Dec 2026"
