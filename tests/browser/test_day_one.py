@@ -54,7 +54,8 @@ def test_the_server_still_refuses_a_half_filled_cows_sent_another_way(page, scre
 @pytest.mark.parametrize("width", [360, 1280])
 def test_yes_overdosing_now_brings_the_crisis_box_into_view_with_focus(browser, live_server, width):
     Unit()
-    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 640})
+    viewport = {"width": width, "height": 640}
+    context = browser.new_context(base_url=live_server.url, viewport=viewport)
     page = context.new_page()
     page.goto(reverse("public:get_help"))
     box = page.locator("#right-now")
