@@ -66,3 +66,25 @@ def test_yes_overdosing_now_brings_the_crisis_box_into_view_with_focus(browser, 
     expect(box).to_contain_text("911")
     page.screenshot(path=f"test-artifacts/crisis-box-{width}.png")
     context.close()
+
+
+def test_an_eleven_day_taper_calendar_prints_on_one_page(page, screenshot):
+    from factories_tapers import make_signed_plan
+
+    unit = Unit()
+    plan = make_signed_plan(unit, days=11, allow_outside_range=True)
+    assert len(plan.steps) >= 11
+    _sign_in(page, "nurse")
+    page.goto(reverse("disclosures:release", args=[unit.patient.uuid]))
+    page.get_by_label("What to print").select_option("taper_calendar")
+    page.get_by_label("The patient themself").check()
+    page.locator("form button[type=submit]").last.click()
+    expect(page.locator("article.patient-calendar")).to_be_visible()
+    screenshot("taper-calendar-print-view")
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 700, "height": 940})
+    screenshot("taper-calendar-printed")
+    for size in ("Letter", "A4"):
+        pdf = page.pdf(format=size, print_background=True)
+        pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+        assert pages == 1, (size, pages)

@@ -157,13 +157,19 @@ def sign_plan(request: HttpRequest, plan_uuid: str) -> HttpResponse:
     user = staff_user(request)
     plan = get_plan_for_user(user, plan_uuid, capability=permissions.TAPER_PLAN)
     initial = {"times_of_day": ", ".join(plan.parameters.get("times_of_day") or [])}
-    form = forms.SignForm(request.POST or None, initial=initial)
+    form = forms.SignForm(
+        request.POST or None,
+        initial=initial,
+        findings=bool(plan.findings),
+        # Times of day may first be given here, so any mg plan of an episode may sign an order.
+        signs_order=plan.unit == "mg" and plan.episode_id is not None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_sign_plan(
                 plan,
                 acting_user=user,
-                acknowledged=form.cleaned_data["acknowledged"],
+                acknowledged=form.cleaned_data.get("acknowledged", False),
                 times_of_day=form.cleaned_data["times_of_day"],
             )
         except ValidationError as exc:
@@ -260,8 +266,7 @@ def calendar(request: HttpRequest, plan_uuid: str) -> HttpResponse:
 
 
 def _calendar_notes() -> dict[str, str]:
-    keys = ("lost_tolerance", "when_hard", "naloxone")
-    return {key: taper.note(key).text for key in keys}
+    return taper.patient_notes()
 
 
 # --- Prescribed opioids and MME -------------------------------------------------------------------
