@@ -142,7 +142,7 @@ def test_a_family_member_asks_for_help_and_the_person_is_admitted(browser, live_
     page.get_by_label("Suicide-risk screen: suicidal thoughts").select_option("none")
     page.get_by_role("button", name="Complete and see the recommendation").click()
     expect(page.get_by_role("heading", name="Level-of-care recommendation")).to_be_visible()
-    expect(page.locator(".flags")).to_contain_text("fentanyl_exposure")
+    expect(page.locator(".flags")).to_contain_text("Fentanyl exposure")
     expect(page.locator(".course")).to_contain_text("variable, may be prolonged")
     evaluation = Evaluation.objects.get()
     shot(page, "intake-05-recommendation")

@@ -43,7 +43,7 @@ def test_it_marks_required_fields_visibly_and_for_assistive_technology(unit, as_
         assert " required" in _input(html, name), name
     assert " required" not in _input(html, "phone")
     assert html.count('class="required-mark"') >= 4
-    assert 'for="id_date_of_birth">Date of birth <span class="required-mark"' in html
+    assert 'for="id_date_of_birth">Date of birth</label> <span class="required-mark"' in html
 
 
 def test_it_hints_at_a_typed_record_number_when_the_program_types_them(unit, as_user):
