@@ -202,6 +202,21 @@ def seed_five_years(dsn: str) -> dict[str, int]:
                 for k in range(ASSESSMENTS_PER_EPISODE)
             ),
         )
+        # What recording keeps on each assessment (monitoring.sequence.link): the time of the
+        # episode's latest earlier one.
+        cur.execute(
+            """
+            UPDATE monitoring_assessment a SET previous_at = w.previous_at
+            FROM (
+                SELECT id, MAX(performed_at) OVER (
+                    PARTITION BY episode_id ORDER BY performed_at
+                    RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP
+                ) AS previous_at
+                FROM monitoring_assessment
+            ) w
+            WHERE a.id = w.id AND w.previous_at IS NOT NULL
+            """
+        )
         counts["order_lines"] = _copy(
             cur,
             OrderLine,
@@ -308,6 +323,25 @@ def seed_five_years(dsn: str) -> dict[str, int]:
                 }
                 for e, p, _f, _a, d in episodes
             ),
+        )
+        # What signing keeps on each discharge for the report (aftercare.measured.fill_measured).
+        cur.execute(
+            """
+            UPDATE aftercare_discharge d SET
+                moud_status = COALESCE(m.status, ''),
+                moud_option = COALESCE(m.details->>'moud_option', ''),
+                naloxone_status = COALESCE(n.status, ''),
+                naloxone_how = COALESCE(n.details->>'naloxone_how', ''),
+                warm_handoff_at = h.first
+            FROM aftercare_discharge x
+            LEFT JOIN aftercare_bundleitem m ON m.discharge_id = x.id AND m.code = 'moud'
+            LEFT JOIN aftercare_bundleitem n ON n.discharge_id = x.id AND n.code = 'naloxone'
+            LEFT JOIN (
+                SELECT discharge_id, MIN("when") AS first FROM aftercare_appointment
+                WHERE is_warm_handoff GROUP BY discharge_id
+            ) h ON h.discharge_id = x.id
+            WHERE d.id = x.id
+            """
         )
         counts["follow_ups"] = _copy(
             cur,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from detoxdesk.aftercare.measured import fill_measured
 from detoxdesk.aftercare.models import Appointment, BundleItem, Discharge, FollowUp
+from detoxdesk.monitoring import sequence
 from detoxdesk.monitoring.models import Assessment
 from detoxdesk.patients.models import Episode, Facility, Patient
 from factories import Unit, make_episode, make_patient
@@ -61,6 +63,8 @@ def stay(
             provider_name="Dr. Lee",
             is_warm_handoff=True,
         )
+    if signed:  # as signing keeps them
+        discharge.save(update_fields=fill_measured(discharge))
     return episode
 
 
@@ -83,7 +87,8 @@ def follow_up(
 
 
 def assessment(unit: Unit, episode: Episode, at: datetime) -> Assessment:
-    return Assessment.objects.create(
+    """One assessment, linked to the one before it as recording links it."""
+    row = Assessment.objects.create(
         episode=episode,
         scale="cows",
         items={},
@@ -93,3 +98,5 @@ def assessment(unit: Unit, episode: Episode, at: datetime) -> Assessment:
         recorded_by=unit.nurse,
         policy_version=1,
     )
+    sequence.link(row)
+    return row

@@ -190,6 +190,26 @@ def test_signing_ends_the_episode_and_schedules_the_follow_ups(unit: Unit) -> No
     assert (events("discharge.signed"), events("episode.discharged")) == (1, 1)
 
 
+def test_signing_keeps_what_the_quality_report_counts_on_the_discharge(unit: Unit) -> None:
+    discharge = signed_discharge(unit, now=NOW)
+    discharge.refresh_from_db()
+    assert (discharge.moud_status, discharge.moud_option) == ("done", "buprenorphine")
+    assert (discharge.naloxone_status, discharge.naloxone_how) == ("done", "dispensed")
+    assert discharge.warm_handoff_at == NOW + timedelta(days=1)
+
+
+def test_an_unsigned_discharge_keeps_nothing_for_the_report(
+    unit: Unit, discharge: Discharge
+) -> None:
+    resolve_bundle(unit, discharge, now=NOW)
+    discharge.refresh_from_db()
+    assert (discharge.moud_status, discharge.naloxone_status, discharge.warm_handoff_at) == (
+        "",
+        "",
+        None,
+    )
+
+
 def test_a_signed_discharge_cannot_change(unit: Unit) -> None:
     discharge = signed_discharge(unit, now=NOW)
     with pytest.raises(ValidationError, match="signed"):

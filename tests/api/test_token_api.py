@@ -198,8 +198,9 @@ def test_it_records_a_cows_with_vital_signs_in_one_call(unit, client):
 #   the request's transaction (2: BEGIN/COMMIT, or a savepoint inside a test's transaction),
 #   the token with its owner (1), the owner's memberships (1), the episode (1),
 #   the assessment and the vital signs (2, no savepoint: the action joins the request's
-#   transaction), one append of both audit events: lock the chain head, insert both, move it (3).
-RECORD_STATEMENTS = 10
+#   transaction), one append of both audit events: lock the chain head, insert both, move it (3),
+#   the link of the assessment to the one before it (1).
+RECORD_STATEMENTS = 11
 
 
 def test_recording_through_the_api_costs_a_fixed_number_of_statements(unit, client):

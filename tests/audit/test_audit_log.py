@@ -162,6 +162,7 @@ def test_no_two_apps_register_the_same_event_name() -> None:
     from detoxdesk.exports.events import EVENTS as exports
     from detoxdesk.intake.events import EVENTS as intake
     from detoxdesk.medications.events import EVENTS as medications
+    from detoxdesk.notes.events import EVENTS as notes
     from detoxdesk.patients.events import EVENTS as patients
     from detoxdesk.portal.events import EVENTS as portal
     from detoxdesk.reports.events import EVENTS as reports
@@ -174,6 +175,7 @@ def test_no_two_apps_register_the_same_event_name() -> None:
         intake,
         medications,
         tapers,
+        notes,
         aftercare,
         directory,
         disclosures,

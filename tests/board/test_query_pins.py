@@ -15,12 +15,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from detoxdesk.staff.models import Unit as StaffUnit
-from factories import make_episode
+from factories import make_episode, make_user
 from factories_board import seed_assessments, seed_census, seed_vitals
+from factories_labs import record_screen
 
 CENSUS = reverse("patients:census")
-CENSUS_QUERIES = 15  # 15: with the open controlled-substance discrepancies
-CHART_QUERIES = 33
+# 15 with the open controlled-substance discrepancies; 19 with the beds by state (1) and the
+# medication record's alerts (settings, precipitated withdrawal, scheduled orders: 3). A page with
+# a scheduled dose due this shift reads the doses recorded against it too (one more).
+CENSUS_QUERIES = 19
+CHART_QUERIES = 36  # 36: with the results panel (results, findings) and the notes panel (1)
 
 
 @pytest.fixture
@@ -85,6 +89,9 @@ def test_the_chart_costs_the_same_with_20_or_3000_assessments(
     seed_assessments(episode, unit.nurse, history, every=timedelta(minutes=30))
     seed_assessments(episode, unit.nurse, history // 2, every=timedelta(hours=1), scale="ciwa_ar")
     seed_vitals(episode, unit.nurse, 30)
+    nurse = make_user("nurse", unit.other)
+    for n in range(2 if history == 20 else 12):  # the results panel shows the latest five
+        record_screen(episode, nurse, at=now - timedelta(hours=n + 1))
     client = as_user(unit.director)
     client.get(CENSUS)
     with django_assert_num_queries(CHART_QUERIES):
@@ -95,3 +102,65 @@ def test_the_chart_costs_the_same_with_20_or_3000_assessments(
     assert body.count('<polyline class="series"') == 2
     assert "<circle" not in body.split('id="trends-heading"')[1].split("</section>")[0]
     assert len(response.context["history"].rows) == 20
+
+
+def _seed_medications(episodes, user, now):
+    """Each episode: a scheduled order due twice this morning (one dose recorded) and a first
+    buprenorphine dose given, so every medication-record alert is read."""
+    from decimal import Decimal
+
+    from detoxdesk.medications.models import Administration, Order, OrderLine
+
+    lines = OrderLine.objects.bulk_create(
+        [
+            OrderLine(episode=e, drug="lofexidine", created_at=now - timedelta(days=1))
+            for e in episodes
+        ]
+    )
+    orders = Order.objects.bulk_create(
+        [
+            Order(
+                line=line,
+                version=1,
+                drug="lofexidine",
+                dose_mg=Decimal("0.18"),
+                route="oral",
+                times_of_day=["07:00", "08:00"],
+                signed_by=user,
+                signed_at=now - timedelta(days=1),
+            )
+            for line in lines
+        ]
+    )
+    seven = timezone.localtime(now).replace(hour=7, minute=0, second=0, microsecond=0)
+    Administration.objects.bulk_create(
+        Administration(
+            episode=line.episode,
+            line=line,
+            order=order,
+            drug=drug,
+            outcome="given",
+            scheduled_for=seven if drug == "lofexidine" else None,
+            dose_mg=Decimal("0.18"),
+            occurred_at=seven,
+            recorded_at=seven,
+            recorded_by=user,
+        )
+        for line, order in zip(lines, orders, strict=True)
+        for drug in ("lofexidine", "buprenorphine")
+    )
+
+
+@pytest.mark.parametrize("size", [1, 40])
+def test_the_medication_alerts_cost_the_same_with_1_or_40_episodes(
+    unit, wing, as_user, size, django_assert_num_queries
+):
+    episodes = seed_census(unit.ward, unit.nurse, size, unit=wing)
+    _seed_medications(episodes, unit.nurse, timezone.now())
+    client = as_user(unit.nurse)
+    client.get(CENSUS)
+    with django_assert_num_queries(CENSUS_QUERIES + 1):  # the doses recorded this shift
+        response = client.get(CENSUS, {"place": f"u-{wing.uuid}"})
+    rows = response.context["rows"]
+    assert len(rows) == size
+    assert all("1 scheduled dose overdue" in r["alerts"] for r in rows)

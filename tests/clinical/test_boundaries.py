@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from detoxdesk.clinical import aftercare, course, induction, knowledge, mme, scales, vitals
+from detoxdesk.clinical import aftercare, alcohol, course, induction, knowledge, mme, scales, vitals
 from detoxdesk.clinical.errors import InvalidInput
 
 # --- Scale bands (wesson-ling-2003 for COWS, asam-alcohol-2020 for CIWA-Ar; SPEC 1.1, 1.3) ---
@@ -471,3 +471,48 @@ def test_a_malformed_methadone_tier_is_refused_naming_it(
     with pytest.raises(knowledge.KnowledgeError) as caught:
         mme.methadone_tiers()
     assert str(caught.value) == message
+
+
+# --- PAWSS high risk (bccsu-aud-2023, maldonado-2014; SPEC A6.1) ---
+
+PAWSS_HIGH_RISK_FROM = 4
+PAWSS_DRANK_WITHIN_DAYS = 30
+
+
+def pawss_items(yes: int, unknown: int = 0) -> dict[str, bool | None]:
+    keys = alcohol.PAWSS_ITEMS
+    return {
+        key: True if i < yes else None if i < yes + unknown else False for i, key in enumerate(keys)
+    }
+
+
+def test_every_pawss_threshold_has_a_row() -> None:
+    scale = alcohol.pawss()
+    assert (scale.high_risk_from, scale.drank_within_days) == (
+        PAWSS_HIGH_RISK_FROM,
+        PAWSS_DRANK_WITHIN_DAYS,
+    )
+
+
+@pytest.mark.parametrize(("total", "high"), [(3, False), (4, True), (5, True)])
+def test_pawss_is_high_risk_from_the_threshold_itself(total: int, high: bool) -> None:
+    result = alcohol.calculator({"threshold_met": True, "items": pawss_items(total)})
+    assert (result["total"], result["high_risk"], result["could_be_high_risk"]) == (
+        total,
+        high,
+        high,
+    )
+
+
+@pytest.mark.parametrize(("unknown", "could"), [(0, False), (1, True), (2, True)])
+def test_pawss_unknowns_could_reach_the_threshold_from_one_below(unknown: int, could: bool) -> None:
+    result = alcohol.calculator(
+        {"threshold_met": True, "items": pawss_items(PAWSS_HIGH_RISK_FROM - 1, unknown)}
+    )
+    assert (result["high_risk"], result["could_be_high_risk"]) == (False, could)
+
+
+@pytest.mark.parametrize(("days", "met"), [(29, True), (30, True), (31, False)])
+def test_the_pawss_window_includes_its_last_day(days: int, met: bool) -> None:
+    now = datetime(2026, 12, 2, 12, tzinfo=UTC)
+    assert alcohol.threshold_met(True, now - timedelta(days=days), False, now) is met

@@ -33,6 +33,7 @@ ALL_CALCULATORS = [
     "induction-readiness",
     "mme",
     "naltrexone-start",
+    "pawss",
     "placement",
     "sows",
     "taper",

@@ -57,8 +57,12 @@ KEYS: dict[str, list[str]] = {
         "name",
         "route",
         "rating",
+        "pawss",
+        "threshold_met",
+        "items",
     ],
     "withdrawal-course": ["opioid_class", "last_use", "now"],
+    "pawss": ["threshold_met", "items", "intoxicated_30d", "prior_blackouts"],
     "naltrexone-start": ["last_opioid_use", "opioid_class"],
 }
 
@@ -172,6 +176,21 @@ VALID: dict[str, dict[str, Any]] = {
     "naltrexone-start": {
         "last_opioid_use": "2026-01-01T08:00:00+00:00",
         "opioid_class": "short_acting",
+    },
+    "pawss": {
+        "threshold_met": True,
+        "items": {
+            "intoxicated_30d": True,
+            "prior_treatment": False,
+            "prior_withdrawal": None,
+            "prior_blackouts": True,
+            "prior_withdrawal_seizures": False,
+            "prior_delirium_tremens": None,
+            "alcohol_with_downers_90d": False,
+            "alcohol_with_other_substances_90d": True,
+            "blood_alcohol_over_200": None,
+            "autonomic_hyperactivity": False,
+        },
     },
 }
 WRONG = [None, True, -1, 1.5, "", "x", [], {}, [[]], {"x": []}]

@@ -80,6 +80,19 @@ CIWA_ITEMS = [
     "visual_disturbances",
     "headache",
 ]
+PAWSS_ITEMS = [
+    "intoxicated_30d",
+    "prior_treatment",
+    "prior_withdrawal",
+    "prior_blackouts",
+    "prior_withdrawal_seizures",
+    "prior_delirium_tremens",
+    "alcohol_with_downers_90d",
+    "alcohol_with_other_substances_90d",
+    "blood_alcohol_over_200",
+    "autonomic_hyperactivity",
+]
+PAWSS_NO = dict.fromkeys(PAWSS_ITEMS, False)
 PLACEMENT_REASSURING: dict[str, Any] = {
     "substances": [
         {"name": "heroin", "route": "smoked", "daily_use": False, "hours_since_last_use": 30}
@@ -208,6 +221,29 @@ CASES: dict[str, tuple[str, Any]] = {
             "days": 8,
         },
     ),
+    "taper-benzodiazepine-10-percent": (
+        "taper",
+        {
+            "kind": "benzodiazepine",
+            "start_date": "2026-01-05",
+            "drug": "Clonazepam",
+            "current_daily_dose": 2,
+            "increment": 0.25,
+            "step_percent": 10,
+            "step_days": 14,
+        },
+    ),
+    "taper-benzodiazepine-too-fast": (
+        "taper",
+        {
+            "kind": "benzodiazepine",
+            "start_date": "2026-01-05",
+            "drug": "alprazolam",
+            "current_daily_dose": 4,
+            "step_percent": 25,
+            "step_days": 7,
+        },
+    ),
     "placement-reassuring": ("placement", PLACEMENT_REASSURING),
     "placement-daily-heroin-cows-14": (
         "placement",
@@ -244,6 +280,41 @@ CASES: dict[str, tuple[str, Any]] = {
     "naltrexone-methadone": (
         "naltrexone-start",
         {"last_opioid_use": "2024-05-01T08:00:00+00:00", "opioid_class": "methadone"},
+    ),
+    "pawss-high-risk-at-4": (
+        "pawss",
+        {
+            "threshold_met": True,
+            "items": {
+                **PAWSS_NO,
+                "intoxicated_30d": True,
+                "prior_withdrawal": True,
+                "prior_blackouts": True,
+                "autonomic_hyperactivity": True,
+            },
+        },
+    ),
+    "pawss-3-with-unknowns": (
+        "pawss",
+        {
+            "threshold_met": True,
+            "items": {
+                **PAWSS_NO,
+                "intoxicated_30d": True,
+                "prior_withdrawal": True,
+                "prior_treatment": True,
+                "blood_alcohol_over_200": None,
+                "prior_delirium_tremens": None,
+            },
+        },
+    ),
+    "pawss-not-scored": ("pawss", {"threshold_met": False, "items": dict.fromkeys(PAWSS_ITEMS)}),
+    "pawss-bad-input": (
+        "pawss",
+        {
+            "threshold_met": "yes",
+            "items": {**PAWSS_NO, "prior_blackouts": 1, "hallucinations": True},
+        },
     ),
     "naltrexone-short-acting": (
         "naltrexone-start",

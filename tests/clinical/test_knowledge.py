@@ -69,9 +69,22 @@ SPEC_KEYS = [
     "dea-106-2023",
     "dea-41",
     "cfr-2-2024",
+    # SPEC A6's alcohol withdrawal: PAWSS, the placement it feeds, phenobarbital.
+    "maldonado-2014",
+    "bccsu-aud-2023",
+    "nice-cg100",
+    "rosenson-2013",
     # Coding for the FHIR export: SPEC 14.2 (ICD-10-CM) and the FHIR R4 vital-signs profile.
     "icd10cm-f11",
     "fhir-r4-vitalsigns",
+    # SPEC A10, drug testing.
+    "asam-dt-2017",
+    "aap-udt",
+    "afp-2019",
+    "cdc-ig",
+    "loinc-public-code",
+    # SPEC A7 and defaults table: benzodiazepine tapering.
+    "jgim-bzd-2025",
 ]
 
 TOML_FILES = sorted(knowledge.KNOWLEDGE_DIR.glob("*.toml"))

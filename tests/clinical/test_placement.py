@@ -110,6 +110,30 @@ def test_it_explains_a_dimension_with_no_finding() -> None:
 
 # rule id, input, the dimension it rates (None: none), the rating it gives, the level, the flag.
 AOSWR = "alcohol_or_sedative_withdrawal_risk"
+AWHR = "alcohol_withdrawal_high_risk"
+PAWSS_KEYS = [
+    "intoxicated_30d",
+    "prior_treatment",
+    "prior_withdrawal",
+    "prior_blackouts",
+    "prior_withdrawal_seizures",
+    "prior_delirium_tremens",
+    "alcohol_with_downers_90d",
+    "alcohol_with_other_substances_90d",
+    "blood_alcohol_over_200",
+    "autonomic_hyperactivity",
+]
+
+
+def pawss(yes: int, unknown: int = 0) -> dict[str, Any]:
+    """A PAWSS past its threshold: the first ``yes`` items yes, the next ``unknown`` null."""
+    items = {
+        key: True if i < yes else None if i < yes + unknown else False
+        for i, key in enumerate(PAWSS_KEYS)
+    }
+    return {"threshold_met": True, "items": items}
+
+
 # fmt: off
 RULE_CASES: list[tuple[str, dict[str, Any], int | None, int | None, str, str | None]] = [
     ("d1-opioid-daily", payload(substances=[heroin()]), 1, 1, "1-WM", None),
@@ -129,6 +153,9 @@ RULE_CASES: list[tuple[str, dict[str, Any], int | None, int | None, str, str | N
      1, 3, "3.7-WM", None),
     ("d1-complicated-withdrawal", payload(current_ciwa_ar=19, history={"delirium_tremens": True}),
      1, 4, "4-WM", None),
+    ("d1-pawss-high-risk", payload(pawss=pawss(4)), 1, 3, "3.7-WM", AWHR),
+    ("d1-alcohol-complication-history",
+     payload(pawss=pawss(0), history={"delirium_tremens": True}), 1, 3, "3.7-WM", AWHR),
     ("d1-fentanyl", payload(substances=[substance("fentanyl", False)]),
      1, 2, "2-WM", "fentanyl_exposure"),
     ("d2-unstable-medical-condition", payload(medical={"unstable_medical_condition": True}),
@@ -949,3 +976,66 @@ def test_a_malformed_floor_is_refused(change: dict[str, Any]) -> None:
 def test_no_floors_is_refused() -> None:
     with pytest.raises(KnowledgeError):
         placement.level_floors({})
+
+
+# --- PAWSS feeds placement (SPEC A6.1; bccsu-aud-2023, nice-cg100) ----------------------------
+
+
+def fired_how(result: dict[str, Any]) -> dict[str, bool]:
+    return {r["id"]: r["assumed_worst_case"] for r in result["rules_fired"]}
+
+
+@pytest.mark.parametrize(("yes", "level", "flagged"), [(3, "1-WM", False), (4, "3.7-WM", True)])
+def test_it_asks_for_the_medically_managed_level_from_the_threshold(
+    yes: int, level: str, flagged: bool
+) -> None:
+    result = calc(payload(pawss=pawss(yes)))
+    assert result["recommended_level"] == level
+    assert (AWHR in result["flags"]) is flagged
+    assert ("d1-pawss-high-risk" in fired_how(result)) is flagged
+
+
+def test_the_reason_names_the_total_and_the_suggested_plan() -> None:
+    result = calc(payload(pawss=pawss(5)))
+    reasons = result["dimensions"][0]["reasons"]
+    assert any(
+        r.startswith("PAWSS 5: a high risk of complicated alcohol withdrawal") for r in reasons
+    )
+    assert any("benzodiazepine-based plan" in r for r in reasons)
+    rule = next(r for r in result["rules_fired"] if r["id"] == "d1-pawss-high-risk")
+    assert (rule["sources"], rule["confidence"]) == (["bccsu-aud-2023", "nice-cg100"], "U")
+
+
+def test_unknown_items_that_could_reach_the_threshold_count_until_asked() -> None:
+    result = calc(payload(pawss=pawss(3, 1)))
+    assert result["recommended_level"] == "3.7-WM"
+    assert fired_how(result)["d1-pawss-high-risk"] is True
+    assert AWHR not in result["flags"]  # flags only from what is known
+    assert "pawss.items.prior_blackouts" in result["not_assessed"]
+
+
+def test_unknown_items_that_cannot_reach_the_threshold_do_not_count() -> None:
+    result = calc(payload(pawss=pawss(1, 2)))
+    assert "d1-pawss-high-risk" not in fired_how(result)
+    assert result["recommended_level"] == "1-WM"
+
+
+def test_seizure_or_dt_history_counts_only_for_someone_who_drank_recently() -> None:
+    recent = calc(payload(pawss=pawss(0), history={"withdrawal_seizures": True}))
+    assert recent["recommended_level"] == "3.7-WM" and AWHR in recent["flags"]
+    not_scored = {"threshold_met": False}
+    none = calc(payload(pawss=not_scored, history={"withdrawal_seizures": True}))
+    assert "d1-alcohol-complication-history" not in fired_how(none)
+    assert none["recommended_level"] == "2-WM"
+
+
+def test_no_pawss_leaves_placement_as_it_was() -> None:
+    assert calc(payload(pawss=None)) == calc(payload())
+
+
+def test_a_bad_pawss_is_refused_naming_the_item() -> None:
+    bad = pawss(0)
+    bad["items"]["prior_treatment"] = "no"
+    with pytest.raises(InvalidInput) as refused:
+        calc(payload(pawss=bad))
+    assert list(refused.value.fields) == ["pawss.items.prior_treatment"]

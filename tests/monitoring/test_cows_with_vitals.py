@@ -150,9 +150,11 @@ def test_one_post_is_one_transaction_with_a_pinned_statement_count(client, clock
     assert outside == []
     # Reads: session, user, memberships, the episode (one join). The two inserts (the scale, the
     # vital signs; no savepoint, the action joins the request's transaction); then one append of
-    # both audit events: the chain head (locked), one insert of both events, the head update. No
-    # session write (the GET renewed it), nothing outside the one transaction.
+    # both audit events: the chain head (locked), one insert of both events, the head update;
+    # then the one update that links the assessment to the one before it. No session write (the
+    # GET renewed it), nothing outside the one transaction.
     statements = [sql for sql, _ in recorder.statements if sql != "BEGIN IMMEDIATE"]
     writes = [sql for sql in statements if not sql.lstrip().upper().startswith("SELECT")]
-    assert len(writes) == 4, writes
-    assert len(statements) == 9, "\n".join(s[:80] for s in statements)
+    assert len(writes) == 5, writes
+    assert writes[-1].startswith('UPDATE "monitoring_assessment" SET "previous_at"'), writes[-1]
+    assert len(statements) == 10, "\n".join(s[:80] for s in statements)

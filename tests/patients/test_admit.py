@@ -18,7 +18,11 @@ def test_a_nurse_admits_a_patient_with_an_audit_event(unit):
         patient, unit.ward, acting_user=unit.nurse, admitted_at=timezone.now(), bed=bed
     )
     event = AuditEvent.objects.get(event="episode.admitted")
-    assert (event.patient, event.actor, event.changes) == (patient, unit.nurse, {"bed": "B02"})
+    assert (event.patient, event.actor, event.changes) == (
+        patient,
+        unit.nurse,
+        {"bed": "B02", "setting": "inpatient"},
+    )
     assert episode.status == "active"
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from detoxdesk.clinical import aftercare as rules
 from detoxdesk.reports.queries import Range, build_report, episodes_behind
 from factories_reports import assessment, follow_up, stay
+from threads import needs_postgresql
 
 JAN = Range(date(2026, 1, 1), date(2026, 1, 31))
 NOW = datetime(2026, 2, 10, 15, 0, tzinfo=UTC)
@@ -302,3 +305,49 @@ def test_discrepancies_opened_and_resolved(unit):
     assert r["discrepancies_resolved"].total.numerator == 1
     assert r["discrepancies_resolved"].extra == {"open at the end of the range": 0}
     assert figures(unit)["discrepancies_opened"].total.numerator == 0  # January: none
+
+
+@pytest.mark.now(NOW, tick=False)
+@pytest.mark.django_db(transaction=True)
+def test_figures_read_side_by_side_equal_those_read_in_one_connection(clock, monkeypatch):
+    """On PostgreSQL outside a transaction the discharge and assessment figures are read on
+    connections of their own, while the rest goes on; the figures are the same, months cut in
+    the reader's time zone."""
+    needs_postgresql()
+    from django.db import transaction
+    from django.utils import timezone
+
+    from detoxdesk.reports import queries
+    from factories import Unit
+
+    unit = Unit()
+    unit.program.assessment_interval_minutes = 240
+    unit.program.save()
+    e = stay(unit, at(2, 10), at(31, 23, month=1), moud=("done", {"moud_option": "methadone"}))
+    assessment(unit, e, at(3, 10))
+    assessment(unit, e, at(3, 14))
+    # 31 January in Honolulu, the reader's zone here; 1 February in the server's default zone.
+    assessment(unit, e, datetime(2026, 2, 1, 7, 0, tzinfo=UTC))
+    threads: list[str] = []
+    on_own = queries._on_own_connection
+
+    def counted(query, zone):
+        threads.append(threading.current_thread().name)
+        return on_own(query, zone)
+
+    monkeypatch.setattr(queries, "_on_own_connection", counted)
+    with timezone.override(ZoneInfo("Pacific/Honolulu")):
+        side_by_side = read(build_report(JAN, [unit.ward.pk]))
+        assert len(threads) == 2 and all(name.startswith("report") for name in threads)
+        with transaction.atomic():
+            one_connection = read(build_report(JAN, [unit.ward.pk]))
+        assert len(threads) == 2  # inside a transaction nothing left this connection
+    assert side_by_side == one_connection
+    by_key = {key: (total, months) for key, total, months in side_by_side}
+    assert by_key["moud_at_discharge"][0]["numerator"] == 1
+    assert by_key["assessments_on_time"][0]["denominator"] == 2
+    assert list(by_key["assessments_on_time"][1]) == [date(2026, 1, 1)]
+
+
+def read(report):
+    return [(m.key, m.as_dict(), dict(m.months)) for m in report.measures]

@@ -26,6 +26,8 @@ EPISODE_CONFIGURE = "episode.configure"
 EPISODE_ADMIT = "episode.admit"
 # Evaluation and intake
 INQUIRY_MANAGE = "inquiry.manage"
+BED_RESERVE = "bed.reserve"  # hold a bed for an inquiry, release the hold
+BED_MANAGE = "bed.manage"  # mark a bed cleaned or for cleaning, move a patient to another bed
 EVALUATION_RECORD = "evaluation.record"
 EVALUATION_SIGN = "evaluation.sign"
 TREATMENT_PLAN_EDIT = "treatment_plan.edit"
@@ -38,6 +40,10 @@ SAFETY_OVERRIDE = "safety.override"  # nurses too, where the program allows it
 CONTROLLED_VIEW = "controlled.view"  # stock, entries, counts, the dispensing log
 CONTROLLED_RECORD = "controlled.record"  # receipts, waste, transfers, counts, inventories
 CONTROLLED_RESOLVE = "controlled.resolve"  # discrepancies, adjustments, products, locations
+# Drug tests and other results: point-of-care tests at the bedside; laboratory results and
+# imports by prescribers. Reading them is CHART_VIEW.
+LAB_RECORD = "lab.record"
+LAB_RECORD_LABORATORY = "lab.record_laboratory"
 # Tapers
 TAPER_PLAN = "taper.plan"
 # Discharge and aftercare
@@ -62,8 +68,14 @@ DISCLOSURE_EMERGENCY = "disclosure.emergency"  # disclose without consent in a m
 DISCLOSURE_VIEW = "disclosure.view"  # consents, disclosures and the accounting of a patient
 DISCLOSURE_REVIEW = "disclosure.review"  # the director's review of emergency disclosures
 
+# Progress notes and amendment requests (issue 13)
+NOTE_WRITE = "note.write"  # write and sign progress notes and addenda, document group sessions
+NOTE_COSIGN = "note.cosign"  # co-sign notes of roles the program names
+NOTE_TEMPLATES = "note.templates"  # edit the program's note templates and co-signature rule
+AMENDMENT_DECIDE = "amendment.decide"  # accept or deny a patient's amendment request
+
 _CLINICAL_READ = {CENSUS_VIEW, CHART_VIEW, DIRECTORY_VIEW}
-_BEDSIDE = _CLINICAL_READ | {ASSESSMENT_RECORD, VITALS_RECORD, DOSE_RECORD}
+_BEDSIDE = _CLINICAL_READ | {ASSESSMENT_RECORD, VITALS_RECORD, DOSE_RECORD, LAB_RECORD}
 _LEDGER = {CONTROLLED_VIEW, CONTROLLED_RECORD}
 _EVALUATE = {EVALUATION_RECORD, EVALUATION_SIGN, TREATMENT_PLAN_EDIT}
 _DISCHARGE = {DISCHARGE_PREPARE, DISCHARGE_SIGN, PORTAL_INVITE}
@@ -73,6 +85,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.INTAKE_COORDINATOR: frozenset(
         {CENSUS_VIEW, EPISODE_ADMIT, INQUIRY_MANAGE, DIRECTORY_VIEW, DIRECTORY_MANAGE}
         | {FOLLOW_UP_RECORD, CONSENT_RECORD, DISCLOSURE_VIEW}
+        | {BED_RESERVE, BED_MANAGE}
     ),
     Role.NURSE: frozenset(
         _BEDSIDE
@@ -80,25 +93,26 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _DISCHARGE
         | {EPISODE_CONFIGURE, EPISODE_ADMIT, INQUIRY_MANAGE}
         | {FOLLOW_UP_RECORD, EMERGENCY_ACCESS}
+        | {BED_RESERVE, BED_MANAGE}
         | _LEDGER
         | _RELEASE
-        | {DISCLOSURE_EMERGENCY}
+        | {DISCLOSURE_EMERGENCY, NOTE_WRITE}
     ),
     Role.PRESCRIBER: frozenset(
         _BEDSIDE
         | _EVALUATE
         | _DISCHARGE
         | {EPISODE_CONFIGURE, EPISODE_ADMIT}
-        | {TREATMENT_PLAN_SIGN, ORDER_SIGN, SAFETY_OVERRIDE, TAPER_PLAN}
-        | {EMERGENCY_ACCESS}
+        | {TREATMENT_PLAN_SIGN, ORDER_SIGN, SAFETY_OVERRIDE, TAPER_PLAN, LAB_RECORD_LABORATORY}
+        | {EMERGENCY_ACCESS, BED_MANAGE}
         | _LEDGER
         | _RELEASE
-        | {DISCLOSURE_EMERGENCY}
+        | {DISCLOSURE_EMERGENCY, NOTE_WRITE, NOTE_COSIGN, AMENDMENT_DECIDE}
     ),
     Role.COUNSELOR: frozenset(
         _CLINICAL_READ
         | {TREATMENT_PLAN_EDIT, DISCHARGE_PREPARE, PORTAL_INVITE, FOLLOW_UP_RECORD}
-        | {DIRECTORY_MANAGE}
+        | {DIRECTORY_MANAGE, NOTE_WRITE}
         | _RELEASE
     ),
     Role.DIRECTOR: frozenset(
@@ -106,7 +120,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | {AUDIT_VIEW, PROGRAM_CONFIGURE, INQUIRY_MANAGE, EMERGENCY_REVIEW, REPORTS_VIEW}
         | {CONTROLLED_VIEW, CONTROLLED_RESOLVE}
         | _RELEASE
-        | {DISCLOSURE_REVIEW}
+        | {DISCLOSURE_REVIEW, NOTE_COSIGN, NOTE_TEMPLATES, AMENDMENT_DECIDE}
     ),
     Role.AUDITOR: frozenset(
         {AUDIT_VIEW, EMERGENCY_REVIEW, DISCLOSURE_VIEW, CONTROLLED_VIEW, REPORTS_VIEW}

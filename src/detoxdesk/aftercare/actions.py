@@ -17,6 +17,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.aftercare import integrations, policy
 from detoxdesk.aftercare.items import clean_details
+from detoxdesk.aftercare.measured import fill_measured
 from detoxdesk.aftercare.models import (
     AftercareSettings,
     Appointment,
@@ -28,6 +29,8 @@ from detoxdesk.aftercare.models import (
 )
 from detoxdesk.audit import log
 from detoxdesk.audit.signing import sign
+from detoxdesk.beds import actions as bed_actions
+from detoxdesk.beds.models import Cleaning
 from detoxdesk.clinical import aftercare as rules
 from detoxdesk.directory.models import Resource
 from detoxdesk.patients.models import Episode, Program
@@ -447,6 +450,10 @@ def do_sign_discharge(
         locked.status, locked.discharged_at = Episode.Status.DISCHARGED, now
         locked.stage = Episode.Stage.AFTERCARE
         locked.save(update_fields=["status", "discharged_at", "stage"])
+        if locked.bed is not None:
+            bed_actions.start_cleaning(
+                locked.bed, acting_user=acting_user, reason=Cleaning.Reason.DISCHARGE, now=now
+            )
         discharge.episode = locked
         days = _schedule_follow_ups(discharge, now)
         sign(
@@ -456,7 +463,7 @@ def do_sign_discharge(
             now=now,
             status=Discharge.Status.SIGNED,
             changes={"kind": discharge.kind, "follow_up_days": list(days)},
-            save_fields=[],
+            save_fields=fill_measured(discharge),
             locked=True,
         )
         _record(

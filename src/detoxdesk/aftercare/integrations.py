@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from detoxdesk.clinical import aftercare as rules
@@ -17,6 +17,7 @@ from detoxdesk.clinical import products
 from detoxdesk.clinical.aftercare import OPIOID_CLASSES
 from detoxdesk.intake import queries as intake_queries
 from detoxdesk.intake.actions import do_open_inquiry_for_patient
+from detoxdesk.labs import queries as lab_queries
 from detoxdesk.medications import queries as medications
 from detoxdesk.medications.models import PatientFacts
 
@@ -82,6 +83,13 @@ def last_opioid_use(episode: Episode) -> tuple[str, datetime] | None:
     if evaluated is not None and evaluated.opioid_class in OPIOID_CLASSES:
         known.append((evaluated.opioid_class, evaluated.at))
     return max(known, key=lambda pair: pair[1]) if known else None
+
+
+def last_opioid_screen(episode: Episode) -> dict[str, Any] | None:
+    """The patient's latest opioid screen (``labs.queries``), described for the naltrexone
+    start, which needs the person opioid-free; None when no screen is recorded."""
+    result = lab_queries.last_opioid_screen(episode.patient_id)
+    return None if result is None else lab_queries.describe(result)
 
 
 def resource_contact(resource: Resource) -> tuple[str, str, str, str]:

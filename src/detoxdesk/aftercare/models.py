@@ -84,6 +84,13 @@ class Discharge(models.Model):
         default=False,
         help_text="A clinician acknowledged a warm hand-off later than the recommended window.",
     )
+    # What the quality report counts, fixed at signing (the bundle no longer changes after it), so
+    # years of discharges are counted from their own row. Blank or null until signed.
+    moud_status = models.CharField(max_length=16, blank=True, editable=False)
+    moud_option = models.CharField(max_length=32, blank=True, editable=False)
+    naloxone_status = models.CharField(max_length=16, blank=True, editable=False)
+    naloxone_how = models.CharField(max_length=32, blank=True, editable=False)
+    warm_handoff_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-started_at"]

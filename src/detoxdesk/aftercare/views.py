@@ -196,6 +196,8 @@ def item(request: HttpRequest, discharge_uuid: str, code: str) -> HttpResponse:
         log.viewed(user, "discharge.viewed", target=discharge)
     hours = int(rules.warm_handoff_window().length.total_seconds() // 3600)
     context = {"discharge": discharge, "rule": rule, "form": form, "handoff_hours": hours}
+    if code == "moud":
+        context["opioid_screen"] = integrations.last_opioid_screen(discharge.episode)
     return render(request, "aftercare/item.html", context)
 
 

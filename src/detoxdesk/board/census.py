@@ -17,11 +17,13 @@ from typing import Any
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from detoxdesk.board import alerts
 from detoxdesk.clinical import vitals
 from detoxdesk.clinical.due import next_due
 from detoxdesk.monitoring import board
 from detoxdesk.monitoring.models import Assessment, Scale, VitalSigns
 from detoxdesk.monitoring.policy import PROGRAM_SOURCE
+from detoxdesk.outpatient.queries import check_in_flags
 from detoxdesk.patients.models import Episode, Facility
 from detoxdesk.staff.models import Unit
 
@@ -125,6 +127,7 @@ EPISODE_FIELDS = (
     "patient__family_name",
     "patient__given_name",
     "patient__record_number",
+    "setting",
 )
 SCORE_FIELDS = ("pk", "total", "band", "band_label", "performed_at")
 VITAL_FIELDS = ("pk", "measured_at", *board.VITAL_FIELDS)
@@ -150,7 +153,22 @@ def rows(
     signs = _by_pk(VitalSigns.objects.filter(pk__in=vital_ids).values(*VITAL_FIELDS), vital_ids)
     kinds = dict(Facility.Kind.choices)
     ranges: dict[int, list[vitals.VitalRange]] = {}
-    return [_row(e, scores, signs, kinds, ranges, now) for e in found]
+    built = [_row(e, scores, signs, kinds, ranges, now) for e in found]
+    alerts.add_alerts(built, found, now)
+    return with_missed_check_ins(built, found, now)
+
+
+def with_missed_check_ins(
+    built: list[dict[str, Any]], found: list[dict[str, Any]], now: datetime
+) -> list[dict[str, Any]]:
+    """Each row's ``missed_check_in`` (outpatient episodes, ``detoxdesk.outpatient``): the words
+    of a missed visit or home SOWS since the last review, or "". No query without an outpatient
+    on the page, a fixed four with any."""
+    ids = [e["pk"] for e in found if e["setting"] == Episode.Setting.OUTPATIENT]
+    flags = check_in_flags(ids, timezone.localdate(now)) if ids else {}
+    for row, e in zip(built, found, strict=True):
+        row["missed_check_in"] = flags.get(e["pk"], "")
+    return built
 
 
 def _by_pk(rows: Iterable[dict[str, Any]], ids: list[int]) -> dict[int, dict[str, Any]]:

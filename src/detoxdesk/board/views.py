@@ -16,11 +16,14 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.auth import staff_user
 from detoxdesk.aftercare import panels as aftercare_panels
 from detoxdesk.audit import log
+from detoxdesk.board import alerts
 from detoxdesk.board import census as census_rows
 from detoxdesk.controlled.queries import open_discrepancies
 from detoxdesk.intake import panels as intake_panels
+from detoxdesk.labs import panels as lab_panels
 from detoxdesk.medications import panels as medication_panels
 from detoxdesk.monitoring import panels as monitoring_panels
+from detoxdesk.notes import panels as note_panels
 from detoxdesk.patients import access, allergies
 from detoxdesk.patients.models import Contact
 from detoxdesk.portal import panels as portal_panels
@@ -82,6 +85,7 @@ def census(request: HttpRequest) -> HttpResponse:
             "page": number,
             "has_next": len(rows) > size,
             "page_size": size,
+            "beds": alerts.bed_counts(place, options, facilities, now),
             "controlled_open": open_discrepancies(
                 [place.facility.pk] if place.facility else [f.pk for f in facilities]
             ),
@@ -93,7 +97,9 @@ Panel = Callable[..., dict[str, Any]]
 # The stages' panels, in the order the chart shows them.
 EPISODE_PANELS: tuple[tuple[str, Panel], ...] = (
     ("medications", medication_panels.chart_panel),
+    ("labs", lab_panels.chart_panel),
     ("tapers", taper_panels.chart_panel),
+    ("notes", note_panels.chart_panel),
     ("aftercare", aftercare_panels.chart_panel),
 )
 PATIENT_PANELS: tuple[tuple[str, Panel], ...] = (

@@ -10,7 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from detoxdesk.clinical import aftercare, course, dosing, induction, mme, placement, scales, taper
+from detoxdesk.clinical import (
+    aftercare,
+    alcohol,
+    course,
+    dosing,
+    induction,
+    mme,
+    placement,
+    scales,
+    taper,
+)
 from detoxdesk.clinical.errors import InvalidInput
 
 Calculator = Callable[[Mapping[str, Any]], dict[str, Any]]
@@ -48,6 +58,7 @@ CALCULATORS: dict[str, Calculator] = {
     "placement": placement.calculate,
     "withdrawal-course": course.calculate,
     "naltrexone-start": aftercare.calculate,
+    "pawss": alcohol.calculator,
 }
 
 

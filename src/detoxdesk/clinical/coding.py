@@ -65,6 +65,11 @@ def scales_system() -> str:
     return str(_table("scales")["system"])
 
 
+def results_system() -> str:
+    """The URI of the project's own code system for drug tests and other results (labs.toml)."""
+    return str(_table("results")["system"])
+
+
 def _code(system: str, entry: dict[str, Any]) -> Code:
     return Code(system, entry["code"], entry["display"])
 

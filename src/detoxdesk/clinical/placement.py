@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from detoxdesk.clinical import knowledge, medication_policy, scales
+from detoxdesk.clinical import alcohol, knowledge, medication_policy, scales
 from detoxdesk.clinical.errors import KnowledgeError
 from detoxdesk.clinical.placement_input import SECTIONS
 
@@ -82,6 +82,9 @@ def worst_case(evaluation: Evaluation) -> Evaluation:
         dataclasses.replace(substance, daily_use=True) if substance.daily_use is None else substance
         for substance in evaluation.substances
     )
+    pawss = evaluation.pawss
+    if pawss is not None and pawss.could_be_high_risk:
+        unknown["pawss"] = dataclasses.replace(pawss, high_risk=True)
     return dataclasses.replace(evaluation, substances=substances, **unknown)
 
 
@@ -96,6 +99,8 @@ def not_assessed(evaluation: Evaluation) -> tuple[str, ...]:
         for index, substance in enumerate(evaluation.substances)
         if substance.daily_use is None
     )
+    if evaluation.pawss is not None:
+        paths.extend(f"pawss.items.{key}" for key in evaluation.pawss.unknown)
     return tuple(paths)
 
 
@@ -277,6 +282,18 @@ def complicated_withdrawal(evaluation: Evaluation) -> bool:
     return _band("ciwa_ar", evaluation.current_ciwa_ar) == "severe" and history
 
 
+def pawss_high_risk(evaluation: Evaluation) -> bool:
+    """PAWSS at or above its high-risk threshold (bccsu-aud-2023)."""
+    return evaluation.pawss is not None and evaluation.pawss.high_risk
+
+
+def alcohol_with_complication_history(evaluation: Evaluation) -> bool:
+    """Alcohol in the PAWSS window with a history of withdrawal seizures or DTs (bccsu-aud-2023)."""
+    return alcohol.complication_history(
+        evaluation.pawss, evaluation.withdrawal_seizures, evaluation.delirium_tremens
+    )
+
+
 def unstable_medical_condition(evaluation: Evaluation) -> bool:
     return evaluation.unstable_medical_condition is True
 
@@ -346,10 +363,10 @@ def rapid_detox_requested(evaluation: Evaluation) -> bool:
 class Rule:
     """One placement rule; see the module docstring for the table it belongs to.
 
-    ``reason`` may name {cows}, {cows_band}, {ciwa_ar}, {ciwa_band}, {qtc_ms}, {readiness} and
-    {readiness_label} (the clinician's rating and its label, lower case). ``spec_sections``
-    names the SPEC.md sections behind the rule. ``confidence`` is that of its least confirmed part
-    (U for a Detox Desk mapping).
+    ``reason`` may name {cows}, {cows_band}, {ciwa_ar}, {ciwa_band}, {qtc_ms}, {pawss_total},
+    {readiness} and {readiness_label} (the clinician's rating and its label, lower case).
+    ``spec_sections`` names the SPEC.md sections behind the rule. ``confidence`` is that of its
+    least confirmed part (U for a Detox Desk mapping).
     """
 
     id: str
@@ -380,6 +397,9 @@ class Floor:
 
 R = Risk
 ALCOHOL = ("asam-alcohol-2020",)
+# What a high risk of complicated alcohol withdrawal asks for (knowledge/alcohol.toml, SPEC A6.1).
+HIGH_RISK = alcohol.high_risk_placement()
+HIGH_RISK_RATING = Risk[HIGH_RISK.dimension_rating.upper()]
 ASAM = ("asam-criteria-3",)
 CLINICIAN_RATED = (
     "Rated {readiness} ({readiness_label}) by the clinician: readiness shapes how care is offered; "
@@ -425,6 +445,16 @@ RULES: tuple[Rule, ...] = (
          "CIWA-Ar {ciwa_ar} is in the severe band with a history of withdrawal seizures or "
          "delirium tremens: complicated withdrawal, managed in hospital.",
          (*ALCOHOL, *ASAM), "3.1, 8, 12.2", rating=R.SEVERE, min_level="4-WM"),
+    Rule("d1-pawss-high-risk", 1, pawss_high_risk,
+         "PAWSS {pawss_total}: a high risk of complicated alcohol withdrawal. An inpatient, "
+         "medically managed level and a benzodiazepine-based plan are suggested.",
+         HIGH_RISK.sources, "A6.1", rating=HIGH_RISK_RATING, flag=alcohol.HIGH_RISK_FLAG,
+         min_level=HIGH_RISK.level, confidence=HIGH_RISK.confidence),
+    Rule("d1-alcohol-complication-history", 1, alcohol_with_complication_history,
+         "Alcohol in the last weeks with a history of withdrawal seizures or delirium tremens: "
+         "an inpatient, medically managed level and a benzodiazepine-based plan are suggested.",
+         HIGH_RISK.sources, "A6.1", rating=HIGH_RISK_RATING, flag=alcohol.HIGH_RISK_FLAG,
+         min_level=HIGH_RISK.level, confidence=HIGH_RISK.confidence),
     Rule("d1-fentanyl", 1, fentanyl_used,
          "Fentanyl: the withdrawal course is variable and may be prolonged, and buprenorphine "
          "started soon after fentanyl carries a higher risk of precipitated withdrawal.",
@@ -617,6 +647,7 @@ def _reason_values(evaluation: Evaluation) -> dict[str, object]:
         "ciwa_ar": evaluation.current_ciwa_ar,
         "ciwa_band": (_band("ciwa_ar", evaluation.current_ciwa_ar) or "").replace("_", " "),
         "qtc_ms": evaluation.qtc_ms,
+        "pawss_total": None if evaluation.pawss is None else evaluation.pawss.total,
         "readiness": None if rating is None else int(rating),
         "readiness_label": "" if rating is None else risk_labels()[rating].lower(),
     }

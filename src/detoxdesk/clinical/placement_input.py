@@ -15,7 +15,8 @@ from enum import IntEnum
 from functools import cache
 from typing import Any
 
-from detoxdesk.clinical import scales
+from detoxdesk.clinical import alcohol, scales
+from detoxdesk.clinical.alcohol import PawssResult
 from detoxdesk.clinical.errors import InvalidInput
 
 SUBSTANCE_NAMES = (
@@ -52,6 +53,7 @@ INPUT_KEYS = (
     *SECTIONS,
     "readiness",
     "requested_setting",
+    "pawss",
 )
 
 
@@ -101,6 +103,7 @@ class Evaluation:
     supportive_person_at_home: bool | None = None
     readiness_rating: Risk | None = None
     requested_setting: str | None = None
+    pawss: PawssResult | None = None
 
 
 # --- Reading the input ----------------------------------------------------------------------------
@@ -249,13 +252,32 @@ def _read_readiness(value: object, problems: dict[str, str]) -> Risk | None:
     return Risk(rating) if isinstance(rating, int) else None
 
 
+def _read_pawss(value: object, problems: dict[str, str]) -> PawssResult | None:
+    """The PAWSS of the evaluation (``detoxdesk calc pawss`` input), or None when not asked.
+
+    Sources: maldonado-2014, bccsu-aud-2023.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        problems["pawss"] = "Must be a PAWSS object (threshold_met, items), or null if not asked."
+        return None
+    try:
+        threshold, answers = alcohol.parse_pawss(value, where="pawss.")
+    except InvalidInput as refused:
+        problems.update(refused.fields)
+        return None
+    return alcohol.score_pawss(threshold, answers)
+
+
 def parse_evaluation(payload: Mapping[str, Any]) -> Evaluation:
     """The calculator input as an :class:`Evaluation`; InvalidInput naming every bad field.
 
     Sources: wesson-ling-2003 and sullivan-1989 (score ranges), asam-criteria-3 (the 0-4 rating).
     ``substances`` needs at least one entry with a known ``name``; everything else may be left out
     or null, meaning not assessed. ``readiness.rating`` is the clinician's 0-4 rating of readiness
-    to change. Unknown keys are refused so that a typo is not read as "not assessed".
+    to change. ``pawss`` is the PAWSS input (:mod:`detoxdesk.clinical.alcohol`), or null when it
+    was not asked. Unknown keys are refused so that a typo is not read as "not assessed".
     """
     problems = {key: "Not a field of this calculator." for key in payload if key not in INPUT_KEYS}
     substances = _read_substances(payload.get("substances"), problems)
@@ -270,6 +292,7 @@ def parse_evaluation(payload: Mapping[str, Any]) -> Evaluation:
     )
     if error is not None:
         problems["requested_setting"] = error
+    answers["pawss"] = _read_pawss(payload.get("pawss"), problems)
     if problems:
         raise InvalidInput("The placement cannot be worked out: check the marked fields.", problems)
     return Evaluation(substances=substances, **answers)

@@ -5,7 +5,9 @@ Kinds (numbers in ``knowledge/tapers.toml``):
 * ``buprenorphine`` (ctn-0003), ``methadone`` (asam-2020) and ``lofexidine`` (lofexidine-label):
   withdrawal tapers, equal daily reductions from the current daily dose to zero over ``days`` days;
 * ``long_term_opioid`` (hhs-2019, cdc-2022): a percentage of the original or of the current dose
-  every ``every_days`` days.
+  every ``every_days`` days;
+* ``benzodiazepine`` (jgim-bzd-2025): ``step_percent`` of the dose before each step, every
+  ``step_days`` days, each step rounded up to the increment and at least one increment.
 
 Each step's exact planned dose is rounded to the nearest whole multiple of the increment (the
 smallest amount the product allows), halves up so rounding errs towards the gentler taper, but never
@@ -23,7 +25,10 @@ taper that reaches zero in fewer days than SPEC's length for its kind (buprenorp
 6 of 6-10, lofexidine 2 of 2-4) is a warning ``taper.shorter_than_usual``. For a long-term opioid
 taper the SPEC gives a rate, not a length: faster than the fastest cited rate is the warning
 ``taper.faster_than_reference_rate``. A pregnant patient's taper carries the warning
-``pregnancy_physician_review`` (acog-711), never a block.
+``pregnancy_physician_review`` (acog-711), never a block. A benzodiazepine taper's actual steps
+(after rounding, holds and edits) are checked against SPEC A7: a step above 10 % of the dose before
+it, or sooner than 14 days after the last step, is the warning ``benzodiazepine_step_too_fast``;
+more than 25 % within 14 days is the strong warning ``benzodiazepine_step_far_too_fast``.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, Context, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 from fractions import Fraction
 from functools import cache
 from typing import Any
@@ -45,13 +50,16 @@ from detoxdesk.clinical.findings import Finding
 from detoxdesk.clinical.knowledge import Note
 from detoxdesk.clinical.numbers import decimal_or_none, format_number, json_number, rounded
 
-KINDS = ("buprenorphine", "methadone", "lofexidine", "long_term_opioid")
+BENZODIAZEPINE = "benzodiazepine"
+KINDS = ("buprenorphine", "methadone", "lofexidine", "long_term_opioid", BENZODIAZEPINE)
 WITHDRAWAL_KINDS = ("buprenorphine", "methadone", "lofexidine")
 OUD_KINDS = ("buprenorphine", "methadone")  # tapers of an opioid use disorder medication
 BASES = ("original", "current")
 COMMON_KEYS = frozenset({"kind", "start_date", "current_daily_dose", "increment", "pregnant"})
 WITHDRAWAL_KEYS = frozenset({"days", "allow_outside_range"})
 LONG_TERM_KEYS = frozenset({"percent", "every_days", "of", "original_daily_dose", "slow_near_end"})
+BENZODIAZEPINE_KEYS = frozenset({"drug", "step_percent", "step_days"})
+DRUG_MAX_LENGTH = 64  # a software limit: the stored plan's drug field
 SLOW_KEYS = frozenset({"at_or_below_percent", "every_days"})
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 HUNDRED = Fraction(100)
@@ -61,7 +69,9 @@ CURRENT_CONTEXT = Context(prec=34, rounding=ROUND_CEILING)
 ABRUPT = "abrupt_taper"  # stable finding codes (the calculator contract)
 SHORTER = "taper.shorter_than_usual"
 PREGNANCY = "pregnancy_physician_review"
-SHAPE_CODES = frozenset({ABRUPT, SHORTER})  # recomputed after every hold and edit
+TOO_FAST = "benzodiazepine_step_too_fast"
+FAR_TOO_FAST = "benzodiazepine_step_far_too_fast"
+SHAPE_CODES = frozenset({ABRUPT, SHORTER, TOO_FAST, FAR_TOO_FAST})  # recomputed on hold and edit
 
 
 # --- Knowledge ------------------------------------------------------------------------------------
@@ -201,6 +211,74 @@ def slow_near_end_default() -> SlowNearEnd | None:
     return SlowNearEnd(percent, days)
 
 
+@dataclass(frozen=True)
+class BenzodiazepineRule:
+    """SPEC A7's limits on a benzodiazepine taper's steps (jgim-bzd-2025)."""
+
+    label: str
+    step_warning_percent: Decimal
+    step_warning_days: int
+    strong_percent: Decimal
+    strong_window_days: int
+    source: str
+    confidence: str
+
+
+@cache
+def benzodiazepine_rule() -> BenzodiazepineRule:
+    """The step limits of a benzodiazepine taper. Source: jgim-bzd-2025."""
+    entry, where = _data()[BENZODIAZEPINE], f"[{BENZODIAZEPINE}]"
+    values = (
+        _dec(entry, "step_warning_percent", where),
+        _int(entry, "step_warning_days", where),
+        _dec(entry, "strong_percent", where),
+        _int(entry, "strong_window_days", where),
+    )
+    if any(value is None for value in values):
+        raise KnowledgeError(f"tapers.toml {where}: every step limit is required")
+    percent, days, strong, window = values
+    return BenzodiazepineRule(
+        label=entry["label"],
+        step_warning_percent=Decimal(percent or 0),
+        step_warning_days=int(days or 0),
+        strong_percent=Decimal(strong or 0),
+        strong_window_days=int(window or 0),
+        source=entry["source"],
+        confidence=_confidence(entry, where),
+    )
+
+
+@dataclass(frozen=True)
+class DiazepamEquivalent:
+    """One row of a diazepam-equivalent table: 1 unit of ``drug`` is ``diazepam_per_unit`` of
+    diazepam, according to ``source`` (each row carries its own, SPEC A7)."""
+
+    drug: str
+    diazepam_per_unit: Decimal
+    source: str
+
+
+def diazepam_equivalents_default() -> tuple[DiazepamEquivalent, ...]:
+    """The shipped table: empty, because no source of one was read (SPEC A7 [U])."""
+    return ()
+
+
+def normal_drug(drug: str) -> str:
+    """A drug name as plans and tables compare it: trimmed, lower case, single spaces."""
+    return " ".join(drug.split()).lower()
+
+
+def diazepam_equivalent(
+    drug: str, daily_dose: Decimal, table: tuple[DiazepamEquivalent, ...]
+) -> tuple[Decimal, str] | None:
+    """The diazepam-equivalent daily dose of ``daily_dose`` of ``drug`` and the row's source, or
+    None when ``table`` has no row for the drug (always, with the shipped empty table)."""
+    row = next((r for r in table if normal_drug(r.drug) == normal_drug(drug)), None)
+    if row is None:
+        return None
+    return daily_dose * row.diazepam_per_unit, row.source
+
+
 @cache
 def note(key: str) -> Note:
     """The text ``[notes.<key>]``. Sources: as recorded on each (asam-2015, asam-2020, hhs-2019)."""
@@ -307,6 +385,7 @@ class TaperPlan:
     sources: tuple[str, ...]
     holds: tuple[Hold, ...] = ()
     edits: tuple[Edit, ...] = ()
+    drug: str | None = None  # a benzodiazepine taper names its drug
 
     @property
     def end_date(self) -> date:
@@ -450,6 +529,112 @@ def _length_findings(plan: TaperPlan) -> list[Finding]:
     return [Finding(SHORTER, "warning", message, rule.source)]
 
 
+@dataclass(frozen=True)
+class Reduction:
+    """One fall of the daily dose in a plan: on ``day`` from ``before`` to ``after``."""
+
+    day: date
+    before: Decimal
+    after: Decimal
+
+    @property
+    def percent(self) -> Decimal:
+        return (self.before - self.after) * 100 / self.before
+
+
+def reductions(plan: TaperPlan) -> tuple[Reduction, ...]:
+    """Every fall of the dose, day 1 compared with the current daily dose."""
+    found, level = [], plan.current_daily_dose
+    for step in plan.steps:
+        if step.daily_dose < level:
+            found.append(Reduction(step.date, level, step.daily_dose))
+        level = step.daily_dose
+    return tuple(found)
+
+
+def _checked_reductions(plan: TaperPlan) -> tuple[Reduction, ...]:
+    """The reductions the step limits apply to: all but a last step from one increment to zero,
+    which no product can make smaller (the abrupt-stop rule covers a last step from more)."""
+    found = reductions(plan)
+    if found and found[-1].after == 0 and found[-1].before <= plan.increment:
+        return found[:-1]
+    return found
+
+
+def _listed(items: list[str]) -> str:
+    shown = ", ".join(items[:LISTED])
+    return shown + (f" and {len(items) - LISTED} more" if len(items) > LISTED else "")
+
+
+LISTED = 5  # how many days a finding's message names; wording only
+
+
+def _step_text(item: Reduction) -> str:
+    before, after = format_number(item.before), format_number(item.after)
+    return f"{item.day} ({before} to {after}, {format_number(rounded(item.percent))} %)"
+
+
+def benzodiazepine_findings(plan: TaperPlan) -> list[Finding]:
+    """SPEC A7 on the plan's actual steps (jgim-bzd-2025): too large or too soon is a warning;
+    more than the strong percentage within the window a strong warning."""
+    if plan.kind != BENZODIAZEPINE:
+        return []
+    rule = benzodiazepine_rule()
+    checked = _checked_reductions(plan)
+    large = [_step_text(r) for r in checked if r.percent > rule.step_warning_percent]
+    # The interval: from the start (day 1 is at the current dose) or the last step to each step.
+    soon, previous = [], plan.start_date
+    for item in reductions(plan):  # the last step to zero counts here: it can come later
+        gap = (item.day - previous).days
+        if item.day != plan.start_date and gap < rule.step_warning_days:
+            soon.append(f"{item.day} ({gap} days after {previous})")
+        previous = item.day
+    findings = []
+    if large or soon:
+        parts = []
+        if large:
+            parts.append(
+                f"Steps above {format_number(rule.step_warning_percent)} % of the dose before "
+                f"them: {_listed(large)}."
+            )
+        if soon:
+            parts.append(
+                f"Steps sooner than {rule.step_warning_days} days after the last one: "
+                f"{_listed(soon)}."
+            )
+        text = finding_text(TOO_FAST)
+        findings.append(Finding(TOO_FAST, "warning", " ".join([*parts, text.text]), text.source))
+    strong = _strong_windows(plan, checked, rule)
+    if strong:
+        text = finding_text(FAR_TOO_FAST)
+        message = (
+            f"The dose falls by more than {format_number(rule.strong_percent)} % within "
+            f"{rule.strong_window_days} days from: {_listed(strong)}. {text.text}"
+        )
+        findings.append(Finding(FAR_TOO_FAST, "warning", message, text.source))
+    return findings
+
+
+def _strong_windows(
+    plan: TaperPlan, checked: tuple[Reduction, ...], rule: BenzodiazepineRule
+) -> list[str]:
+    """Each reduction from which the checked reductions within the window (that day and the
+    ``strong_window_days - 1`` after it) take more than ``strong_percent`` of the dose before."""
+    found = []
+    for index, first in enumerate(checked):
+        end = first.day + timedelta(days=rule.strong_window_days - 1)
+        within = [r for r in checked[index:] if r.day <= end]
+        fall = (first.before - within[-1].after) * 100 / first.before
+        if fall > rule.strong_percent:
+            last = within[-1]
+            by = f" by {last.day}" if last.day != first.day else ""
+            found.append(
+                f"{first.day} ({format_number(first.before)} to {format_number(last.after)}{by}, "
+                f"{format_number(rounded(fall))} %)"
+            )
+    return found
+
+
 def _pregnancy_findings(pregnant: bool | None) -> list[Finding]:
     """Pregnancy recorded: a warning for physician review, never a stop. Source: acog-711.
 
@@ -462,7 +647,7 @@ def _pregnancy_findings(pregnant: bool | None) -> list[Finding]:
 
 def _with_shape(plan: TaperPlan) -> TaperPlan:
     """``plan`` with its shape findings (abrupt, shorter) recomputed, ahead of the others."""
-    shape = _abrupt_findings(plan) + _length_findings(plan)
+    shape = _abrupt_findings(plan) + _length_findings(plan) + benzodiazepine_findings(plan)
     findings = (*shape, *(f for f in plan.findings if f.code not in SHAPE_CODES))
     sources = tuple(sorted(set(plan.sources) | {f.source for f in findings}))
     return replace(plan, findings=findings, sources=sources)
@@ -729,6 +914,136 @@ def long_term_taper(
     return _with_shape(plan)
 
 
+# --- Benzodiazepine taper ------------------------------------------------------------------------
+
+
+def _benzodiazepine_doses(
+    start: int, fraction: Fraction, increment: Fraction
+) -> Iterator[tuple[Fraction, int]]:
+    """(planned dose, whole increments) of each period: ``fraction`` of the dose before taken off,
+    the rest rounded up to the increment but at least one increment lower, down to zero."""
+    units = start
+    yield Fraction(units) * increment, units
+    while units:
+        planned = Fraction(units) * increment * (1 - fraction)
+        units = min(math.ceil(planned / increment), units - 1)
+        yield planned, units
+
+
+def _check_benzodiazepine(drug: str, step_percent: Decimal, step_days: int) -> None:
+    problems: dict[str, str] = {}
+    if not normal_drug(drug):
+        problems["drug"] = "Name the benzodiazepine tapered."
+    elif len(drug) > DRUG_MAX_LENGTH:
+        problems["drug"] = f"Must be at most {DRUG_MAX_LENGTH} characters."
+    if not 0 < step_percent <= 100:
+        problems["step_percent"] = "Must be above 0 and at most 100."
+    if step_days < 1:
+        problems["step_days"] = "Must be at least 1 day."
+    if problems:
+        raise InvalidInput("The taper cannot be planned: check the marked fields.", problems)
+
+
+def benzodiazepine_taper(
+    *,
+    start_date: date,
+    drug: str,
+    current_daily_dose: Decimal,
+    step_percent: Decimal,
+    step_days: int,
+    increment: Decimal | None = None,
+    pregnant: bool | None = None,
+    equivalents: tuple[DiazepamEquivalent, ...] | None = None,
+) -> TaperPlan:
+    """A benzodiazepine taper: ``step_percent`` of the dose before each step, every ``step_days``.
+
+    Sources: jgim-bzd-2025 (SPEC A7: initial reductions 5-10 % every 2-4 weeks, generally not
+    more than 25 % every 2 weeks; never abrupt; pauses allowed), hhs-2019 (abrupt stop). Each dose
+    is held ``step_days`` days; the next is the dose less ``step_percent`` of it, rounded up to the
+    increment (never a larger step than planned) but at least one increment lower, down to zero.
+    Without an ``increment`` (the smallest dose the product allows) the first step's size is used,
+    so every step is that size, and the plan says so. Findings on the actual steps: the warning
+    ``benzodiazepine_step_too_fast`` (a step above 10 % of the dose before it, or sooner than 14
+    days after the last step; a last step from one increment to zero is not counted against the
+    percentage, no product can make it smaller) and the strong warning
+    ``benzodiazepine_step_far_too_fast`` (more than 25 % within 14 days); the stop
+    ``abrupt_taper`` from the full dose to zero in one step; ``pregnant`` True adds
+    ``pregnancy_physician_review``. ``equivalents`` (the program's diazepam-equivalent table;
+    None: the shipped one, empty) adds the day-1 diazepam equivalent as a note when it has the
+    drug. Raises InvalidInput.
+    """
+    _check_benzodiazepine(drug, step_percent, step_days)
+    fraction = Fraction(step_percent) / HUNDRED
+    if increment is not None:
+        chosen = increment
+    else:
+        chosen = _decimal_of(max(Fraction(current_daily_dose), Fraction(0)) * fraction)
+        if current_daily_dose > 0 and not chosen > 0:
+            message = "Give the smallest dose the product allows: one step is below 0.001."
+            raise InvalidInput(message, {"increment": message})
+    _check_amounts(current_daily_dose, chosen)
+    cap = math.floor(Fraction(current_daily_dose) / Fraction(chosen))
+    steps: list[Step] = []
+    for planned, units in _benzodiazepine_doses(cap, fraction, Fraction(chosen)):
+        for _ in range(step_days if units else 1):
+            steps.append(Step(start_date + timedelta(days=len(steps)), chosen * units, planned))
+        if len(steps) > max_schedule_days():
+            raise _too_long("step_percent")
+    rule = benzodiazepine_rule()
+    findings = _pregnancy_findings(pregnant)
+    notes = _texts("benzodiazepine_never_abrupt")
+    texts = [n.text for n in notes]
+    if increment is None:
+        texts.append(
+            f"No increment was given: every step is the first one's size, {format_number(chosen)}. "
+            "Give the smallest dose the product allows to let the steps shrink with the dose."
+        )
+    texts += _equivalent_notes(drug, steps[0].daily_dose, equivalents, notes)
+    steps_tuple = tuple(steps)
+    plan = TaperPlan(
+        kind=BENZODIAZEPINE,
+        start_date=start_date,
+        current_daily_dose=current_daily_dose,
+        increment=chosen,
+        rate=Rate(every_days=step_days, fraction=fraction),
+        steps=steps_tuple,
+        notes=tuple(texts + _rounding_notes(steps_tuple, chosen)),
+        findings=tuple(findings),
+        source=rule.source,
+        sources=_sources(notes, findings, rule.source),
+        drug=normal_drug(drug),
+    )
+    return _with_shape(plan)
+
+
+def _decimal_of(value: Fraction) -> Decimal:
+    """An exact Fraction as a Decimal, to the 3 decimals doses are stored with, rounded down."""
+    exact = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        Decimal("0.001"), rounding=ROUND_FLOOR
+    )
+    return Decimal(format(exact.normalize(), "f"))
+
+
+def _equivalent_notes(
+    drug: str,
+    dose: Decimal,
+    equivalents: tuple[DiazepamEquivalent, ...] | None,
+    notes: list[Note],
+) -> list[str]:
+    table = diazepam_equivalents_default() if equivalents is None else equivalents
+    if not table:
+        notes.append(note("diazepam_equivalents_unset"))
+        return [notes[-1].text]
+    found = diazepam_equivalent(drug, dose, table)
+    if found is None:
+        return [f"The program's diazepam-equivalent table has no row for {normal_drug(drug)}."]
+    value, source = found
+    return [
+        f"Day 1 is about {format_number(rounded(value))} mg of diazepam a day by the program's "
+        f"table (source: {source})."
+    ]
+
+
 # --- Holds and edits ------------------------------------------------------------------------------
 
 
@@ -878,8 +1193,10 @@ def _take_choice(
 
 def _unknown(payload: Mapping[str, Any], kind: object) -> dict[str, str]:
     allowed = COMMON_KEYS | (LONG_TERM_KEYS if kind == "long_term_opioid" else WITHDRAWAL_KEYS)
+    if kind == BENZODIAZEPINE:
+        allowed = COMMON_KEYS | BENZODIAZEPINE_KEYS
     if kind not in KINDS:
-        allowed = COMMON_KEYS | LONG_TERM_KEYS | WITHDRAWAL_KEYS
+        allowed = COMMON_KEYS | LONG_TERM_KEYS | WITHDRAWAL_KEYS | BENZODIAZEPINE_KEYS
     return {
         key: f"Not an input of this taper kind ({kind})." for key in payload if key not in allowed
     }
@@ -929,13 +1246,38 @@ def _long_term_input(payload: Mapping[str, Any], problems: dict[str, str]) -> di
     }
 
 
+def _benzodiazepine_input(payload: Mapping[str, Any], problems: dict[str, str]) -> dict[str, Any]:
+    drug = payload.get("drug")
+    if not isinstance(drug, str) or not normal_drug(drug) or len(drug) > DRUG_MAX_LENGTH:
+        problems["drug"] = f"Must name the benzodiazepine, at most {DRUG_MAX_LENGTH} characters."
+        drug = ""
+    increment = None
+    if payload.get("increment") is not None:
+        increment = _take_number(payload, "increment", problems)
+    return {
+        "drug": drug,
+        "step_percent": _take_number(payload, "step_percent", problems),
+        "step_days": _take_int(payload, "step_days", problems),
+        "increment": increment,
+        "start_date": _take_date(payload, "start_date", problems),
+        "current_daily_dose": _take_number(payload, "current_daily_dose", problems),
+        "pregnant": _take_pregnant(payload, problems),
+    }
+
+
 def plan_from_input(payload: Mapping[str, Any]) -> TaperPlan:
     """The plan for calculator input (see :func:`calculator`); InvalidInput naming each bad field.
 
-    Sources: those of :func:`withdrawal_taper` and :func:`long_term_taper`.
+    Sources: those of :func:`withdrawal_taper`, :func:`long_term_taper` and
+    :func:`benzodiazepine_taper`.
     """
     problems = _unknown(payload, payload.get("kind"))
     kind = _take_choice(payload, "kind", KINDS, problems)
+    if kind == BENZODIAZEPINE:
+        values = _benzodiazepine_input(payload, problems)
+        if problems:
+            raise InvalidInput("The taper cannot be planned: check the marked fields.", problems)
+        return benzodiazepine_taper(**values)
     common: dict[str, Any] = {
         "start_date": _take_date(payload, "start_date", problems),
         "current_daily_dose": _take_number(payload, "current_daily_dose", problems),
@@ -960,8 +1302,10 @@ def _fraction_json(value: Fraction) -> float:
 def plan_json(plan: TaperPlan) -> dict[str, Any]:
     """The calculator output for ``plan`` (the ``detoxdesk calc taper`` contract)."""
     rate = plan.rate
+    drug = {"drug": plan.drug} if plan.kind == BENZODIAZEPINE else {}
     return {
         "kind": plan.kind,
+        **drug,
         "start_date": plan.start_date.isoformat(),
         "end_date": plan.end_date.isoformat(),
         "current_daily_dose": json_number(plan.current_daily_dose),
@@ -1010,7 +1354,11 @@ def calculator(payload: Mapping[str, Any]) -> dict[str, Any]:
     ``slow_near_end`` ({"at_or_below_percent", "every_days"}). Doses are in the product's unit per
     day. ``findings`` may hold the stop ``abrupt_taper`` (from the full dose to zero in one step,
     e.g. a one-day buprenorphine taper of 16 mg) and the warning ``taper.shorter_than_usual``
-    (zero sooner than SPEC's length: buprenorphine 7 days, methadone 6, lofexidine 2). Sources: see
-    :func:`withdrawal_taper`, :func:`long_term_taper`. Unknown keys are refused.
+    (zero sooner than SPEC's length: buprenorphine 7 days, methadone 6, lofexidine 2).
+    ``benzodiazepine`` takes ``drug``, ``step_percent`` and ``step_days``, and an optional
+    ``increment``; its findings may hold the warnings ``benzodiazepine_step_too_fast`` and
+    ``benzodiazepine_step_far_too_fast`` (SPEC A7), and its output names the ``drug``. Sources: see
+    :func:`withdrawal_taper`, :func:`long_term_taper`, :func:`benzodiazepine_taper`. Unknown keys
+    are refused.
     """
     return plan_json(plan_from_input(payload))

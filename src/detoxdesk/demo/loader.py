@@ -13,11 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from detoxdesk.aftercare import demo as aftercare_demo
+from detoxdesk.beds import demo as beds_demo
 from detoxdesk.controlled import demo as controlled_demo
 from detoxdesk.directory import demo as directory_demo
 from detoxdesk.disclosures import demo as disclosures_demo
 from detoxdesk.intake import demo as intake_demo
+from detoxdesk.labs import demo as labs_demo
 from detoxdesk.medications import demo as medications_demo
+from detoxdesk.notes import demo as notes_demo
+from detoxdesk.outpatient import demo as outpatient_demo
 from detoxdesk.patients import demo as patients_demo
 from detoxdesk.patients.models import Program
 from detoxdesk.portal import demo as portal_demo
@@ -28,11 +32,15 @@ APP_DEMOS = (
     directory_demo,
     intake_demo,
     medications_demo,
+    labs_demo,
     controlled_demo,
     tapers_demo,
+    outpatient_demo,
     aftercare_demo,
     portal_demo,
+    notes_demo,
     disclosures_demo,
+    beds_demo,
 )
 
 

@@ -31,15 +31,22 @@ THROUGH_THE_DOOR: dict[str, str] = {
 # Pages for the program's own use, and the patient's own access: not disclosures.
 INTERNAL: dict[str, str] = {
     "patients:chart": "the on-screen chart for the care team; it has no print of its own",
+    "beds:release": "gives a reserved bed back (the word is the bed's, not a record's release)",
+    "beds:board": "the unit's bed board for its own staff; it prints (initials and record "
+    "numbers) for the unit's wall, never for anyone outside the program",
     "aftercare:summary": "staff preview of the discharge summary; it does not print (print.css) "
     "and points to disclosures:release",
     "aftercare:edit_summary": "staff editing the discharge summary text",
     "aftercare:bundle": "the discharge bundle checklist staff work through",
     "tapers:calendar": "staff preview of the taper calendar; it does not print and points to "
     "disclosures:release",
+    "labs:print": "the episode's results printed for the care team's own paper chart, marked for "
+    "the program's use; a copy for the patient or anyone outside goes through disclosures:release",
     "audit:export": "the audit report for the program's director and auditors (operations)",
     "portal:summary": "the patient reading their own summary in the portal (right of access, "
     "42 CFR 2.23), audited as portal.viewed",
+    "notes:print": "the print view of a note for the program's own paper record; a copy for "
+    "anyone else goes through disclosures:release, which it points to",
     "disclosures:consents": "the consents and disclosures page for staff",
     "disclosures:consent_new": "recording a consent",
     "disclosures:consent": "the consent form itself, printed for the patient to sign or keep",

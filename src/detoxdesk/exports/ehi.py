@@ -40,6 +40,7 @@ NOT_PATIENT_RECORDS: dict[str, str] = {
     "intake.intakesettings": "the program's intake settings",
     "medications.medicationsettings": "the program's medication settings",
     "tapers.tapersettings": "the program's taper settings",
+    "outpatient.outpatientsettings": "the program's outpatient review settings",
     "aftercare.aftercaresettings": "the program's aftercare settings",
     "directory.resource": "the resource directory (services to refer to)",
     "directory.place": "the postcode and place table of the directory",
@@ -47,6 +48,7 @@ NOT_PATIENT_RECORDS: dict[str, str] = {
     "staff.facilitystatus": "whether a facility is open",
     "staff.unit": "the units of a facility",
     "staff.bedstatus": "whether a bed is in service",
+    "beds.cleaning": "when a bed waited to be cleaned, and who cleaned it",
     "api.apitoken": "API tokens of staff accounts (their secrets are never exported)",
     "controlled.product": "the controlled products a program stocks",
     "controlled.location": "the safes and carts where controlled stock is kept",
@@ -57,6 +59,11 @@ NOT_PATIENT_RECORDS: dict[str, str] = {
     "controlled.discrepancy": "differences between a count and the ledger, and their resolution",
     "controlled.inventory": "initial and biennial inventories of controlled stock",
     "controlled.inventoryline": "the counted amount of each product in an inventory",
+    "notes.notetemplate": "the program's note templates (a note keeps the headings it was "
+    "written with)",
+    "notes.notesettings": "which roles' notes the program has co-signed",
+    "notes.groupsession": "a group session's topic and time (each attendee's note, with the "
+    "topic, is in that attendee's record)",
 }
 # Never written: they would let someone sign in or accept an invitation.
 SECRET_FIELDS: dict[str, frozenset[str]] = {

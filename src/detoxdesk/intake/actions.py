@@ -20,9 +20,9 @@ from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.audit.models import AuditEvent
 from detoxdesk.audit.signing import sign
-from detoxdesk.clinical import admission, placement
+from detoxdesk.clinical import admission, alcohol, placement
 from detoxdesk.clinical.errors import InvalidInput
-from detoxdesk.intake import drafting, evaluation_data
+from detoxdesk.intake import drafting, evaluation_data, queries
 from detoxdesk.intake.models import (
     ContactAttempt,
     Evaluation,
@@ -619,7 +619,7 @@ def do_save_evaluation(
     now = now or timezone.now()
     result: dict[str, Any] = {}
     if complete:
-        result = _placement_or_errors(answers, now)
+        result = _placement_or_errors(answers, now, evaluation.patient)
     with transaction.atomic():
         current = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
         _check_editable(current)
@@ -661,14 +661,22 @@ def do_save_evaluation(
     return evaluation
 
 
-def _placement_or_errors(answers: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _placement_or_errors(
+    answers: dict[str, Any], now: datetime, patient: Patient
+) -> dict[str, Any]:
+    """The placement output, with the PAWSS it read (``"pawss"``: its output, or None if not
+    asked); ValidationError naming the form's fields."""
     problems = evaluation_data.completeness_problems(answers)
     if problems:
         raise ValidationError(problems)
+    positive = queries.alcohol_test_positive(patient, now)
+    payload = evaluation_data.placement_payload(answers, now, alcohol_positive=positive)
     try:
-        return placement.calculate(evaluation_data.placement_payload(answers, now))
+        result = placement.calculate(payload)
+        pawss = None if payload["pawss"] is None else alcohol.calculator(payload["pawss"])
     except InvalidInput as exc:
         raise ValidationError(evaluation_data.form_fields(exc.fields) or str(exc)) from None
+    return {**result, "pawss": pawss, "alcohol_test_positive": positive}
 
 
 def do_decide_level(
@@ -872,8 +880,12 @@ def do_admit_from_evaluation(
     bed: Bed | None = None,
     below_level_acknowledged: bool = False,
     below_level_reason: str = "",
+    setting: str | None = None,
 ) -> Episode:
     """Admit the evaluated patient to a bed (inpatient) or the outpatient clinic.
+
+    ``setting`` (inpatient or outpatient; default: the facility's kind) is the episode's: an
+    outpatient at the inpatient unit (a day programme) has no bed.
 
     A facility that provides only levels below the one decided (:func:`below_level_warning`) is a
     warning: refused (ValidationError on ``below_level_acknowledged`` or ``below_level_reason``)
@@ -887,7 +899,8 @@ def do_admit_from_evaluation(
         raise ValidationError("Sign the evaluation before admitting.")
     if facility.program_id != evaluation.patient.program_id:
         raise ValidationError({"facility": "That facility belongs to another program."})
-    if facility.kind == Facility.Kind.INPATIENT and bed is None:
+    setting = patient_actions.setting_for_admission(facility, bed, setting)
+    if setting == Episode.Setting.INPATIENT and bed is None:
         raise ValidationError({"bed": "Choose a free bed on the inpatient unit."})
     if facility.kind == Facility.Kind.OUTPATIENT and bed is not None:
         raise ValidationError({"bed": "An outpatient clinic has no beds; leave the bed empty."})
@@ -917,6 +930,7 @@ def do_admit_from_evaluation(
             admitted_at=admitted_at,
             bed=bed,
             audit_changes=audit,
+            setting=setting,
         )
         evaluation.episode = episode
         evaluation.admission_level_warning, evaluation.admission_level_reason = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from detoxdesk.intake import actions
+from detoxdesk.intake import actions, evaluation_data
 
 if TYPE_CHECKING:
     from detoxdesk.accounts.models import User
@@ -99,6 +99,23 @@ def _evaluate_episode(demo: DemoContext, episode: Episode, substance: str, **ext
     evaluation.save(update_fields=["episode"])
 
 
+def _drinking(episode: Episode) -> dict[str, Any]:
+    """Daily drinking too, with a PAWSS of 4 (high risk): placement asks for 3.7-WM and the
+    alcohol order set is proposed on the patient's orders page."""
+    last = episode.admitted_at - timedelta(hours=10)
+    heroin = _answers(last, "heroin")["substances"][0]
+    drink = {**heroin, "name": "alcohol", "route": "oral", "amount": "a bottle of wine"}
+    pawss = dict.fromkeys(evaluation_data.PAWSS_ASKED, False)
+    for key in (
+        "intoxicated_30d",
+        "prior_withdrawal",
+        "prior_blackouts",
+        "autonomic_hyperactivity",
+    ):
+        pawss[key] = True
+    return {"substances": [heroin, drink], **pawss}
+
+
 def load(demo: DemoContext) -> None:
     """Inquiries in the queue, one registered person awaiting admission, three evaluations."""
     inpatient = demo.facilities["in"]
@@ -135,5 +152,5 @@ def load(demo: DemoContext) -> None:
     answers = _answers(demo.now - timedelta(hours=16), "heroin", stable_housing=False)
     _evaluate(patient, inpatient, demo.users["prescriber"], answers, demo.now - timedelta(hours=1))
     _evaluate_episode(demo, demo.episodes[0], "heroin")
-    _evaluate_episode(demo, demo.episodes[2], "heroin")
+    _evaluate_episode(demo, demo.episodes[2], "heroin", **_drinking(demo.episodes[2]))
     _evaluate_episode(demo, demo.episodes[10], "fentanyl")

@@ -25,6 +25,10 @@ FLAG_INTERVENTIONS = {
     "qtc_prolonged": "ECG follow-up before and during methadone.",
     "qtc_markedly_prolonged": "ECG follow-up; consider another medication than methadone.",
     "psychosis": "Psychiatric assessment.",
+    "alcohol_withdrawal_high_risk": (
+        "High risk of complicated alcohol withdrawal: the alcohol order set (CIWA-Ar-triggered "
+        "benzodiazepine), thiamine, seizure precautions."
+    ),
 }
 
 GOALS = (

@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from detoxdesk.clinical import course, placement, placement_input
+from detoxdesk.clinical import alcohol, course, placement, placement_input
 
 if TYPE_CHECKING:
     from detoxdesk.intake.models import Inquiry
@@ -20,7 +20,11 @@ if TYPE_CHECKING:
 SUBSTANCE_ROWS = 5
 SUBSTANCE_ROW_KEYS = ("name", "route", "amount", "frequency", "daily_use", "last_use")
 
+# The PAWSS items the evaluation asks in its own section (SPEC A6.1); the other two (seizures and
+# delirium tremens ever) are its withdrawal-history questions, asked once.
+PAWSS_ASKED = tuple(key for key in alcohol.PAWSS_ITEMS if key not in alcohol.HISTORY_ITEMS)
 TRI_STATE = (
+    *PAWSS_ASKED,
     "fentanyl_exposure",
     "withdrawal_seizures",
     "delirium_tremens",
@@ -112,8 +116,40 @@ def _payload_substances(answers: dict[str, Any], now: datetime) -> list[dict[str
     return sent
 
 
-def placement_payload(answers: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """The ``detoxdesk calc placement`` input for these answers at ``now``."""
+def last_drink(answers: dict[str, Any]) -> tuple[bool, datetime | None]:
+    """Whether a substance row names alcohol, and its latest known last use (None if none)."""
+    rows = [row for row in substance_rows(answers) if row["name"] == "alcohol"]
+    uses = [used for used in (when(row.get("last_use")) for row in rows) if used is not None]
+    return bool(rows), max(uses, default=None)
+
+
+def pawss_threshold(
+    answers: dict[str, Any], now: datetime, *, alcohol_positive: bool
+) -> bool | None:
+    """The PAWSS threshold question from the answers and ``alcohol_positive`` (a positive breath
+    or blood alcohol in the window, from the labs): True, False, or None when alcohol is named
+    with no known last drink (asked, and scored as if met: unknown is not reassuring)."""
+    named, last = last_drink(answers)
+    return alcohol.threshold_met(named, last, alcohol_positive, now)
+
+
+def pawss_payload(answers: dict[str, Any], threshold: bool | None) -> dict[str, Any] | None:
+    """The ``detoxdesk calc pawss`` input, or None when PAWSS is not asked (threshold not met)."""
+    if threshold is False:
+        return None
+    items = {key: answers.get(key) for key in PAWSS_ASKED}
+    items.update({item: answers.get(asked) for item, asked in alcohol.HISTORY_ITEMS.items()})
+    return {"threshold_met": True, "items": {key: items[key] for key in alcohol.PAWSS_ITEMS}}
+
+
+def placement_payload(
+    answers: dict[str, Any], now: datetime, *, alcohol_positive: bool = False
+) -> dict[str, Any]:
+    """The ``detoxdesk calc placement`` input for these answers at ``now``.
+
+    ``alcohol_positive``: a positive breath or blood alcohol within the PAWSS window (labs).
+    """
+    threshold = pawss_threshold(answers, now, alcohol_positive=alcohol_positive)
     payload: dict[str, Any] = {
         "substances": _payload_substances(answers, now),
         "current_cows": answers.get("current_cows"),
@@ -124,6 +160,7 @@ def placement_payload(answers: dict[str, Any], now: datetime) -> dict[str, Any]:
         payload[section] = {item: answers.get(item) for item in items}
     payload["psychiatric"]["suicidal_ideation"] = answers.get("suicidal_ideation") or None
     payload["readiness"] = {"rating": answers.get("readiness_rating")}
+    payload["pawss"] = pawss_payload(answers, threshold)
     return payload
 
 
@@ -136,7 +173,10 @@ def completeness_problems(answers: dict[str, Any]) -> dict[str, str]:
 
 SUBSTANCE_PATH = re.compile(r"^substances\[(\d+)\]\.(\w+)$")
 # Calculator paths whose last part is not the form field's name.
-FORM_FIELD_OF_PATH = {"readiness.rating": "readiness_rating"}
+FORM_FIELD_OF_PATH = {
+    "readiness.rating": "readiness_rating",
+    **{f"pawss.items.{item}": asked for item, asked in alcohol.HISTORY_ITEMS.items()},
+}
 
 
 def form_fields(problems: dict[str, str]) -> dict[str, str]:

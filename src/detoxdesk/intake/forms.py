@@ -9,12 +9,12 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from detoxdesk.clinical import coding, course, placement
+from detoxdesk.clinical import alcohol, coding, course, placement
 from detoxdesk.intake import evaluation_data
 from detoxdesk.intake.models import ContactAttempt, Inquiry, IntakeSettings, TreatmentPlan
 from detoxdesk.lib import labels
 from detoxdesk.lib.forms import INTEGER_COLUMN_MAX, SMALL_COLUMN_MAX
-from detoxdesk.patients.models import Bed, Facility, Patient, Program
+from detoxdesk.patients.models import Bed, Episode, Facility, Patient, Program
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -306,6 +306,9 @@ def _readiness_rating() -> forms.TypedChoiceField:
     )
 
 
+PAWSS_TITLE = "Alcohol: PAWSS (Prediction of Alcohol Withdrawal Severity Scale)"
+
+
 class EvaluationForm(forms.Form):
     """The structured evaluation. Every answer may be left unassessed in a draft."""
 
@@ -313,6 +316,7 @@ class EvaluationForm(forms.Form):
         ("Withdrawal scores now", ("current_cows", "current_ciwa_ar")),
         ("Fentanyl, alcohol and benzodiazepines", ("fentanyl_exposure",)),
         ("Withdrawal history", ("withdrawal_seizures", "delirium_tremens", "overdose_past_year")),
+        (PAWSS_TITLE, evaluation_data.PAWSS_ASKED),
         (
             "Medical",
             (
@@ -383,6 +387,9 @@ class EvaluationForm(forms.Form):
         self.fields["withdrawal_seizures"] = _tri("Withdrawal seizures ever")
         self.fields["delirium_tremens"] = _tri("Delirium tremens ever")
         self.fields["overdose_past_year"] = _tri("Overdose in the past year")
+        labels = {item.key: item.label for item in alcohol.pawss().items}
+        for key in evaluation_data.PAWSS_ASKED:
+            self.fields[key] = _tri(labels[key])
         self.fields["pregnant"] = _tri("Pregnant")
         self.fields["unstable_medical_condition"] = _tri("Unstable medical condition")
         self.fields["liver"] = _text("Liver disease")
@@ -518,12 +525,23 @@ class PlanForm(forms.Form):
 
 
 class AdmitForm(forms.Form):
+    reserved_bed: Bed | None = None  # the bed held for this patient, chosen for them
     facility = forms.ModelChoiceField(label="Admit to", queryset=Facility.objects.none())
     bed = forms.ModelChoiceField(
         label="Bed (inpatient unit only)",
         queryset=Bed.objects.none(),
         required=False,
         empty_label="No bed (outpatient clinic)",
+    )
+    setting = forms.ChoiceField(
+        label="Setting",
+        required=False,
+        choices=[
+            ("", "As the facility (inpatient unit or outpatient clinic)"),
+            *Episode.Setting.choices,
+        ],
+        help_text="Outpatient: the patient goes home between scheduled visits (an outpatient "
+        "clinic, or a day programme at the inpatient unit, without a bed).",
     )
     admitted_at = when_field("Admitted at")
     below_level_acknowledged = forms.BooleanField(
@@ -560,7 +578,7 @@ class AdmitForm(forms.Form):
         return facility.name
 
     def main_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in ("facility", "bed", "admitted_at")]
+        return [self[name] for name in ("facility", "bed", "setting", "admitted_at")]
 
 
 class IntakeSettingsForm(forms.Form):
@@ -579,6 +597,14 @@ class IntakeSettingsForm(forms.Form):
     )
     record_number_prefix = forms.CharField(
         label="Prefix for generated record numbers", required=False, max_length=12
+    )
+    bed_hold_hours = forms.IntegerField(
+        label="Hours a reserved bed stays held",
+        required=False,
+        min_value=1,
+        max_value=INTEGER_COLUMN_MAX,
+        help_text="The expiry offered when a coordinator reserves a bed from the intake queue. "
+        "Leave empty to have the coordinator enter each expiry.",
     )
     default_facility = forms.ModelChoiceField(
         label="Where public inquiries go when no place is chosen",

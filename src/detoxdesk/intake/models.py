@@ -31,6 +31,13 @@ class IntakeSettings(models.Model):
         max_length=16, choices=RecordNumbers.choices, default=RecordNumbers.ENTERED
     )
     record_number_prefix = models.CharField(max_length=12, blank=True)
+    bed_hold_hours = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How long a bed reserved from the intake queue stays held, in hours, unless the "
+        "coordinator chooses another expiry. Unset until the program chooses; until then the "
+        "coordinator enters the expiry of each reservation.",
+    )
     default_facility = models.ForeignKey(
         Facility,
         null=True,

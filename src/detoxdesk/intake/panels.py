@@ -9,6 +9,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.intake import presentation
 from detoxdesk.intake.models import Evaluation
+from detoxdesk.medications.models import PatientFacts
 from detoxdesk.patients.models import Episode, Patient
 
 
@@ -35,7 +36,19 @@ def chart_panel(
         "patient": patient,
         "evaluation": evaluation,
         "plan": getattr(evaluation, "plan", None) if evaluation else None,
-        "course": presentation.course_view(evaluation.answers, now) if evaluation else None,
+        "course": presentation.course_view(_course_answers(evaluation, episode), now)
+        if evaluation
+        else None,
         "can_start": can_record and (evaluation is None or evaluation.status == "signed"),
         "id_suffix": "chart",
     }
+
+
+def _course_answers(evaluation: Evaluation, episode: Episode | None) -> dict[str, Any]:
+    """The evaluation's answers for the expected course, with fentanyl exposure counted when the
+    episode's medication facts record it (a positive fentanyl screen sets it, labs app)."""
+    answers: dict[str, Any] = evaluation.answers
+    if episode is None or answers.get("fentanyl_exposure") is True:
+        return answers
+    exposed = PatientFacts.objects.filter(episode=episode, fentanyl_exposure=True).exists()
+    return {**answers, "fentanyl_exposure": True} if exposed else answers

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from detoxdesk.clinical import course, knowledge
+from detoxdesk.clinical import alcohol, course, knowledge
 from detoxdesk.clinical.errors import InvalidInput
 from detoxdesk.intake import evaluation_data
 
@@ -43,7 +43,7 @@ def _not_assessed_words(path: str, answers: dict[str, Any], labels: dict[str, st
     """One of the engine's ``not_assessed`` input paths in the evaluation form's words."""
     row = evaluation_data.SUBSTANCE_PATH.match(path)
     if row is None:
-        item = path.rsplit(".", 1)[-1]
+        item = evaluation_data.FORM_FIELD_OF_PATH.get(path, path.rsplit(".", 1)[-1])
         return _lower_first(labels.get(item, item.replace("_", " ")))
     index, key = int(row.group(1)), row.group(2).replace("_", " ")
     sent = evaluation_data.sent_substance_rows(answers)
@@ -64,7 +64,8 @@ def not_assessed_words(result: dict[str, Any], answers: dict[str, Any]) -> list[
     from detoxdesk.intake.forms import EvaluationForm
 
     labels = {name: str(field.label) for name, field in EvaluationForm().fields.items()}
-    return [_not_assessed_words(path, answers, labels) for path in result.get("not_assessed", [])]
+    words = [_not_assessed_words(path, answers, labels) for path in result.get("not_assessed", [])]
+    return list(dict.fromkeys(words))  # a history item PAWSS also reads is named once
 
 
 def _plain_rationale(result: dict[str, Any], words: list[str]) -> list[str]:
@@ -183,3 +184,20 @@ def answers_view(answers: dict[str, Any]) -> list[tuple[str, str]]:
                 text = str(choices.get(value, value))
             shown.append((str(form.fields[name].label), text))
     return shown
+
+
+def pawss_view(
+    answers: dict[str, Any], stored: dict[str, Any], now: datetime, *, alcohol_positive: bool
+) -> dict[str, Any]:
+    """Whether PAWSS is asked and why, its stored result, the thiamine prompt, and whether the
+    alcohol order set is proposed (the placement's ``alcohol_withdrawal_high_risk`` flag)."""
+    named, last = evaluation_data.last_drink(answers)
+    threshold, why = alcohol.pawss_prompt(named, last, alcohol_positive, now)
+    return {
+        "asked": threshold is not False,
+        "why": why,
+        "result": stored.get("pawss") if stored else None,
+        "thiamine": alcohol.thiamine_prompt(threshold),
+        "order_set_proposed": alcohol.HIGH_RISK_FLAG in (stored or {}).get("flags", []),
+        "advice": alcohol.high_risk_placement().advice,
+    }

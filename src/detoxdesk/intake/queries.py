@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from importlib import import_module
 
+from django.apps import apps
 from django.utils import timezone
 
-from detoxdesk.clinical import course, placement
+from detoxdesk.clinical import alcohol, course, placement
 from detoxdesk.intake import evaluation_data
 from detoxdesk.intake.models import Evaluation
-from detoxdesk.patients.models import Patient
+from detoxdesk.patients.models import Episode, Patient
 
 
 @dataclass(frozen=True)
@@ -79,3 +81,30 @@ def opioid_use_recorded(patient: Patient) -> bool:
     answers = evaluation.answers
     named = {row["name"] for row in evaluation_data.substance_rows(answers)}
     return bool(named & placement.OPIOIDS) or answers.get("fentanyl_exposure") is True
+
+
+def alcohol_test_positive(patient: Patient, now: datetime) -> bool:
+    """A positive breath or blood alcohol within the PAWSS window before ``now`` (SPEC A6.1).
+
+    The one lab input of the PAWSS prompt and placement: the labs app's published contract
+    ``detoxdesk.labs.queries.alcohol_positive(patient_id, since)``. While that app is not
+    installed the program holds no lab results, so there is no positive one.
+    """
+    if not apps.is_installed("detoxdesk.labs"):
+        return False
+    labs = import_module("detoxdesk.labs.queries")
+    since = now - timedelta(days=alcohol.pawss().drank_within_days)
+    return bool(labs.alcohol_positive(patient.pk, since))
+
+
+def alcohol_high_risk(episode: Episode) -> str | None:
+    """Why the alcohol order set is proposed for ``episode``, or None.
+
+    The evaluation that led to the episode found a high risk of complicated alcohol withdrawal
+    (PAWSS at its threshold, or seizures or DTs in someone who drank recently: the placement
+    flag ``alcohol_withdrawal_high_risk``; sources bccsu-aud-2023, nice-cg100).
+    """
+    found = Evaluation.objects.filter(episode=episode).order_by("-created_at").first()
+    if found is None or alcohol.HIGH_RISK_FLAG not in found.placement.get("flags", []):
+        return None
+    return alcohol.high_risk_placement().advice

@@ -20,8 +20,10 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.auth import staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
-from detoxdesk.intake import access, actions, presentation
+from detoxdesk.beds import queries as bed_queries
+from detoxdesk.intake import access, actions, presentation, queries
 from detoxdesk.intake.forms import (
+    PAWSS_TITLE,
     AdmitForm,
     CloseForm,
     ContactAttemptForm,
@@ -64,7 +66,9 @@ def _queue(user: User, form: QueueFilterForm) -> QuerySet[Inquiry]:
             | Q(phone__icontains=term)
             | Q(email__icontains=term)
         )
-    return inquiries.annotate(attempt_count=Count("attempts")).order_by("urgency", "received_at")
+    return inquiries.annotate(
+        attempt_count=Count("attempts"), **bed_queries.held_bed(timezone.now())
+    ).order_by("urgency", "received_at")
 
 
 @login_required
@@ -75,7 +79,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     log.viewed(user, "inquiry.queue_viewed")
     page = Paginator(_queue(user, form), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "intake/queue.html", {"page": page, "form": form, "now": timezone.now()})
+    context = {
+        "page": page,
+        "form": form,
+        "now": timezone.now(),
+        "can_reserve": permissions.can(user, permissions.BED_RESERVE),
+    }
+    return render(request, "intake/queue.html", context)
 
 
 def _inquiry_context(inquiry: Inquiry, **forms: Form) -> dict[str, Any]:
@@ -331,7 +341,15 @@ def evaluation_edit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
             return redirect(target, evaluation_uuid=evaluation.uuid)
     if request.method == "GET":
         log.viewed(user, "evaluation.viewed", target=evaluation)
-    return render(request, "intake/evaluation_form.html", {"evaluation": evaluation, "form": form})
+    now = timezone.now()
+    pawss = presentation.pawss_view(
+        evaluation.answers,
+        {},
+        now,
+        alcohol_positive=queries.alcohol_test_positive(evaluation.patient, now),
+    )
+    context = {"evaluation": evaluation, "form": form, "pawss": pawss, "pawss_title": PAWSS_TITLE}
+    return render(request, "intake/evaluation_form.html", context)
 
 
 def _evaluation_context(
@@ -347,6 +365,12 @@ def _evaluation_context(
         "patient": evaluation.patient,
         "result": presentation.placement_view(evaluation.placement, evaluation.answers),
         "course": presentation.course_view(evaluation.answers, now),
+        "pawss": presentation.pawss_view(
+            evaluation.answers,
+            evaluation.placement,
+            now,
+            alcohol_positive=queries.alcohol_test_positive(evaluation.patient, now),
+        ),
         "answers": presentation.answers_view(evaluation.answers),
         "substances": presentation.substances_view(evaluation.answers),
         "plan": TreatmentPlan.objects.filter(evaluation=evaluation).first(),
@@ -491,18 +515,28 @@ def _admit_form(user: User, evaluation: Evaluation, data: Any = None) -> AdmitFo
     facilities = permissions.facilities_with(user, permissions.EPISODE_ADMIT).filter(
         program_id=evaluation.patient.program_id
     )
+    now = timezone.now()
+    # Free beds (not occupied, in service, not waiting to be cleaned, held by nobody), and the
+    # bed held for this patient, which the form chooses for them.
+    reserved = bed_queries.reserved_bed_for(evaluation.patient_id, now)
+    available = bed_queries.available(facilities.values_list("pk", flat=True), now)
     free_beds = (
-        Bed.objects.filter(facility__in=facilities)
-        .exclude(episodes__status=Episode.Status.ACTIVE)
-        .exclude(staff_status__in_service=False)  # out of service (staff administration)
+        Bed.objects.filter(
+            Q(pk__in=available.values("pk")) | Q(pk=reserved.pk if reserved else None)
+        )
         .select_related("facility")
+        .order_by("facility__name", "label")
     )
     below = {
         facility.pk: warning
         for facility in facilities
         if (warning := actions.below_level_warning(evaluation, facility)) is not None
     }
-    return AdmitForm(facilities, free_beds, data, below=below)
+    form = AdmitForm(facilities, free_beds, data, below=below)
+    if reserved is not None and data is None:
+        form.initial.update({"facility": reserved.facility_id, "bed": reserved.pk})
+    form.reserved_bed = reserved
+    return form
 
 
 @login_required
@@ -519,6 +553,7 @@ def admit(request: HttpRequest, evaluation_uuid: str) -> HttpResponse:
                 acting_user=user,
                 admitted_at=form.cleaned_data["admitted_at"],
                 bed=form.cleaned_data["bed"],
+                setting=form.cleaned_data["setting"] or None,
                 below_level_acknowledged=form.cleaned_data["below_level_acknowledged"],
                 below_level_reason=form.cleaned_data["below_level_reason"],
             )
@@ -559,6 +594,7 @@ def intake_settings(request: HttpRequest) -> HttpResponse:
         "record_numbers": current.record_numbers,
         "record_number_prefix": current.record_number_prefix,
         "default_facility": current.default_facility,
+        "bed_hold_hours": current.bed_hold_hours,
     }
     form = IntakeSettingsForm(program, request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

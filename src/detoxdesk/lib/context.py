@@ -9,13 +9,17 @@ APP_STYLESHEETS = tuple(
     for app in (
         "patients",
         "intake",
+        "beds",
         "medications",
         "controlled",
         "tapers",
+        "labs",
+        "outpatient",
         "aftercare",
         "directory",
         "portal",
         "staff",
         "disclosures",
+        "notes",
     )
 )

@@ -19,6 +19,7 @@ EVENTS: dict[str, str] = {
     "order.viewed": "A medication order was viewed",
     "medication_facts.updated": "The patient facts used by the safety engine were updated",
     "medication_settings.updated": "The program's medication settings were changed",
+    "alcohol_protocol.updated": "The program's alcohol-withdrawal protocol was set or changed",
     "home_medication.recorded": "A home medication was recorded for the episode",
     "home_medication.stopped": "A home medication was marked stopped",
     "safety.order_override_relied": "A dose relied on the prescriber's override on the order",

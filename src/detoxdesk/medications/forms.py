@@ -424,3 +424,42 @@ class SettingsForm(forms.Form):
 
 def today() -> date:
     return timezone.localdate()
+
+
+class AlcoholProtocolForm(forms.Form):
+    """The symptom-triggered benzodiazepine protocol, phenobarbital and the Wernicke regimen.
+
+    SPEC A6.2-A6.4 mark every number [U]: each field ships empty and the medical director sets
+    it. The form carries the version it read; a save after someone else's is refused.
+    """
+
+    version = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    ciwa_drug = forms.ChoiceField(label="Benzodiazepine", required=False)
+    ciwa_trigger = _whole(
+        "CIWA-Ar trigger: a dose is eligible at this total or above",
+        "SPEC found only local protocols: while empty, no CIWA-Ar makes the dose eligible.",
+    )
+    ciwa_dose_mg = _mg("Dose at each trigger (mg)")
+    ciwa_reassess_min = _whole(
+        "Score CIWA-Ar again this long after a CIWA-Ar at or above the trigger, or a dose (min)",
+        "While empty, no re-assessment clock starts.",
+        INTEGER_COLUMN_MAX,
+    )
+    phenobarbital_loading_mg_per_kg = forms.DecimalField(
+        label="Phenobarbital option: loading dose (mg/kg)",
+        required=False,
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+    )
+    wernicke_thiamine_regimen = forms.CharField(
+        label="Thiamine regimen for suspected Wernicke encephalopathy",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, drugs: list[tuple[str, str]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["ciwa_drug"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = [("", "Not set"), *drugs]

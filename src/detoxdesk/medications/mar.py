@@ -16,11 +16,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings as django_settings
 from django.db.models import Q, Subquery
 
+from detoxdesk.clinical import alcohol
 from detoxdesk.medications import schedule
 from detoxdesk.medications.alerts import PrecipitatedAlert, precipitated_alerts
 from detoxdesk.medications.models import Administration, MedicationSettings, Order, OrderLine
+from detoxdesk.medications.ordersets import CIWA_BENZODIAZEPINE
 from detoxdesk.medications.picture import UnscheduledTaper
-from detoxdesk.medications.policy import settings_for, shift_starts
+from detoxdesk.medications.policy import alcohol_protocol, settings_for, shift_starts
 from detoxdesk.medications.queries import current_orders
 from detoxdesk.medications.safety import Chart, SafetyCheck, check_administration, read_chart
 from detoxdesk.monitoring.models import Assessment, Scale
@@ -86,6 +88,17 @@ class Reassessment:
     done_by: Assessment | None
 
 
+@dataclass(frozen=True)
+class CiwaClock:
+    """A CIWA-Ar at or above the program's symptom-triggered trigger, and when CIWA-Ar is due
+    again (SPEC A6.2: the trigger and the interval are the medical director's)."""
+
+    started_by: Assessment
+    trigger: int
+    due_at: datetime
+    done_by: Assessment | None
+
+
 @dataclass
 class Mar:
     episode: Episode
@@ -102,6 +115,7 @@ class Mar:
     day_totals: dict[str, Decimal] = field(default_factory=dict)
     alerts: list[PrecipitatedAlert] = field(default_factory=list)
     unscheduled_tapers: list[UnscheduledTaper] = field(default_factory=list)
+    ciwa_clock: CiwaClock | None = None
 
 
 def _state(
@@ -190,6 +204,7 @@ def _reassessments(
     records: list[Administration],
     prn_lines: set[int],
     settings: MedicationSettings,
+    ciwa_lines: frozenset[int] = frozenset(),
 ) -> list[Reassessment]:
     doses = [
         r for r in records if r.line_id in prn_lines and r.outcome == Administration.Outcome.GIVEN
@@ -204,12 +219,41 @@ def _reassessments(
         ).order_by("performed_at")
     )
     interval = settings.prn_reassessment_min
+    protocol = alcohol_protocol(settings)
     found = []
     for dose in doses:
         done = next((a for a in scored if a.performed_at > dose.occurred_at), None)
-        due_at = dose.occurred_at + timedelta(minutes=interval) if interval else None
+        if dose.line_id in ciwa_lines and protocol.is_set:
+            due_at = alcohol.reassess_due(protocol, dose.occurred_at)
+        else:
+            due_at = dose.occurred_at + timedelta(minutes=interval) if interval else None
         found.append(Reassessment(dose, due_at, done))
     return found
+
+
+def ciwa_clock(
+    episode: Episode, settings: MedicationSettings, orders: list[Order], now: datetime
+) -> CiwaClock | None:
+    """The latest CIWA-Ar at or above the protocol's trigger, while a CIWA-Ar benzodiazepine
+    order is active, and when CIWA-Ar is due again; None while the protocol is not set.
+
+    Two lookups on the (episode, scale, performed_at) index, only when the protocol is set.
+    """
+    protocol = alcohol_protocol(settings)
+    active = any(
+        o.line.protocol == CIWA_BENZODIAZEPINE and o.line.status == OrderLine.Status.ACTIVE
+        for o in orders
+    )
+    if not protocol.is_set or not active or protocol.trigger.value is None:
+        return None
+    trigger = int(protocol.trigger.value)
+    ciwa = Assessment.objects.filter(episode=episode, scale=Scale.CIWA_AR, performed_at__lte=now)
+    started = ciwa.filter(total__gte=trigger).order_by("-performed_at").first()
+    due_at = None if started is None else alcohol.reassess_due(protocol, started.performed_at)
+    if started is None or due_at is None:
+        return None
+    done = ciwa.filter(performed_at__gt=started.performed_at).order_by("performed_at").first()
+    return CiwaClock(started, trigger, due_at, done)
 
 
 def day_totals(episode: Episode, now: datetime) -> dict[str, Decimal]:
@@ -256,7 +300,14 @@ def build_mar(episode: Episode, now: datetime, shift_start: datetime | None = No
         prn=[_prn_row(o, settings, now, chart, scores) for o in prn],
         unscheduled_tapers=list(chart.picture.unscheduled_tapers),
         records=records,
-        reassessments=_reassessments(episode, records, {o.line_id for o in prn}, settings),
+        reassessments=_reassessments(
+            episode,
+            records,
+            {o.line_id for o in prn},
+            settings,
+            frozenset(o.line_id for o in prn if o.line.protocol == CIWA_BENZODIAZEPINE),
+        ),
+        ciwa_clock=ciwa_clock(episode, settings, orders, now),
         day_totals=day_totals(episode, now),
         alerts=precipitated_alerts(episode, settings),
     )

@@ -71,6 +71,32 @@ class MedicationSettings(models.Model):
         help_text="Signing a controlled-substance order needs a PDMP check recorded first. "
         "Empty: the shipped default (knowledge/prescribing.toml).",
     )
+    # The symptom-triggered benzodiazepine protocol for alcohol withdrawal, set by the medical
+    # director (SPEC A6.2-A6.4 mark every number [U]: all ship unset; knowledge/alcohol.toml).
+    ciwa_drug = models.CharField(
+        max_length=32, blank=True, help_text="The benzodiazepine of the symptom-triggered set."
+    )
+    ciwa_trigger = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="CIWA-Ar total at or above which a dose is eligible."
+    )
+    ciwa_dose_mg = models.DecimalField(
+        null=True, blank=True, max_digits=9, decimal_places=3, help_text="Dose at each trigger."
+    )
+    ciwa_reassess_min = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Minutes after a CIWA-Ar at or above the trigger, or a dose, to score again.",
+    )
+    phenobarbital_loading_mg_per_kg = models.DecimalField(
+        null=True,
+        blank=True,
+        max_digits=6,
+        decimal_places=2,
+        help_text="Phenobarbital loading dose offered with the alcohol order set (mg/kg).",
+    )
+    wernicke_thiamine_regimen = models.TextField(
+        blank=True, help_text="The thiamine regimen for suspected Wernicke encephalopathy."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -8,12 +8,12 @@ FIRST_DOSE_TIME by the knowledge's interval.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from detoxdesk.clinical import induction
+from detoxdesk.clinical import alcohol, induction
 from detoxdesk.clinical.medication_policy import DrugRules, MedicationPolicy
 from detoxdesk.clinical.numbers import format_number
 from detoxdesk.medications.safety import BUP_LOW_DOSE, BUP_STANDARD
@@ -31,6 +31,7 @@ class OrderSet:
     description: str
     initial: dict[str, Any]
     notes: tuple[str, ...] = field(default=())
+    proposed: str = ""  # why this set is proposed for the patient, if it is
 
 
 def _usual_text(rules: DrugRules) -> tuple[str, ...]:
@@ -204,8 +205,22 @@ def _prn(code: str, drug: str, indication: str, policy: MedicationPolicy) -> Ord
     )
 
 
-def order_sets(policy: MedicationPolicy, today: date, *, ciwa_enabled: bool) -> list[OrderSet]:
-    """Every order set the program offers, in the order the form lists them."""
+def order_sets(
+    policy: MedicationPolicy,
+    today: date,
+    *,
+    ciwa_enabled: bool,
+    protocol: alcohol.SymptomTriggered | None = None,
+    alcohol_proposed: str | None = None,
+    alcohol_notes: tuple[str, ...] = (),
+) -> list[OrderSet]:
+    """Every order set the program offers, in the order the form lists them.
+
+    The alcohol order set (CIWA-Ar-triggered benzodiazepine) is offered where the program
+    enables it or has set its symptom-triggered ``protocol``, and always when
+    ``alcohol_proposed`` says why it is proposed for this patient: it is then listed first.
+    ``alcohol_notes`` are the program's phenobarbital option and Wernicke regimen, where set.
+    """
     found = [
         _bup_standard(policy),
         _bup_low_dose(policy, today),
@@ -221,27 +236,45 @@ def order_sets(policy: MedicationPolicy, today: date, *, ciwa_enabled: bool) -> 
                         f"{COMFORT_PREFIX}{rules.drug}_{indication}", rules.drug, indication, policy
                     )
                 )
-    if ciwa_enabled:
-        found.append(_ciwa(policy))
+    protocol = protocol or alcohol.shipped_protocol()
+    ciwa = _ciwa(policy, protocol)
+    ciwa = replace(ciwa, notes=ciwa.notes + alcohol_notes)
+    if alcohol_proposed:
+        return [replace(ciwa, proposed=alcohol_proposed), *found]
+    if ciwa_enabled or protocol.is_set:
+        found.append(ciwa)
     return found
 
 
 COMFORT_INDICATIONS = ("diarrhoea", "nausea", "aches", "cramps", "anxiety", "insomnia")
 
 
-def _ciwa(policy: MedicationPolicy) -> OrderSet:
-    initial = {
+def _ciwa(policy: MedicationPolicy, protocol: alcohol.SymptomTriggered) -> OrderSet:
+    """The alcohol order set: the program's symptom-triggered protocol when it is set, else
+    only the drug and trigger scale (SPEC A6.2 ships every number unset); thiamine prompted."""
+    initial: dict[str, Any] = {
         "drug": BENZODIAZEPINES[0],
         "route": "oral",
         "prn_indication": "alcohol withdrawal",
         "trigger_scale": "ciwa_ar",
     }
-    notes = (
-        "Symptom-triggered benzodiazepine for alcohol co-withdrawal. SPEC marks the doses and"
-        " CIWA-Ar thresholds unconfirmed [U]: the prescriber sets drug, dose, trigger, interval"
-        " and maxima.",
-        policy.benzodiazepine.advice,
-    )
+    if protocol.is_set:
+        initial["drug"] = protocol.drug
+        initial["dose_mg"] = protocol.dose_mg.value
+        initial["trigger_min_total"] = int(protocol.trigger.value or 0)
+        first = (
+            "Symptom-triggered benzodiazepine for alcohol withdrawal, pre-filled from the"
+            " program's protocol (set by the medical director): a dose is eligible at CIWA-Ar"
+            f" {format_number(protocol.trigger.value or Decimal(0))} or more, and CIWA-Ar is due"
+            f" again {format_number(protocol.reassess_min.value or Decimal(0))} minutes after."
+        )
+    else:
+        first = (
+            "Symptom-triggered benzodiazepine for alcohol co-withdrawal. SPEC marks the doses and"
+            " CIWA-Ar thresholds unconfirmed [U] and the program has not set its protocol: the"
+            " prescriber sets drug, dose, trigger, interval and maxima."
+        )
+    notes = (first, f"Thiamine: {alcohol.thiamine().advice}", policy.benzodiazepine.advice)
     return OrderSet(
         CIWA_BENZODIAZEPINE,
         "CIWA-Ar-triggered benzodiazepine",

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import time
 
+from detoxdesk.clinical import alcohol
 from detoxdesk.clinical.medication_policy import MedicationPolicy, default_policy
+from detoxdesk.clinical.numbers import format_number
 from detoxdesk.clinical.order_limits import LOWER_IS_STRICTER, with_order_limits
 from detoxdesk.medications.models import MedicationSettings, Order
 from detoxdesk.patients.models import Program
@@ -50,3 +52,28 @@ def order_policy(policy: MedicationPolicy, order: Order) -> MedicationPolicy:
     """``policy`` with the limits written on ``order`` applied where they are stricter."""
     limits = {name: getattr(order, name) for name in LOWER_IS_STRICTER}
     return with_order_limits(policy, order.drug, limits)
+
+
+def alcohol_protocol(settings: MedicationSettings) -> alcohol.SymptomTriggered:
+    """The program's symptom-triggered benzodiazepine protocol (unset parts stay unset)."""
+    return alcohol.program_protocol(
+        settings.ciwa_drug or None,
+        settings.ciwa_trigger,
+        settings.ciwa_dose_mg,
+        settings.ciwa_reassess_min,
+    )
+
+
+def alcohol_notes(settings: MedicationSettings) -> tuple[str, ...]:
+    """What the alcohol order set adds from the director's protocol: the phenobarbital option and
+    the suspected-Wernicke thiamine regimen, where set (SPEC A6.3, A6.4 ship them unset)."""
+    notes = []
+    if settings.phenobarbital_loading_mg_per_kg is not None:
+        dose = format_number(settings.phenobarbital_loading_mg_per_kg)
+        notes.append(f"Phenobarbital option (the program's protocol): {dose} mg/kg loading dose.")
+    if settings.wernicke_thiamine_regimen:
+        notes.append(
+            "Suspected Wernicke encephalopathy (the program's regimen): "
+            f"{settings.wernicke_thiamine_regimen}"
+        )
+    return tuple(notes)

@@ -35,4 +35,5 @@ urlpatterns = [
     path("orders/<uuid:line_uuid>/<slug:change>/", views.change_status, name="order_status"),
     path("orders/<uuid:line_uuid>/doses/new/", views.record_dose, name="record_dose"),
     path("settings/medications/", views.medication_settings, name="settings"),
+    path("settings/alcohol-withdrawal/", views.alcohol_protocol_settings, name="alcohol_protocol"),
 ]

@@ -18,6 +18,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.auth import check_password, reauth_required, staff_user
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
+from detoxdesk.clinical import alcohol
 from detoxdesk.clinical.numbers import format_number
 from detoxdesk.controlled.dose import parse_choice, stock_choices
 from detoxdesk.intake import queries as intake_queries
@@ -26,6 +27,7 @@ from detoxdesk.medications import actions, ordersets, schedule
 from detoxdesk.medications import mar as mar_module
 from detoxdesk.medications.access import get_line_for_user
 from detoxdesk.medications.forms import (
+    AlcoholProtocolForm,
     DoseForm,
     FactsForm,
     HomeMedicationForm,
@@ -45,7 +47,13 @@ from detoxdesk.medications.models import (
     OrderLine,
     PatientFacts,
 )
-from detoxdesk.medications.policy import DEFAULT_SHIFT_STARTS, program_policy, settings_for
+from detoxdesk.medications.policy import (
+    DEFAULT_SHIFT_STARTS,
+    alcohol_notes,
+    alcohol_protocol,
+    program_policy,
+    settings_for,
+)
 from detoxdesk.medications.safety import SafetyCheck, check_administration, order_override
 from detoxdesk.monitoring.models import Assessment
 from detoxdesk.patients import access
@@ -102,6 +110,9 @@ def _sets(episode: Episode) -> list[ordersets.OrderSet]:
         program_policy(settings),
         timezone.localdate(),
         ciwa_enabled=settings.ciwa_benzodiazepine_enabled,
+        protocol=alcohol_protocol(settings),
+        alcohol_proposed=intake_queries.alcohol_high_risk(episode),
+        alcohol_notes=alcohol_notes(settings),
     )
 
 
@@ -590,6 +601,41 @@ def medication_settings(request: HttpRequest) -> HttpResponse:
             return redirect("medications:settings")
     context = {"program": program, "form": form, "default_shifts": ", ".join(DEFAULT_SHIFT_STARTS)}
     return render(request, "medications/settings.html", context)
+
+
+def _alcohol_drugs(program: Program) -> list[tuple[str, str]]:
+    rules = program_policy(settings_for(program)).drugs
+    return [(r.drug, r.label) for r in rules if "alcohol withdrawal" in r.indications]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def alcohol_protocol_settings(request: HttpRequest) -> HttpResponse:
+    """The alcohol-withdrawal protocol the medical director sets (SPEC A6.2-A6.4)."""
+    user = staff_user(request)
+    program = access.configured_program(user, "Only the program's medical director sets this.")
+    current = settings_for(program)
+    initial = {key: getattr(current, key) for key in actions.ALCOHOL_FIELDS}
+    initial["version"] = actions.alcohol_protocol_version(current)
+    form = AlcoholProtocolForm(_alcohol_drugs(program), request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = {key: form.cleaned_data[key] for key in actions.ALCOHOL_FIELDS}
+        try:
+            actions.do_set_alcohol_protocol(
+                program, acting_user=user, version=form.cleaned_data["version"], **values
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Alcohol-withdrawal protocol saved.")
+            return redirect("medications:alcohol_protocol")
+    context = {
+        "program": program,
+        "form": form,
+        "reference": alcohol.phenobarbital_reference(),
+        "thiamine": alcohol.thiamine().advice,
+    }
+    return render(request, "medications/alcohol_protocol.html", context)
 
 
 def _next(request: HttpRequest, default: str) -> str:

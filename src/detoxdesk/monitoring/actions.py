@@ -16,6 +16,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.clinical import errors, scales, vitals
+from detoxdesk.monitoring import sequence
 from detoxdesk.monitoring.models import Assessment, Scale, VitalSigns
 from detoxdesk.monitoring.policy import hard_limits, scale_bands
 from detoxdesk.patients.models import Episode, Program
@@ -161,6 +162,7 @@ def do_record_observation(
             entries.append(_vitals_event(episode, row, clean, unusual, acting_user))
         # Both events in one append: the chain head is locked and moved once.
         log.record_many(entries)
+        sequence.link(assessment)
     return Observation(assessment, row)
 
 

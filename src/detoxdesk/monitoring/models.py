@@ -40,6 +40,10 @@ class Assessment(models.Model):
     measured_heart_rate = models.PositiveSmallIntegerField(null=True, blank=True)
     policy_version = models.PositiveIntegerField()
     note = models.TextField(blank=True)
+    # The time of the episode's latest earlier assessment (any scale), kept by
+    # ``monitoring.sequence.link`` as each one is recorded: the report's "on time" reads it
+    # instead of ordering years of assessments.
+    previous_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-performed_at"]

@@ -14,6 +14,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.audit.models import AuditEvent
+from detoxdesk.beds import actions as bed_actions
 from detoxdesk.clinical import products
 from detoxdesk.lib.dates import shown
 from detoxdesk.patients import access
@@ -107,8 +108,13 @@ def do_admit(
     admitted_at: datetime,
     bed: Bed | None = None,
     audit_changes: Mapping[str, Any] | None = None,
+    setting: str | None = None,
 ) -> Episode:
     """Open an episode at ``facility``, in ``bed`` when given; None acting user means the system.
+
+    ``setting`` (inpatient or outpatient) defaults to the facility's kind. An outpatient clinic
+    admits only outpatients; an inpatient unit may admit an outpatient (a day programme: home at
+    night), without a bed.
 
     ``audit_changes`` adds the caller's facts to the ``episode.admitted`` event (e.g. the reason
     for admitting below the level decided at evaluation)."""
@@ -118,11 +124,12 @@ def do_admit(
         raise PermissionDenied("Your role cannot admit patients here.")
     if bed is not None and bed.facility_id != facility.pk:
         raise ValidationError({"bed": "That bed belongs to another facility."})
+    setting = setting_for_admission(facility, bed, setting)
     with transaction.atomic():
-        if bed is not None:
-            _check_bed_free(bed)
+        now = timezone.now()
+        held = bed_actions.admit_into(bed, patient, now=now)
         episode = Episode.objects.create(
-            patient=patient, facility=facility, bed=bed, admitted_at=admitted_at
+            patient=patient, facility=facility, bed=bed, admitted_at=admitted_at, setting=setting
         )
         log.record(
             "episode.admitted",
@@ -130,18 +137,31 @@ def do_admit(
             patient=patient,
             facility=facility,
             target=episode,
-            changes={"bed": bed.label if bed else None, **(audit_changes or {})},
+            changes={
+                "bed": bed.label if bed else None,
+                "setting": setting,
+                **(audit_changes or {}),
+            },
         )
+        bed_actions.use_reservations(held, episode, acting_user=acting_user, now=now)
     return episode
 
 
-def _check_bed_free(bed: Bed) -> None:
-    """Lock the bed, then refuse it when a patient occupies it or it is out of service."""
-    locked = Bed.objects.select_for_update().get(pk=bed.pk)
-    if Episode.objects.filter(bed=locked, status=Episode.Status.ACTIVE).exists():
-        raise ValidationError({"bed": f"Bed {locked.label} is occupied: choose another bed."})
-    if Bed.objects.filter(pk=locked.pk, staff_status__in_service=False).exists():
-        raise ValidationError({"bed": f"Bed {locked.label} is out of service: choose another bed."})
+def setting_for_admission(facility: Facility, bed: Bed | None, setting: str | None) -> str:
+    """The episode's setting: the one chosen, else the facility's kind. ValidationError on
+    ``setting`` for an inpatient at an outpatient clinic or an outpatient given a bed."""
+    chosen = setting or (
+        Episode.Setting.OUTPATIENT
+        if facility.kind == Facility.Kind.OUTPATIENT
+        else Episode.Setting.INPATIENT
+    )
+    if chosen not in Episode.Setting.values:
+        raise ValidationError({"setting": "Choose inpatient or outpatient."})
+    if chosen == Episode.Setting.INPATIENT and facility.kind == Facility.Kind.OUTPATIENT:
+        raise ValidationError({"setting": "An outpatient clinic admits outpatients only."})
+    if chosen == Episode.Setting.OUTPATIENT and bed is not None:
+        raise ValidationError({"setting": "An outpatient goes home: leave the bed empty."})
+    return chosen
 
 
 # --- Allergies -----------------------------------------------------------------------------------

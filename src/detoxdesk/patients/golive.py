@@ -14,11 +14,12 @@ from dataclasses import dataclass, fields, is_dataclass
 from django.urls import reverse
 
 from detoxdesk.aftercare.policy import settings_for as aftercare_settings
-from detoxdesk.clinical import vitals
+from detoxdesk.clinical import alcohol, labs, vitals
 from detoxdesk.clinical.medication_policy import Parameter
 from detoxdesk.intake.models import IntakeSettings
-from detoxdesk.medications.policy import program_policy
+from detoxdesk.medications.policy import alcohol_protocol, program_policy
 from detoxdesk.medications.policy import settings_for as medication_settings
+from detoxdesk.outpatient.queries import settings_for as outpatient_settings
 from detoxdesk.patients.models import Program
 from detoxdesk.tapers.queries import settings_for as taper_settings
 
@@ -43,9 +44,12 @@ def unset_parameters(program: Program) -> list[Unset]:
         *_program(program),
         *_vitals_hard_limits(program),
         *_medications(program),
+        *_alcohol(program),
         *_tapers(program),
+        *_outpatient(program),
         *_intake(program),
         *_aftercare(program),
+        *_lab_codes(),
     ]
 
 
@@ -173,6 +177,42 @@ def _medications(program: Program) -> Iterator[Unset]:
         )
 
 
+# --- Alcohol withdrawal (SPEC A6.2-A6.4: every number ships unset) --------------------------------
+
+ALCOHOL = "Alcohol withdrawal"
+PROTOCOL_NAMES = {
+    "symptom_triggered.trigger": "CIWA-Ar trigger of the symptom-triggered benzodiazepine",
+    "symptom_triggered.dose_mg": "Symptom-triggered benzodiazepine: dose at each trigger (mg)",
+    "symptom_triggered.reassess_min": "Symptom-triggered benzodiazepine: re-assessment time (min)",
+}
+
+
+def _alcohol(program: Program) -> Iterator[Unset]:
+    settings = medication_settings(program)
+    url = reverse("medications:alcohol_protocol")
+    where = "Alcohol-withdrawal protocol"
+    protocol = alcohol_protocol(settings)
+    if not protocol.drug:
+        yield Unset(
+            ALCOHOL,
+            "Symptom-triggered benzodiazepine: the drug",
+            "No CIWA-Ar makes a benzodiazepine dose eligible by the program's protocol.",
+            where,
+            url,
+        )
+    for parameter in protocol.unset():
+        effect = parameter.note or "Its rule is skipped while unset."
+        yield Unset(ALCOHOL, PROTOCOL_NAMES[parameter.name], effect, where, url)
+    if settings.phenobarbital_loading_mg_per_kg is None:
+        note = alcohol.phenobarbital_loading().note or ""
+        yield Unset(ALCOHOL, "Phenobarbital option: loading dose (mg/kg)", note, where, url)
+    if not settings.wernicke_thiamine_regimen:
+        note = alcohol.thiamine().suspected_wernicke.note or ""
+        yield Unset(
+            ALCOHOL, "Thiamine regimen for suspected Wernicke encephalopathy", note, where, url
+        )
+
+
 # --- Tapers, intake, aftercare --------------------------------------------------------------------
 
 
@@ -196,6 +236,33 @@ def _tapers(program: Program) -> Iterator[Unset]:
     for attribute, name, effect in rows:
         if getattr(settings, attribute) is None:
             yield Unset("Tapers", name, effect, "Taper settings", url)
+    if not settings.diazepam_equivalents:
+        yield Unset(
+            "Tapers",
+            "Benzodiazepine tapers: diazepam-equivalent table (a source on every row)",
+            "No diazepam-equivalent dose is shown on a benzodiazepine taper.",
+            "Diazepam-equivalent table",
+            reverse("tapers:diazepam_equivalents"),
+        )
+
+
+def _outpatient(program: Program) -> Iterator[Unset]:
+    settings = outpatient_settings(program)
+    url = reverse("outpatient:settings")
+    rows = (
+        ("review_cows_rise", "Outpatient review when a COWS total rises by at least"),
+        ("review_sows_rise", "Outpatient review when a SOWS total rises by at least"),
+    )
+    for attribute, name in rows:
+        if getattr(settings, attribute) is None:
+            yield Unset(
+                "Outpatient",
+                name,
+                "A climbing score sends no outpatient episode for review (missed visits and "
+                "home check-ins still do).",
+                "Outpatient settings",
+                url,
+            )
 
 
 def _intake(program: Program) -> Iterator[Unset]:
@@ -205,6 +272,14 @@ def _intake(program: Program) -> Iterator[Unset]:
             "Intake",
             "Contact attempts before an inquiry may be closed as not reachable",
             "No inquiry can be closed as not reachable.",
+            "Intake settings",
+            reverse("intake:settings"),
+        )
+    if settings is None or settings.bed_hold_hours is None:
+        yield Unset(
+            "Intake",
+            "Hours a bed reserved from the intake queue stays held",
+            "The coordinator enters the expiry of every reservation; none is offered.",
             "Intake settings",
             reverse("intake:settings"),
         )
@@ -220,3 +295,20 @@ def _aftercare(program: Program) -> Iterator[Unset]:
             "Discharge and follow-up settings",
             reverse("aftercare:settings"),
         )
+
+
+# --- Drug tests (knowledge) -----------------------------------------------------------------------
+
+
+def _lab_codes() -> Iterator[Unset]:
+    """SPEC A10: LOINC codes marked [U] ship empty (labs.toml); a release sets them once checked."""
+    for analyte in labs.catalogue().analytes.values():
+        if analyte.loinc is not None and analyte.loinc.confidence == "U":
+            yield Unset(
+                "Drug tests and results",
+                f"{analyte.label} screen: LOINC code",
+                "Results are recorded and exported under Detox Desk's own code only; no LOINC "
+                "code is sent.",
+                "Set in labs.toml once checked at loinc.org (SPEC A10: unconfirmed)",
+                None,
+            )

@@ -159,6 +159,10 @@ class Episode(models.Model):
         ACTIVE = "active", "Active"
         DISCHARGED = "discharged", "Discharged"
 
+    class Setting(models.TextChoices):
+        INPATIENT = "inpatient", "Inpatient (stays overnight)"
+        OUTPATIENT = "outpatient", "Outpatient (goes home between visits)"
+
     class Stage(models.TextChoices):
         EVALUATION = "evaluation", "Evaluation and intake"
         STABILIZATION = "stabilization", "Stabilization"
@@ -173,6 +177,12 @@ class Episode(models.Model):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.STABILIZATION)
+    setting = models.CharField(
+        max_length=12,
+        choices=Setting.choices,
+        default=Setting.INPATIENT,
+        help_text="Chosen at admission: an outpatient goes home between scheduled visits.",
+    )
     admitted_at = models.DateTimeField()
     discharged_at = models.DateTimeField(null=True, blank=True)
     assessment_interval_minutes = models.PositiveIntegerField(
@@ -200,6 +210,10 @@ class Episode(models.Model):
         """Day 1 is the calendar day of admission, in the active time zone."""
         first = timezone.localdate(self.admitted_at)
         return (timezone.localdate(now) - first).days + 1
+
+    @property
+    def is_outpatient(self) -> bool:
+        return self.setting == self.Setting.OUTPATIENT
 
     def assessment_interval(self, program: Program) -> timedelta | None:
         minutes = self.assessment_interval_minutes or program.assessment_interval_minutes

@@ -20,6 +20,7 @@ from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.clinical import errors, scales
+from detoxdesk.monitoring import sequence
 from detoxdesk.monitoring.models import Assessment, Scale
 from detoxdesk.monitoring.policy import scale_bands
 from detoxdesk.patients.models import Episode, Facility, Patient
@@ -202,6 +203,7 @@ def do_submit_sows(
             target=assessment,
             changes={"total": result.total},
         )
+        sequence.link(assessment)
     return assessment
 
 

@@ -5,22 +5,24 @@ the nearest-rank method with a window function (``RowNumber``), which reads the 
 PostgreSQL. Nothing loads episodes into Python: each query returns one row per month, or the few
 rows at the percentile ranks.
 
-Over years of data no figure costs a look-up per row: bundle items and hand-offs are uncorrelated
-``IN`` lists (read once per query), the readmission starts from the patient's next admission
-(``LEAD``) and the previous assessment from ``LAG``; a correlated look-up remains only for the
-rare rows those cannot settle (overlapping stays, assessments at the same moment).
+Over years of data no figure costs a look-up per row. A discharge's bundle outcomes and warm
+hand-off are read from its own row (kept there at signing), and each assessment's previous one
+from its own row (kept as it is recorded). The readmission starts from the patient's next
+admission (``LEAD``); a correlated look-up remains only for the rare stays that cannot settle
+(overlapping stays).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import (
-    Case,
     Count,
     DateTimeField,
     DurationField,
@@ -34,22 +36,19 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
     Window,
 )
 from django.db.models.functions import (
     Coalesce,
     Greatest,
-    Lag,
     Lead,
     Least,
     RowNumber,
     TruncMonth,
 )
-from django.db.models.lookups import GreaterThan, IsNull
 from django.utils import timezone
 
-from detoxdesk.aftercare.models import Appointment, BundleItem, Discharge, DischargeKind, FollowUp
+from detoxdesk.aftercare.models import BundleItem, Discharge, DischargeKind, FollowUp
 from detoxdesk.clinical import aftercare as rules
 from detoxdesk.controlled.models import Discrepancy
 from detoxdesk.intake.models import Inquiry
@@ -165,21 +164,6 @@ def _month(value: datetime | date | str) -> date:
 # --- The querysets behind each figure (shared by the aggregates and the drill-down list) ---------
 
 
-def _items(code: str, status: str, **details: str) -> QuerySet[BundleItem]:
-    return BundleItem.objects.filter(
-        code=code, status=status, **{f"details__{k}": v for k, v in details.items()}
-    )
-
-
-def _item(items: QuerySet[BundleItem]) -> Q:
-    """The discharge has a bundle item among ``items``.
-
-    An uncorrelated ``IN`` list: the database reads the items once per query (PostgreSQL hashes
-    them), instead of joining every item row and counting discharges distinct.
-    """
-    return Q(pk__in=items.values("discharge_id"))
-
-
 def _next_admission() -> QuerySet[Episode]:
     """Every episode with the patient's next admission (``LEAD`` over admission time)."""
     return Episode.objects.annotate(
@@ -226,28 +210,27 @@ def _after_discharge(delta: timedelta) -> ExpressionWrapper[Any]:
 
 
 def discharge_conditions() -> dict[str, Q]:
+    """Each discharge figure as a condition on the discharge's own row (its bundle outcomes and
+    earliest warm hand-off are kept on it at signing), and the readmission."""
     window = rules.warm_handoff_window().length
-    handoff = Appointment.objects.filter(
-        is_warm_handoff=True,
-        when__lte=ExpressionWrapper(
-            F("discharge__episode__discharged_at") + Value(window, output_field=DurationField()),
-            output_field=DateTimeField(),
-        ),
-    )
     done, declined = BundleItem.Status.DONE, BundleItem.Status.DECLINED
+    methadone = Q(moud_option="methadone")
     conditions: dict[str, Q] = {key: Q(kind=kind) for key, kind in _KINDS.items()}
     conditions.update(
-        moud_at_discharge=_item(_items("moud", done)),
-        moud_declined=_item(_items("moud", declined)),
-        moud_referred=_item(_items("moud", done, moud_option="methadone")),
-        moud_started_or_continued=_item(
-            _items("moud", done).exclude(details__moud_option="methadone")
+        moud_at_discharge=Q(moud_status=done),
+        moud_declined=Q(moud_status=declined),
+        moud_referred=Q(moud_status=done) & methadone,
+        moud_started_or_continued=Q(moud_status=done) & ~methadone,
+        naloxone_at_discharge=Q(naloxone_status=done),
+        naloxone_declined=Q(naloxone_status=declined),
+        naloxone_dispensed=Q(naloxone_status=done, naloxone_how="dispensed"),
+        naloxone_prescribed=Q(naloxone_status=done, naloxone_how="prescribed"),
+        warm_handoff_72h=Q(
+            warm_handoff_at__lte=ExpressionWrapper(
+                F("episode__discharged_at") + Value(window, output_field=DurationField()),
+                output_field=DateTimeField(),
+            )
         ),
-        naloxone_at_discharge=_item(_items("naloxone", done)),
-        naloxone_declined=_item(_items("naloxone", declined)),
-        naloxone_dispensed=_item(_items("naloxone", done, naloxone_how="dispensed")),
-        naloxone_prescribed=_item(_items("naloxone", done, naloxone_how="prescribed")),
-        warm_handoff_72h=Q(pk__in=handoff.values("discharge_id")),
         readmission_30d=_readmitted(),
     )
     return conditions
@@ -291,47 +274,23 @@ def _interval() -> ExpressionWrapper[Any]:
     )
 
 
-def _assessment_windows(rng: Range, facility_ids: list[int]) -> QuerySet[Assessment]:
-    """Assessments up to the range's end, each with its episode's previous assessment.
-
-    ``previous_at`` is the latest earlier assessment time in the episode: the one before it in
-    time (``LAG`` over the episode's assessments) when that is earlier; only for two assessments
-    at the same moment does the database look further back. ``due_by`` is the latest time the
-    previous one could have been for this one to be on time, ``performed_at - interval`` (null
-    when no interval is set). The window reads assessments before the range too, so the range's
-    start is checked outside it.
-    """
-
-    def before() -> Window:
-        return Window(
-            Lag("performed_at"),
-            partition_by=[F("episode_id")],
-            order_by=F("performed_at").asc(),  # in either order, ties end up looked up
-        )
-
-    earlier = (
-        Assessment.objects.filter(
-            episode=OuterRef("episode"), performed_at__lt=OuterRef("performed_at")
-        )
-        .order_by("-performed_at")
-        .values("performed_at")[:1]
+def _assessed(rng: Range, facility_ids: list[int]) -> QuerySet[Assessment]:
+    """Assessments in the range, each with ``due_by``: the latest time the previous one could
+    have been for this one to be on time, ``performed_at - interval`` (null when no interval is
+    set). The previous one's time is kept on each row (``previous_at``)."""
+    return Assessment.objects.filter(
+        episode__facility_id__in=facility_ids,
+        performed_at__gte=rng.since,
+        performed_at__lt=rng.until,
+    ).annotate(
+        due_by=ExpressionWrapper(F("performed_at") - _interval(), output_field=DateTimeField())
     )
-    return (
-        Assessment.objects.filter(
-            episode_id__in=Episode.objects.filter(facility_id__in=facility_ids).values("pk"),
-            performed_at__lt=rng.until,
-        )
-        .order_by()
-        .annotate(
-            previous_at=Case(
-                When(IsNull(before(), True), then=Value(None, output_field=DateTimeField())),
-                When(GreaterThan(F("performed_at"), before()), then=before()),
-                default=Subquery(earlier),
-                output_field=DateTimeField(),
-            ),
-            due_by=ExpressionWrapper(F("performed_at") - _interval(), output_field=DateTimeField()),
-        )
-    )
+
+
+# Counted: with a previous assessment in the episode and an interval set; on time: the previous
+# one was no longer than the interval before it.
+_COUNTED = Q(previous_at__isnull=False, due_by__isnull=False)
+_ON_TIME = Q(previous_at__gte=F("due_by"))
 
 
 def assessments(
@@ -341,49 +300,19 @@ def assessments(
 
     With ``on_time``, only those done within the interval after the previous one.
     """
-    windows = _assessment_windows(rng, facility_ids)
-    if on_time:
-        windows = windows.filter(Q(previous_at__gte=F("due_by")))
-    else:
-        windows = windows.filter(Q(previous_at__isnull=False) & Q(due_by__isnull=False))
-    return Assessment.objects.filter(
-        performed_at__gte=rng.since, performed_at__lt=rng.until, pk__in=windows.values("pk")
-    )
-
-
-# Counted: in the range, with a previous assessment and an interval. The conditions sit in the sums,
-# not in a WHERE clause, so that PostgreSQL knows how many rows it groups and hashes them.
-_COUNTED = "CASE WHEN w.in_range = 1 AND w.previous_at IS NOT NULL AND w.due_by IS NOT NULL"
-_SUMS = (
-    f"SUM({_COUNTED} THEN 1 ELSE 0 END), "
-    f"SUM({_COUNTED} AND w.previous_at >= w.due_by THEN 1 ELSE 0 END)"
-)
+    return _assessed(rng, facility_ids).filter(_COUNTED & _ON_TIME if on_time else _COUNTED)
 
 
 def _assessments_by_month(rng: Range, facility_ids: list[int]) -> list[tuple[Any, int, int]]:
-    """(month, assessments counted, on time) rows: the window query, grouped by month (one query).
-
-    The ORM cannot group over a window, so its SQL is wrapped in a plain ``GROUP BY`` that
-    reads the same on SQLite and PostgreSQL.
-    """
-    windows = (
-        _assessment_windows(rng, facility_ids)
-        .annotate(
-            m=TruncMonth("performed_at"),
-            in_range=Case(
-                When(performed_at__gte=rng.since, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
-        .values("m", "in_range", "previous_at", "due_by")
+    """(month, assessments counted, on time) rows: one grouped query."""
+    rows = (
+        _assessed(rng, facility_ids)
+        .annotate(m=TruncMonth("performed_at"))
+        .values("m")
+        .annotate(n=Count("pk", filter=_COUNTED), ok=Count("pk", filter=_COUNTED & _ON_TIME))
+        .order_by()
     )
-    sql, params = windows.query.get_compiler(using=windows.db).as_sql()
-    # The ORM's compiled SQL, wrapped; every value stays a parameter.
-    wrapped = f"SELECT w.m, {_SUMS} FROM ({sql}) w GROUP BY w.m"  # noqa: S608
-    with connections[windows.db].cursor() as cursor:
-        cursor.execute(wrapped, params)
-        return [(m, int(n), int(ok)) for m, n, ok in cursor.fetchall() if n]
+    return [(row["m"], row["n"], row["ok"]) for row in rows if row["n"]]
 
 
 def episodes_behind(
@@ -431,6 +360,48 @@ def _percentiles(
     return n, [rows[wanted[p]] for p in ranks]
 
 
+def _in_background(*queries: Callable[[], Any]) -> list[Future[Any]]:
+    """Start ``queries`` on connections of their own, side by side, while the caller goes on;
+    ``result()`` of each waits for it.
+
+    Only on PostgreSQL and only outside a transaction: a query on another connection would not
+    see the caller's transaction (in a test, its rows), and SQLite answers one query at a time.
+    Otherwise each query runs at once, on the caller's connection.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        futures: list[Future[Any]] = []
+        for query in queries:
+            futures.append(Future())
+            futures[-1].set_result(query())
+        return futures
+    zone = timezone.get_current_timezone()  # months are cut in it; each thread has its own
+    pool = ThreadPoolExecutor(max_workers=len(queries), thread_name_prefix="report")
+    try:
+        return [pool.submit(_on_own_connection, query, zone) for query in queries]
+    finally:
+        pool.shutdown(wait=False)  # the threads end when their query has
+
+
+def _on_own_connection(query: Callable[[], Any], zone: tzinfo) -> Any:
+    try:
+        with timezone.override(zone):
+            return query()
+    finally:
+        connections.close_all()  # this thread's connections only
+
+
+def _discharges_by_month(rng: Range, facility_ids: list[int]) -> list[dict[str, Any]]:
+    conds = discharge_conditions()
+    names = [*DISCHARGE_MEASURES, *DETAIL_COUNTS]
+    return list(
+        discharges(rng, facility_ids)
+        .annotate(m=TruncMonth("episode__discharged_at"))
+        .values("m")
+        .annotate(all=Count("pk"), **{k: Count("pk", filter=conds[k]) for k in names})
+        .order_by()
+    )
+
+
 def build_report(rng: Range, facility_ids: list[int]) -> Report:
     months = month_list(rng)
     results: dict[str, MeasureResult] = {}
@@ -438,6 +409,13 @@ def build_report(rng: Range, facility_ids: list[int]) -> Report:
     def result(key: str) -> MeasureResult:
         m = BY_KEY[key]
         return results.setdefault(key, MeasureResult(m.key, m.label, m.unit, Figure(0, None, 0.0)))
+
+    # The two figures that read every discharge and every assessment of the range start first,
+    # side by side with the rest where the database allows it (_in_background).
+    discharge_rows, assessment_rows = _in_background(
+        lambda: _discharges_by_month(rng, facility_ids),
+        lambda: _assessments_by_month(rng, facility_ids),
+    )
 
     # 1. Admissions by month.
     rows = (
@@ -455,18 +433,8 @@ def build_report(rng: Range, facility_ids: list[int]) -> Report:
     adm.total = _figure(COUNT, total, None)
 
     # 2. Discharges by month: every discharge figure in one grouped query.
-    conds = discharge_conditions()
     names = [*DISCHARGE_MEASURES, *DETAIL_COUNTS]
-    dis_rows = (
-        discharges(rng, facility_ids)
-        .annotate(m=TruncMonth("episode__discharged_at"))
-        .values("m")
-        .annotate(
-            all=Count("pk"),
-            **{k: Count("pk", filter=conds[k]) for k in names},
-        )
-        .order_by()
-    )
+    dis_rows = discharge_rows.result()
     sums = dict.fromkeys(["all", *names], 0)
     for row in dis_rows:
         for k in sums:
@@ -515,7 +483,7 @@ def build_report(rng: Range, facility_ids: list[int]) -> Report:
     # 4. Assessments on time, by month.
     a = result("assessments_on_time")
     num = den = 0
-    for month, n, ok in _assessments_by_month(rng, facility_ids):
+    for month, n, ok in assessment_rows.result():
         a.months[_month(month)] = _figure(PERCENT, ok, n)
         num, den = num + ok, den + n
     a.total = _figure(PERCENT, num, den)

@@ -22,6 +22,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
     if user.is_authenticated:
         if permissions.can(user, permissions.CENSUS_VIEW):
             nav.append(("patients:census", "Census"))
+            nav.append(("beds:board", "Beds"))
         if permissions.can(user, permissions.INQUIRY_MANAGE):
             nav.append(("intake:queue", "Intake"))
         if permissions.can(user, permissions.EVALUATION_RECORD):
@@ -32,6 +33,14 @@ def site(request: HttpRequest) -> dict[str, Any]:
             nav.append(("directory:list", "Resources"))
         if permissions.can(user, permissions.CHART_VIEW):
             nav.append(("tapers:mme", "MME"))
+        if permissions.can(user, permissions.LAB_RECORD_LABORATORY):
+            nav.append(("labs:import", "Import results"))
+        if permissions.can(user, permissions.NOTE_WRITE):
+            nav.append(("notes:mine", "My drafts"))
+        if permissions.can(user, permissions.NOTE_COSIGN):
+            nav.append(("notes:cosign_list", "Co-sign"))
+        if permissions.can(user, permissions.AMENDMENT_DECIDE):
+            nav.append(("notes:amendments", "Amendments"))
         if permissions.can(user, permissions.CONTROLLED_VIEW):
             nav.append(("controlled:index", "Controlled"))
         if permissions.can(user, permissions.AUDIT_VIEW):

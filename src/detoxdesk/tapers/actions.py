@@ -61,6 +61,13 @@ def _times_of_day(values: dict[str, Any]) -> list[str]:
 def _parameters(kind: str, values: dict[str, Any], rules: TaperSettings) -> dict[str, Any]:
     """The engine input beyond the common fields, as JSON-safe values, and the times of day."""
     times = {"times_of_day": _times_of_day(values)}
+    if kind == TaperPlan.Kind.BENZODIAZEPINE:
+        percent = values.get("step_percent")
+        return {
+            "step_percent": None if percent is None else str(percent),
+            "step_days": values.get("step_days"),
+            **times,
+        }
     if kind != TaperPlan.Kind.LONG_TERM_OPIOID:
         return {
             "days": values.get("days"),
@@ -94,6 +101,16 @@ def _check_long_term(values: dict[str, Any]) -> None:
         raise ValidationError(missing)
 
 
+def _check_benzodiazepine(values: dict[str, Any]) -> None:
+    missing = {
+        key: "Required for a benzodiazepine taper."
+        for key in ("drug", "step_percent", "step_days")
+        if values.get(key) in (None, "")
+    }
+    if missing:
+        raise ValidationError(missing)
+
+
 def _event(plan: TaperPlan, kind: str, user: User, now: datetime, reason: str, **data: Any) -> None:
     TaperEvent.objects.create(plan=plan, kind=kind, at=now, by=user, reason=reason, data=data)
 
@@ -113,6 +130,7 @@ def do_draft_plan(
 ) -> TaperPlan:
     """Plan a taper as a draft. ``values``: ``days``, ``allow_outside_range`` for the withdrawal
     kinds; ``percent``, ``every_days``, ``of``, ``original_daily_dose`` for a long-term taper;
+    ``step_percent``, ``step_days`` (and ``drug``) for a benzodiazepine taper (SPEC A7);
     ``times_of_day`` (list of time) for the medication order the signed plan drives. Pregnancy is
     read from the episode (``queries.pregnancy``) and passed to the engine, which adds a warning
     for physician review. Raises ValidationError naming the fields the engine refuses,
@@ -124,6 +142,9 @@ def do_draft_plan(
         raise ValidationError({"kind": "Choose a kind of taper."})
     if kind == TaperPlan.Kind.LONG_TERM_OPIOID:
         _check_long_term({**values, "drug": drug})
+    if kind == TaperPlan.Kind.BENZODIAZEPINE:
+        _check_benzodiazepine({**values, "drug": drug})
+        drug = taper.normal_drug(drug)
     program = episode.facility.program
     rules = queries.settings_for(program)
     now = now or timezone.now()
@@ -142,7 +163,8 @@ def do_draft_plan(
         created_at=now,
     )
     try:
-        schedule.store(plan, schedule.base_plan(plan))
+        equivalents = queries.diazepam_equivalents(rules)
+        schedule.store(plan, schedule.base_plan(plan, equivalents))
     except errors.InvalidInput as exc:
         raise schedule.invalid(exc) from None
     with transaction.atomic():
@@ -180,7 +202,11 @@ def _locked(plan: TaperPlan) -> TaperPlan:
 def _replay(plan: TaperPlan, extra: TaperEvent | None = None) -> taper.TaperPlan:
     events = list(plan.events.all()) + ([extra] if extra is not None else [])
     try:
-        return schedule.rebuild(plan, events)
+        equivalents = None
+        if plan.kind == TaperPlan.Kind.BENZODIAZEPINE and plan.episode is not None:
+            rules = queries.settings_for(plan.episode.facility.program)
+            equivalents = queries.diazepam_equivalents(rules)
+        return schedule.rebuild(plan, events, equivalents)
     except errors.InvalidInput as exc:
         raise schedule.invalid(exc) from None
 
@@ -567,4 +593,71 @@ def do_update_settings(
         rules.updated_at, rules.updated_by = now or timezone.now(), acting_user
         rules.save()
         log.record("taper.settings_changed", actor=acting_user, target=rules, changes=changes)
+    return rules
+
+
+# --- Diazepam-equivalent table (SPEC A7: ships unset) ---------------------------------------------
+
+
+def _equivalent_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The rows as stored: every drug named once, a number above zero, a source on each."""
+    problems, seen, stored = [], set(), []
+    for number, row in enumerate(rows, start=1):
+        drug = taper.normal_drug(str(row.get("drug") or ""))
+        source = " ".join(str(row.get("source") or "").split())
+        value = row.get("diazepam_per_unit")
+        if not drug or len(drug) > taper.DRUG_MAX_LENGTH:
+            problems.append(
+                f"Row {number}: name the drug (at most {taper.DRUG_MAX_LENGTH} letters)."
+            )
+        elif drug in seen:
+            problems.append(f"Row {number}: {drug} is listed twice.")
+        if not isinstance(value, Decimal) or not value > 0:
+            problems.append(f"Row {number}: the diazepam amount must be a number above zero.")
+        if not source:
+            problems.append(f"Row {number}: every row needs its source (SPEC A7).")
+        seen.add(drug)
+        stored.append({"drug": drug, "diazepam_per_unit": str(value), "source": source})
+    if problems:
+        raise ValidationError({"rows": problems})
+    return stored
+
+
+def do_set_diazepam_equivalents(
+    program: Program,
+    *,
+    acting_user: User,
+    rows: list[dict[str, Any]],
+    read_version: int,
+    now: datetime | None = None,
+) -> TaperSettings:
+    """Set the program's diazepam-equivalent table (director: ``program.configure``).
+
+    ``rows``: dicts of ``drug``, ``diazepam_per_unit`` (Decimal: mg of diazepam per unit of the
+    drug) and ``source``; an empty list unsets the table. ``read_version`` is the table's version
+    the form showed: a save after someone else's change is refused. Raises ValidationError
+    naming ``rows`` (or a plain one for a stale version), PermissionDenied.
+    """
+    if not permissions.can(acting_user, permissions.PROGRAM_CONFIGURE):
+        raise PermissionDenied("Only a program director can change the diazepam-equivalent table.")
+    stored = _equivalent_rows(rows)
+    with transaction.atomic():
+        TaperSettings.objects.get_or_create(program=program)
+        rules = TaperSettings.objects.select_for_update().get(program=program)
+        if rules.diazepam_equivalents_version != read_version:
+            raise ValidationError(
+                "Someone else changed the table after you opened it: nothing was saved. Reload "
+                "the page, check their rows and enter yours again."
+            )
+        before = rules.diazepam_equivalents
+        rules.diazepam_equivalents = stored
+        rules.diazepam_equivalents_version += 1
+        rules.updated_at, rules.updated_by = now or timezone.now(), acting_user
+        rules.save()
+        log.record(
+            "taper.diazepam_equivalents_set",
+            actor=acting_user,
+            target=rules,
+            changes={"before": before, "after": stored},
+        )
     return rules

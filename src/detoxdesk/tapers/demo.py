@@ -1,7 +1,8 @@
 """Demo data for the tapers app, loaded after the demo patients exist.
 
 A signed inpatient methadone taper that was held for a day and resumed, a draft buprenorphine
-taper, and an outpatient on oxycodone with a long-term taper. Doses are made-up demo values.
+taper, an outpatient on oxycodone with a long-term taper, and a draft clonazepam taper. Doses are
+made-up demo values.
 """
 
 from __future__ import annotations
@@ -97,6 +98,21 @@ def _long_term(demo: DemoContext, episode: Episode) -> None:
     actions.do_sign_plan(plan, acting_user=prescriber, acknowledged=True, now=now)
 
 
+def _benzodiazepine_draft(demo: DemoContext, episode: Episode) -> None:
+    actions.do_draft_plan(
+        episode,
+        acting_user=demo.users["prescriber"],
+        kind="benzodiazepine",
+        drug="clonazepam",
+        start_date=timezone.localdate(demo.now) + timedelta(days=1),
+        current_daily_dose=Decimal("2"),
+        increment=Decimal("0.25"),
+        step_percent=Decimal("10"),
+        step_days=14,
+        now=demo.now - timedelta(minutes=20),
+    )
+
+
 def load(demo: DemoContext) -> None:
     """Add the demo taper plans and one prescribed opioid through the app's actions."""
     inpatients, outpatients = _by_kind(demo, "in"), _by_kind(demo, "out")
@@ -107,3 +123,5 @@ def load(demo: DemoContext) -> None:
         _buprenorphine_draft(demo, inpatients[0])
     if outpatients:
         _long_term(demo, outpatients[0])
+    if len(outpatients) >= 2:
+        _benzodiazepine_draft(demo, outpatients[1])

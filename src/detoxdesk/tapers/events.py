@@ -12,6 +12,7 @@ EVENTS: dict[str, str] = {
     "taper.viewed": "Viewed a taper plan or calendar",
     "taper.hard_day_reported": "Patient reported a hard day on the taper",
     "taper.settings_changed": "Taper and MME settings changed",
+    "taper.diazepam_equivalents_set": "Diazepam-equivalent table changed",
     "opioid.recorded": "Prescribed opioid recorded",
     "opioid.stopped": "Prescribed opioid marked stopped",
 }

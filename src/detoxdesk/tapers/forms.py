@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -96,8 +97,33 @@ class PlanForm(forms.Form):
         label="Times of day the doses are given (medication record)",
         required=False,
         help_text='For example "08:00" or "08:00, 20:00". Given times make the signed plan '
-        "schedule the nurse's doses; leave empty to plan only.",
+        "schedule the nurse's doses; leave empty to plan only. A benzodiazepine taper is not "
+        "scheduled on the medication record.",
     )
+    benzodiazepine = forms.CharField(
+        label="Benzodiazepine tapered",
+        required=False,
+        max_length=taper.DRUG_MAX_LENGTH,
+        help_text="For example diazepam or clonazepam.",
+    )
+    step_percent = forms.DecimalField(
+        label="Reduction (%) of the dose before each step (benzodiazepine taper)",
+        required=False,
+        max_digits=5,
+        decimal_places=2,
+    )
+    step_days = forms.IntegerField(
+        label="Days between steps (benzodiazepine taper)",
+        required=False,
+        min_value=1,
+        max_value=SMALL_COLUMN_MAX,
+    )
+
+    def tapered_drug(self) -> str:
+        """The drug the kind chosen names (the opioid of a long-term taper, the benzodiazepine)."""
+        data = self.cleaned_data
+        field = "benzodiazepine" if data.get("kind") == TaperPlan.Kind.BENZODIAZEPINE else "drug"
+        return str(data.get(field) or "")
 
     def clean_times_of_day(self) -> list[time]:
         return _parse_times(self.cleaned_data.get("times_of_day") or "")
@@ -110,7 +136,16 @@ class PlanForm(forms.Form):
 
     def values(self) -> dict[str, Any]:
         data = self.cleaned_data
-        keys = ("days", "allow_outside_range", "percent", "every_days", "of", "original_daily_dose")
+        keys = (
+            "days",
+            "allow_outside_range",
+            "percent",
+            "every_days",
+            "of",
+            "original_daily_dose",
+            "step_percent",
+            "step_days",
+        )
         return {
             **{key: data.get(key) or None for key in keys},
             "times_of_day": data["times_of_day"],
@@ -290,3 +325,44 @@ class SettingsForm(forms.Form):
         min_value=1,
         max_value=SMALL_COLUMN_MAX,
     )
+
+
+class DiazepamEquivalentsForm(forms.Form):
+    """The diazepam-equivalent table as lines of "drug | mg of diazepam per unit | source"."""
+
+    rows = forms.CharField(
+        label="Table rows",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=20000,
+        help_text='One drug a line: "drug | mg of diazepam equal to one unit of it | source", '
+        "the source naming the table and page the amount was read in. Empty: unset.",
+    )
+    read_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def clean_rows(self) -> list[dict[str, Any]]:
+        parsed: list[dict[str, Any]] = []
+        problems = []
+        lines = [
+            line for line in (self.cleaned_data.get("rows") or "").splitlines() if line.strip()
+        ]
+        for number, line in enumerate(lines, start=1):
+            parts = [part.strip() for part in line.split("|")]
+            if len(parts) != 3:
+                problems.append(f"Line {number}: write drug | amount | source.")
+                continue
+            try:
+                amount: Decimal | None = Decimal(parts[1])
+            except InvalidOperation:
+                amount = None
+            if amount is not None and not amount.is_finite():
+                amount = None
+            parsed.append({"drug": parts[0], "diazepam_per_unit": amount, "source": parts[2]})
+        if problems:
+            raise forms.ValidationError(problems)
+        return parsed
+
+
+def equivalents_text(rows: list[dict[str, str]]) -> str:
+    """The stored table as the form's lines."""
+    return "\n".join(f"{r['drug']} | {r['diazepam_per_unit']} | {r['source']}" for r in rows)

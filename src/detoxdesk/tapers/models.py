@@ -50,6 +50,15 @@ class TaperSettings(models.Model):
     slow_near_end_every_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Long-term tapers: days between reductions near the end."
     )
+    diazepam_equivalents = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Rows of {drug, diazepam_per_unit, source}, set by a medical director. SPEC A7 "
+        "gives no table: it ships empty, and no equivalent is shown while it is.",
+    )
+    diazepam_equivalents_version = models.PositiveIntegerField(
+        default=0, help_text="Raised on every change of the table; a stale form is refused."
+    )
     updated_at = models.DateTimeField(null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -99,6 +108,7 @@ class TaperPlan(models.Model):
         METHADONE = "methadone", "Methadone withdrawal taper"
         LOFEXIDINE = "lofexidine", "Lofexidine wind-down"
         LONG_TERM_OPIOID = "long_term_opioid", "Long-term opioid taper"
+        BENZODIAZEPINE = "benzodiazepine", "Benzodiazepine taper"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"

@@ -29,7 +29,10 @@ ROUTES = {
 
 
 def drives_order(plan: TaperPlan) -> bool:
-    """Whether this plan gives the medication record its scheduled doses."""
+    """Whether this plan gives the medication record its scheduled doses. A benzodiazepine taper
+    does not: the medication record's rules know only the opioid withdrawal drugs."""
+    if plan.kind == TaperPlan.Kind.BENZODIAZEPINE:
+        return False
     return plan.unit == "mg" and bool(plan.parameters.get("times_of_day"))
 
 

@@ -28,6 +28,14 @@ def settings_for(program: Program) -> TaperSettings:
     return found or TaperSettings(program=program)
 
 
+def diazepam_equivalents(rules: TaperSettings) -> tuple[taper.DiazepamEquivalent, ...]:
+    """The program's diazepam-equivalent table for the engine; empty (unset) as shipped."""
+    return tuple(
+        taper.DiazepamEquivalent(row["drug"], Decimal(row["diazepam_per_unit"]), row["source"])
+        for row in rules.diazepam_equivalents or []
+    )
+
+
 def active_plan(patient: Patient) -> TaperPlan | None:
     """The patient's signed plan that is running or held (the latest one), or None."""
     return (

@@ -41,9 +41,25 @@ def _slow(parameters: dict[str, Any]) -> taper.SlowNearEnd | None:
     return taper.SlowNearEnd(Decimal(str(slow["at_or_below_percent"])), int(slow["every_days"]))
 
 
-def base_plan(plan: TaperPlan) -> taper.TaperPlan:
-    """The engine's plan for the stored input, before any edit or hold. Raises InvalidInput."""
+def base_plan(
+    plan: TaperPlan, equivalents: tuple[taper.DiazepamEquivalent, ...] | None = None
+) -> taper.TaperPlan:
+    """The engine's plan for the stored input, before any edit or hold. Raises InvalidInput.
+
+    ``equivalents``: the program's diazepam-equivalent table, for a benzodiazepine taper's note.
+    """
     p = plan.parameters
+    if plan.kind == TaperPlan.Kind.BENZODIAZEPINE:
+        return taper.benzodiazepine_taper(
+            start_date=plan.start_date,
+            drug=plan.drug,
+            current_daily_dose=plain(Decimal(plan.current_daily_dose)),
+            increment=plain(Decimal(plan.increment)),
+            step_percent=Decimal(str(p["step_percent"])),
+            step_days=int(p["step_days"]),
+            pregnant=p.get("pregnant"),
+            equivalents=equivalents,
+        )
     common: dict[str, Any] = {
         "start_date": plan.start_date,
         "current_daily_dose": plain(Decimal(plan.current_daily_dose)),
@@ -79,9 +95,13 @@ def apply_event(engine: taper.TaperPlan, event: TaperEvent) -> taper.TaperPlan:
     return engine
 
 
-def rebuild(plan: TaperPlan, events: Iterable[TaperEvent]) -> taper.TaperPlan:
+def rebuild(
+    plan: TaperPlan,
+    events: Iterable[TaperEvent],
+    equivalents: tuple[taper.DiazepamEquivalent, ...] | None = None,
+) -> taper.TaperPlan:
     """The plan as its history makes it. Raises InvalidInput."""
-    engine = base_plan(plan)
+    engine = base_plan(plan, equivalents)
     for event in events:
         engine = apply_event(engine, event)
     return engine

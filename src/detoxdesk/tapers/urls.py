@@ -6,6 +6,11 @@ app_name = "tapers"
 urlpatterns = [
     path("mme/", views.mme, name="mme"),
     path("tapers/settings/", views.program_settings, name="settings"),
+    path(
+        "tapers/settings/diazepam-equivalents/",
+        views.diazepam_equivalents,
+        name="diazepam_equivalents",
+    ),
     path("episodes/<uuid:episode_uuid>/tapers/new/", views.new_plan, name="new"),
     path("episodes/<uuid:episode_uuid>/opioids/new/", views.record_opioid, name="record_opioid"),
     path(

@@ -55,7 +55,7 @@ def new_plan(request: HttpRequest, episode_uuid: str) -> HttpResponse:
                 current_daily_dose=data["current_daily_dose"],
                 increment=data["increment"],
                 unit=data["unit"],
-                drug=data.get("drug") or "",
+                drug=form.tapered_drug(),
                 **form.values(),
             )
         except ValidationError as exc:
@@ -63,7 +63,12 @@ def new_plan(request: HttpRequest, episode_uuid: str) -> HttpResponse:
         else:
             messages.success(request, "Draft taper planned: check the schedule, edit, then sign.")
             return _plan_redirect(plan)
-    context = {"episode": episode, "form": form, "rules": _kind_rules()}
+    context = {
+        "episode": episode,
+        "form": form,
+        "rules": _kind_rules(),
+        "benzodiazepine": taper.benzodiazepine_rule(),
+    }
     return render(request, "tapers/plan_form.html", context)
 
 
@@ -383,3 +388,35 @@ def program_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Taper and MME settings saved.")
             return redirect("tapers:settings")
     return render(request, "tapers/settings.html", {"form": form, "program": program})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def diazepam_equivalents(request: HttpRequest) -> HttpResponse:
+    """The program's diazepam-equivalent table (SPEC A7: ships unset; director only)."""
+    user = staff_user(request)
+    facility = permissions.facilities_with(user, permissions.PROGRAM_CONFIGURE).first()
+    if facility is None:
+        raise PermissionDenied("Only a program director can change the diazepam-equivalent table.")
+    program = facility.program
+    rules = queries.settings_for(program)
+    initial = {
+        "rows": forms.equivalents_text(rules.diazepam_equivalents or []),
+        "read_version": rules.diazepam_equivalents_version,
+    }
+    form = forms.DiazepamEquivalentsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_set_diazepam_equivalents(
+                program,
+                acting_user=user,
+                rows=form.cleaned_data["rows"],
+                read_version=form.cleaned_data["read_version"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Diazepam-equivalent table saved.")
+            return redirect("tapers:diazepam_equivalents")
+    context = {"form": form, "program": program, "rules": rules}
+    return render(request, "tapers/diazepam_equivalents.html", context)

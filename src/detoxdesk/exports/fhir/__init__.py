@@ -35,6 +35,8 @@ def _record_resources(record: EpisodeRecord) -> list[dict[str, Any]]:
     made.extend(clinical.scale_observation(row, subject, stay) for row in record.assessments)
     for reading in record.vital_signs:
         made.extend(clinical.vital_observations(reading, subject, stay))
+    for result in record.lab_results:
+        made.extend(clinical.result_observations(result, subject, stay))
     made.extend(_medications(record, subject, stay))
     made.extend(people.taper_plan(row, subject, stay) for row in record.taper_plans)
     return [item for item in made if item is not None]

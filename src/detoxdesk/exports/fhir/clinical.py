@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from detoxdesk.clinical import coding, scales
+from detoxdesk.clinical import coding, labs, scales
 from detoxdesk.exports.fhir.common import (
     concept,
     derived_id,
@@ -16,11 +16,13 @@ from detoxdesk.exports.fhir.common import (
     resource,
     text,
 )
+from detoxdesk.labs.models import Result
 from detoxdesk.medications.describe import drug_label
 from detoxdesk.medications.models import Administration, Order, OrderLine
 from detoxdesk.monitoring.models import Assessment, VitalSigns
 
 CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+LOINC = "http://loinc.org"
 REQUEST_STATUS = {
     OrderLine.Status.ACTIVE: "active",
     OrderLine.Status.HELD: "on-hold",
@@ -118,6 +120,44 @@ def vital_observations(
         panel = coding.vital_signs_group("blood_pressure")
         code = _coded(panel.system, panel.code, panel.display)
         made.append(_vital(row, subject, stay, "blood_pressure", code=code, component=pressures))
+    return made
+
+
+def result_observations(
+    result: Result, subject: dict[str, Any], stay: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """One laboratory Observation per finding of a drug test or other result: coded in the
+    project's results system, with the LOINC code recorded with the finding beside it (only
+    codes SPEC confirms, clinical.labs); the outcome as text, a QTc as a quantity in ms."""
+    catalogue = labs.catalogue()
+    made = []
+    for finding in result.findings.all():
+        analyte = catalogue.analytes[finding.analyte]
+        codings = [
+            {"system": coding.results_system(), "code": analyte.code, "display": analyte.label}
+        ]
+        if finding.loinc:
+            codings.insert(0, {"system": LOINC, "code": finding.loinc, "display": analyte.label})
+        if finding.value is not None:
+            value: dict[str, Any] = {"valueQuantity": quantity(finding.value, "ms", "ms")}
+        else:
+            value = {"valueCodeableConcept": text(finding.get_outcome_display())}
+        made.append(
+            resource(
+                "Observation",
+                derived_id(result.uuid, finding.analyte),
+                status="final",
+                category=[concept(CATEGORY, "laboratory", "Laboratory")],
+                code={"coding": codings, "text": analyte.label},
+                subject=ref(subject),
+                encounter=ref(stay),
+                effectiveDateTime=instant(result.specimen_at),
+                issued=instant(result.recorded_at),
+                method=text(result.get_method_display()),
+                specimen={"display": labs.SPECIMENS.get(result.specimen, result.specimen)},
+                **value,
+            )
+        )
     return made
 
 

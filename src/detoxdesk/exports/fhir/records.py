@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from detoxdesk.intake.models import Evaluation
+from detoxdesk.labs.models import Result
+from detoxdesk.labs.queries import with_findings
 from detoxdesk.medications.models import Administration, Order
 from detoxdesk.monitoring.models import Assessment, VitalSigns
 from detoxdesk.patients.models import Allergy, Episode
@@ -23,10 +25,11 @@ class EpisodeRecord:
     orders: list[Order]
     administrations: list[Administration]
     taper_plans: list[TaperPlan]
+    lab_results: list[Result]
 
 
 def load(episode: Episode) -> EpisodeRecord:
-    """Read everything the bundle shows of ``episode`` (seven queries, at any size).
+    """Read everything the bundle shows of ``episode`` (nine queries, at any size).
 
     ``episode`` must come with its patient, the program, the facility and the bed
     (``select_related``).
@@ -52,4 +55,8 @@ def load(episode: Episode) -> EpisodeRecord:
         ),
         administrations=list(episode.administrations.order_by("occurred_at", "pk")),
         taper_plans=list(TaperPlan.objects.filter(episode=episode).order_by("created_at", "pk")),
+        # The results and, in one more query, their findings.
+        lab_results=list(
+            with_findings(Result.objects.filter(episode=episode)).order_by("specimen_at", "pk")
+        ),
     )

@@ -40,9 +40,16 @@ from detoxdesk.medications.actions.orders import (
     pdmp_required,
     preview_order_check,
 )
-from detoxdesk.medications.actions.settings import SETTING_FIELDS, do_update_medication_settings
+from detoxdesk.medications.actions.settings import (
+    ALCOHOL_FIELDS,
+    SETTING_FIELDS,
+    alcohol_protocol_version,
+    do_set_alcohol_protocol,
+    do_update_medication_settings,
+)
 
 __all__ = [
+    "ALCOHOL_FIELDS",
     "CHANGEABLE",
     "FACT_FIELDS",
     "ORDER_DEFAULTS",
@@ -51,12 +58,14 @@ __all__ = [
     "DoseConfirmation",
     "SignConfirmation",
     "StockDraw",
+    "alcohol_protocol_version",
     "do_change_order_status",
     "do_modify_order",
     "do_record_administration",
     "do_record_home_medication",
     "do_record_pdmp_check",
     "do_review_alert",
+    "do_set_alcohol_protocol",
     "do_set_dose_schedule",
     "do_sign_order",
     "do_stop_home_medication",
