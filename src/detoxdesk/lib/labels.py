@@ -58,6 +58,7 @@ FLAGS = {
     "overdose_past_year": "Overdose in the past year",
     "benzodiazepine_with_opioid": "Benzodiazepine use with an opioid",
     "rapid_detox_not_recommended": "Rapid detox under anesthesia not recommended",
+    "alcohol_withdrawal_high_risk": "High risk of complicated alcohol withdrawal",
 }
 
 KINDS: dict[str, dict[str, str]] = {
