@@ -104,7 +104,7 @@ def test_a_family_member_asks_for_help_and_the_person_is_admitted(browser, live_
     row = page.get_by_role("row").filter(has_text="Daniel Lopez")
     expect(row).to_contain_text("Priority")
     shot(page, "intake-03-queue")
-    row.get_by_role("link", name="Daniel Lopez").click()
+    row.get_by_role("link", name="Daniel Lopez", exact=True).click()
     page.get_by_role("group", name="Outcome").get_by_label("Reached").check()
     page.get_by_role("button", name="Log attempt").click()
     expect(page.get_by_text("Contact attempt logged.")).to_be_visible()
