@@ -12,7 +12,7 @@ from factories import Unit, make_episode
 from factories_aftercare import signed_discharge
 
 DISCHARGED = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
-WORKLIST_QUERIES = 11  # signing-in, the audit event, the page and its count (no session save)
+WORKLIST_QUERIES = 12  # signing-in, the audit event, the page, its count and the contacts' phones
 
 pytestmark = pytest.mark.now(DISCHARGED)
 

@@ -156,13 +156,17 @@ def test_no_two_apps_register_the_same_event_name() -> None:
     from detoxdesk.aftercare.events import EVENTS as aftercare
     from detoxdesk.api.events import EVENTS as api
     from detoxdesk.audit.events import CORE_EVENTS, EVENTS
+    from detoxdesk.beds.events import EVENTS as beds
+    from detoxdesk.board.events import EVENTS as board
     from detoxdesk.controlled.events import EVENTS as controlled
     from detoxdesk.directory.events import EVENTS as directory
     from detoxdesk.disclosures.events import EVENTS as disclosures
     from detoxdesk.exports.events import EVENTS as exports
     from detoxdesk.intake.events import EVENTS as intake
+    from detoxdesk.labs.events import EVENTS as labs
     from detoxdesk.medications.events import EVENTS as medications
     from detoxdesk.notes.events import EVENTS as notes
+    from detoxdesk.outpatient.events import EVENTS as outpatient
     from detoxdesk.patients.events import EVENTS as patients
     from detoxdesk.portal.events import EVENTS as portal
     from detoxdesk.reports.events import EVENTS as reports
@@ -186,5 +190,9 @@ def test_no_two_apps_register_the_same_event_name() -> None:
         api,
         exports,
         reports,
+        beds,
+        labs,
+        outpatient,
+        board,
     )
     assert len(EVENTS) == sum(len(part) for part in parts)

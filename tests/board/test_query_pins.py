@@ -24,7 +24,7 @@ CENSUS = reverse("patients:census")
 # medication record's alerts (settings, precipitated withdrawal, scheduled orders: 3). A page with
 # a scheduled dose due this shift reads the doses recorded against it too (one more).
 CENSUS_QUERIES = 19
-CHART_QUERIES = 36  # 36: with the results panel (results, findings) and the notes panel (1)
+CHART_QUERIES = 37  # results panel (results, findings), notes panel (1), the episodes list (1)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from detoxdesk.intake import evaluation_data, queries
 from factories_intake import make_evaluation
+from factories_labs import record_result
 
 pytestmark = pytest.mark.django_db
 
@@ -66,8 +67,21 @@ def test_a_positive_alcohol_test_asks_pawss_whatever_the_answers(unit, as_user, 
     assert "A positive breath or blood alcohol in the last 30 days: ask PAWSS." in page
 
 
-def test_without_the_labs_app_no_alcohol_test_is_positive(unit):
+def test_a_positive_breath_alcohol_recorded_in_the_window_counts(unit):
     assert queries.alcohol_test_positive(unit.patient, timezone.now()) is False
+    record_result(unit.episode, unit.nurse, "alcohol", {"alcohol": "negative"}, specimen="breath")
+    assert queries.alcohol_test_positive(unit.patient, timezone.now()) is False
+    record_result(
+        unit.episode,
+        unit.nurse,
+        "alcohol",
+        {"alcohol": "positive"},
+        specimen="breath",
+        at=timezone.now() - timedelta(days=31),
+    )
+    assert queries.alcohol_test_positive(unit.patient, timezone.now()) is False  # too long ago
+    record_result(unit.episode, unit.nurse, "alcohol", {"alcohol": "positive"}, specimen="breath")
+    assert queries.alcohol_test_positive(unit.patient, timezone.now()) is True
 
 
 def test_alcohol_with_no_last_drink_is_asked_and_scored(unit):

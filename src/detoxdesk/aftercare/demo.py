@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from detoxdesk.aftercare import actions
 from detoxdesk.aftercare.models import Discharge
 from detoxdesk.patients import actions as patients
+from detoxdesk.patients.models import Contact, Patient
 
 if TYPE_CHECKING:
     from detoxdesk.accounts.models import User
@@ -41,12 +42,63 @@ def load(demo: DemoContext) -> None:
             given_name=given,
             family_name=family,
             date_of_birth=born,
+            phone="555-0190" if number == 1 else "",
             registered_at=demo.facilities["in"],
         )
         episode = patients.do_admit(
             patient, demo.facilities["in"], acting_user=None, admitted_at=out - timedelta(days=stay)
         )
         _discharge(episode, nurse, counselor, out)
+        _reachable(patient, number)
+    _readmit(demo)
+
+
+def _reachable(patient: Patient, number: int) -> None:
+    """The first past patient has a phone; the second only a sister's (labelled as hers)."""
+    if number == 1:
+        return
+    Contact.objects.create(
+        patient=patient,
+        kind=Contact.Kind.EMERGENCY,
+        name="Ife Adeyemi",
+        relationship="sister",
+        phone="555-0191",
+    )
+
+
+def _readmit(demo: DemoContext) -> None:
+    """A returning patient: discharged from the unit months ago, back on it today, one patient
+    with both episodes on the chart."""
+    patient = patients.do_create_patient(
+        demo.program,
+        acting_user=None,
+        record_number="HW-1950",
+        given_name="Terrence",
+        family_name="Mwangi",
+        date_of_birth=date(1984, 10, 19),
+        phone="555-0192",
+        registered_at=demo.facilities["in"],
+    )
+    out = demo.now - timedelta(days=120)
+    first = patients.do_admit(
+        patient, demo.facilities["in"], acting_user=None, admitted_at=out - timedelta(days=5)
+    )
+    discharge = _discharge(first, demo.users["nurse"], demo.users["counselor"], out)
+    for follow_up in discharge.follow_ups.order_by("due_on"):  # each call made when it was due
+        actions.do_record_follow_up(
+            follow_up,
+            acting_user=demo.users["counselor"],
+            reached=True,
+            outcomes={},
+            now=datetime.combine(follow_up.due_on, datetime.min.time(), out.tzinfo),
+        )
+    patients.do_admit(
+        patient,
+        demo.facilities["in"],
+        acting_user=None,
+        admitted_at=demo.now - timedelta(hours=3),
+        bed=demo.beds[-2],  # free: the current patients fill the first beds, the last is out of use
+    )
 
 
 def _naloxone_and_education(discharge: Discharge, user: User, now: datetime) -> None:

@@ -35,7 +35,7 @@ from detoxdesk.clinical import aftercare as rules
 from detoxdesk.clinical import products
 from detoxdesk.directory.models import Resource
 from detoxdesk.lib.forms import apply_errors
-from detoxdesk.patients import access
+from detoxdesk.patients import access, phones
 
 PREPARE = permissions.DISCHARGE_PREPARE
 WORKLIST_PAGE_SIZE = 25
@@ -363,7 +363,8 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
     page = Paginator(ordered, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
     log.viewed(user, "follow_up.worklist_viewed")
     rows = queries.with_states(list(page.object_list), now)
-    context = {"page": page, "rows": rows, "show_all": show_all}
+    numbers = phones.numbers_for([row.follow_up.patient for row in rows])
+    context = {"page": page, "rows": rows, "show_all": show_all, "numbers": numbers}
     return render(request, "aftercare/follow_ups.html", context)
 
 
@@ -395,6 +396,7 @@ def record_follow_up(request: HttpRequest, follow_up_uuid: str) -> HttpResponse:
         "follow_up": follow_up,
         "row": row,
         "form": form,
+        "numbers": phones.numbers_for([follow_up.patient]).get(follow_up.patient_id, []),
     }
     return render(request, "aftercare/follow_up_form.html", context)
 

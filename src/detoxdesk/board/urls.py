@@ -8,5 +8,6 @@ from detoxdesk.board import views
 urlpatterns = [
     path("start/", views.staff_home, name="home"),
     path("census/", views.census, name="census"),
+    path("census/handoff/", views.handoff_report, name="handoff"),
     path("patients/<uuid:patient_uuid>/", views.chart, name="chart"),
 ]

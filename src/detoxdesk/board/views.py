@@ -3,29 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.auth import staff_user
+from detoxdesk.accounts.models import User
 from detoxdesk.aftercare import panels as aftercare_panels
 from detoxdesk.audit import log
-from detoxdesk.board import alerts
+from detoxdesk.board import alerts, handoff
 from detoxdesk.board import census as census_rows
 from detoxdesk.controlled.queries import open_discrepancies
 from detoxdesk.intake import panels as intake_panels
 from detoxdesk.labs import panels as lab_panels
 from detoxdesk.medications import panels as medication_panels
+from detoxdesk.medications.mar import Shift
+from detoxdesk.medications.models import MedicationSettings
+from detoxdesk.medications.policy import settings_for
 from detoxdesk.monitoring import panels as monitoring_panels
 from detoxdesk.notes import panels as note_panels
 from detoxdesk.patients import access, allergies
-from detoxdesk.patients.models import Contact
+from detoxdesk.patients.models import Contact, Episode, Patient, Program
 from detoxdesk.portal import panels as portal_panels
 from detoxdesk.portal.access import is_patient
 from detoxdesk.tapers import panels as taper_panels
@@ -85,12 +91,26 @@ def census(request: HttpRequest) -> HttpResponse:
             "page": number,
             "has_next": len(rows) > size,
             "page_size": size,
+            "can_search": permissions.can(user, permissions.CHART_VIEW),
             "beds": alerts.bed_counts(place, options, facilities, now),
             "controlled_open": open_discrepancies(
                 [place.facility.pk] if place.facility else [f.pk for f in facilities]
             ),
         },
     )
+
+
+def _chosen_episode(user: User, patient: Patient, episode_uuid: str) -> Episode | None:
+    """The episode asked for (an earlier stay of this patient), else the current one."""
+    if not episode_uuid:
+        return access.current_episode_for_user(user, patient)
+    try:
+        episode = access.get_episode_for_user(user, episode_uuid)
+    except ValidationError:  # not a UUID
+        raise Http404("No such episode.") from None
+    if episode.patient_id != patient.pk:
+        raise Http404("No such episode.")
+    return episode
 
 
 Panel = Callable[..., dict[str, Any]]
@@ -112,7 +132,7 @@ PATIENT_PANELS: tuple[tuple[str, Panel], ...] = (
 def chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
     user = staff_user(request)
     patient = access.get_patient_for_user(user, patient_uuid)
-    episode = access.current_episode_for_user(user, patient)
+    episode = _chosen_episode(user, patient, request.GET.get("episode", ""))
     now = timezone.now()
     if episode is not None:
         episode.patient = patient  # one patient object for every panel
@@ -125,6 +145,7 @@ def chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
         "emergency_contact": patient.contacts.filter(kind=Contact.Kind.EMERGENCY).first(),
         "can_edit_allergies": access.may(user, access.ALLERGY_RECORD, patient),
         "can_edit_demographics": access.may(user, access.DEMOGRAPHICS_EDIT, patient),
+        "episodes": access.visible_episodes(user, patient),
     }
     panels: dict[str, dict[str, Any]] = {
         name: panel(episode, user=user, now=now, patient=patient) for name, panel in PATIENT_PANELS
@@ -138,8 +159,75 @@ def chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
         context["can_release"] = permissions.can(
             user, permissions.DISCLOSURE_MAKE, episode.facility
         )
+        context["can_set_code_status"] = permissions.can(
+            user, permissions.EPISODE_CONFIGURE, episode.facility
+        )
     context["panels"] = panels
     log.viewed(
         user, "chart.viewed", patient=patient, facility=episode.facility if episode else None
     )
     return render(request, "board/chart.html", context)
+
+
+def _handoff_shift(
+    text: str, program: Program, medication_settings: MedicationSettings, now: datetime
+) -> tuple[Shift, list[time]]:
+    """The shift starting at (or around) ``text``, an ISO date and time in the program's time
+    zone; the current shift when it is empty or not a date and time."""
+    tz = ZoneInfo(program.timezone)
+    try:
+        moment = datetime.fromisoformat(text).replace(tzinfo=tz) if text else now
+    except ValueError:
+        moment = now
+    return handoff.current_shift(program, moment, medication_settings)
+
+
+@login_required
+def handoff_report(request: HttpRequest) -> HttpResponse:
+    """The printable handoff of one unit (or facility) for one shift; each patient listed is
+    audited as a view of their chart."""
+    user = staff_user(request)
+    facilities = [
+        f
+        for f in permissions.facilities_with(user, permissions.CENSUS_VIEW).select_related(
+            "program"
+        )
+        if permissions.can(user, permissions.CHART_VIEW, f)
+    ]
+    if not facilities:
+        raise PermissionDenied("Your role does not include the shift handoff.")
+    options = census_rows.places(facilities)
+    found = options.find(request.GET.get("place", ""))
+    place = found if found is not None and found.facility is not None else options.first
+    if place.facility is None:  # never: the reader has a facility, so its place comes first
+        raise PermissionDenied("Choose a unit or facility.")
+    program = place.facility.program
+    now = timezone.now()
+    medication_settings = settings_for(program)
+    shift, starts = _handoff_shift(request.GET.get("shift", ""), program, medication_settings, now)
+    episodes = census_rows.episodes_at(place, facilities)
+    rows = handoff.build(episodes, program, medication_settings, shift, now)
+    log.record_many(
+        [
+            {
+                "event": "handoff.viewed",
+                "actor": user,
+                "patient": row.episode.patient,
+                "facility": row.episode.facility,
+                "target": row.episode,
+                "changes": {"shift_start": shift.start.isoformat()},
+            }
+            for row in rows
+        ]
+    )
+    context = {
+        "rows": rows,
+        "place": place,
+        "places": options,
+        "shift": shift,
+        "previous": shift.previous(starts),
+        "next": shift.next(starts),
+        "now": now,
+        "shift_is_current": shift.start <= now < shift.end,
+    }
+    return render(request, "board/handoff.html", context)

@@ -330,6 +330,7 @@ LATE_ENTRY_MINUTES = env_int("LATE_ENTRY_MINUTES", 15, minimum=1)
 # (one point per hour: its highest score); the census board lists this many episodes a page.
 CHART_TREND_HOURS = env_int("CHART_TREND_HOURS", 72, minimum=1)
 CENSUS_PAGE_SIZE = env_int("CENSUS_PAGE_SIZE", 50, minimum=5)
+PATIENT_SEARCH_PAGE_SIZE = env_int("PATIENT_SEARCH_PAGE_SIZE", 25, minimum=5)
 
 # Limits live in a cache every worker shares: the database's cache table by default (created by
 # a migration), Redis when REDIS_URL is set.

@@ -31,6 +31,8 @@ THROUGH_THE_DOOR: dict[str, str] = {
 # Pages for the program's own use, and the patient's own access: not disclosures.
 INTERNAL: dict[str, str] = {
     "patients:chart": "the on-screen chart for the care team; it has no print of its own",
+    "patients:handoff": "the shift handoff, printed by and for the unit's own nurses at the change "
+    "of shift; each patient listed is audited (handoff.viewed)",
     "beds:release": "gives a reserved bed back (the word is the bed's, not a record's release)",
     "beds:board": "the unit's bed board for its own staff; it prints (initials and record "
     "numbers) for the unit's wall, never for anyone outside the program",

@@ -31,6 +31,7 @@ from detoxdesk.intake.models import (
     TreatmentPlan,
 )
 from detoxdesk.patients import actions as patient_actions
+from detoxdesk.patients import phones
 from detoxdesk.patients.models import Bed, Episode, Facility, Patient, Program
 
 # Substances whose withdrawal or course SPEC.md singles out as risky to face alone (sections 4 and
@@ -284,13 +285,17 @@ def do_open_inquiry_for_patient(
         raise ValidationError({"reason": "Say why this person needs help now."})
     if facility.program_id != patient.program_id:
         raise ValidationError({"facility": "That facility belongs to another program."})
-    fields = {
+    number = phones.best_number(patient)
+    said = reason.strip()
+    if number is not None and not number.is_own:  # whose number it is, never the patient's own
+        said += f" Phone: {number.whose}."
+    fields: dict[str, Any] = {
         "source": Inquiry.Source.STAFF,
         "given_name": patient.given_name,
         "family_name": patient.family_name,
         "date_of_birth": patient.date_of_birth,
-        "phone": patient.phone,
-        "reason": reason.strip(),
+        "phone": number.phone if number else "",
+        "reason": said,
         "patient": patient,
     }
     urgency = urgency_of(
@@ -953,3 +958,45 @@ def _check_below_level(acknowledged: bool, reason: str) -> None:
         problems["below_level_reason"] = "Say why the patient is admitted below the decided level."
     if problems:
         raise ValidationError(problems)
+
+
+# --- Returning patients --------------------------------------------------------------------------
+
+
+def returning_candidates(inquiry: Inquiry, user: User) -> list[Patient]:
+    """Patients of the inquiry's program, known at the user's facilities, with the inquiry's date
+    of birth and its given or family name: perhaps the same person, coming back (at most five)."""
+    if inquiry.patient_id is not None or inquiry.date_of_birth is None:
+        return []
+    facility_ids = permissions.facility_ids_with(
+        user, permissions.EPISODE_ADMIT
+    ) | permissions.facility_ids_with(user, permissions.CHART_VIEW)
+    known = Q(episodes__facility_id__in=facility_ids) | Q(registered_at_id__in=facility_ids)
+    names = Q(family_name__iexact=inquiry.family_name.strip()) | Q(
+        given_name__iexact=inquiry.given_name.strip()
+    )
+    ids = Patient.objects.filter(known, names, date_of_birth=inquiry.date_of_birth)
+    return list(
+        Patient.objects.filter(
+            pk__in=ids.values("pk"), program_id=inquiry.facility.program_id
+        ).order_by("family_name", "given_name", "pk")[:5]
+    )
+
+
+def do_link_returning_patient(inquiry: Inquiry, patient: Patient, *, acting_user: User) -> Patient:
+    """Convert the inquiry to the patient record it is about (a returning patient) instead of
+    registering the person again; the earlier episodes stay on that one record."""
+    _require_open(inquiry, acting_user)
+    _require(
+        acting_user,
+        permissions.EPISODE_ADMIT,
+        inquiry.facility,
+        "Your role cannot register patients.",
+    )
+    if patient.program_id != inquiry.facility.program_id:
+        raise ValidationError({"patient": "That patient belongs to another program."})
+    with transaction.atomic():
+        locked = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+        if locked.patient_id is not None or locked.status == Inquiry.Status.CONVERTED:
+            raise ValidationError("This inquiry is already linked to a patient.")
+        return _mark_converted(locked, patient, acting_user)

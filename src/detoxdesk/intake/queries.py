@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from importlib import import_module
 
-from django.apps import apps
 from django.utils import timezone
 
 from detoxdesk.clinical import alcohol, course, placement
 from detoxdesk.intake import evaluation_data
 from detoxdesk.intake.models import Evaluation
+from detoxdesk.labs import queries as lab_queries
 from detoxdesk.patients.models import Episode, Patient
 
 
@@ -86,15 +85,10 @@ def opioid_use_recorded(patient: Patient) -> bool:
 def alcohol_test_positive(patient: Patient, now: datetime) -> bool:
     """A positive breath or blood alcohol within the PAWSS window before ``now`` (SPEC A6.1).
 
-    The one lab input of the PAWSS prompt and placement: the labs app's published contract
-    ``detoxdesk.labs.queries.alcohol_positive(patient_id, since)``. While that app is not
-    installed the program holds no lab results, so there is no positive one.
+    The one lab input of the PAWSS prompt and placement (``detoxdesk.labs``).
     """
-    if not apps.is_installed("detoxdesk.labs"):
-        return False
-    labs = import_module("detoxdesk.labs.queries")
     since = now - timedelta(days=alcohol.pawss().drank_within_days)
-    return bool(labs.alcohol_positive(patient.pk, since))
+    return lab_queries.alcohol_positive(patient.pk, since)
 
 
 def alcohol_high_risk(episode: Episode) -> str | None:

@@ -13,6 +13,11 @@ urlpatterns = [
     path("intake/inquiries/<uuid:inquiry_uuid>/close/", views.close, name="close"),
     path("intake/inquiries/<uuid:inquiry_uuid>/convert/", views.convert, name="convert"),
     path(
+        "intake/inquiries/<uuid:inquiry_uuid>/returning/",
+        views.link_returning,
+        name="link_returning",
+    ),
+    path(
         "patients/<uuid:patient_uuid>/evaluations/new/",
         views.start_evaluation,
         name="start_evaluation",

@@ -39,6 +39,7 @@ from detoxdesk.intake.forms import (
 from detoxdesk.intake.models import Evaluation, Inquiry, TreatmentPlan
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access as patient_access
+from detoxdesk.patients import phones
 from detoxdesk.patients.models import Bed, Episode, Facility, Patient
 
 QUEUE_PAGE_SIZE = 25
@@ -104,6 +105,11 @@ def _inquiry_context(inquiry: Inquiry, **forms: Form) -> dict[str, Any]:
         "convert_form": forms.get("convert_form") or _convert_form(inquiry),
         "record_number_generated": settings.record_numbers == "generated",
         "to_admit": _signed_unadmitted(inquiry),
+        "patient_numbers": (
+            phones.numbers_for([inquiry.patient]).get(inquiry.patient.pk, [])
+            if inquiry.patient is not None
+            else []
+        ),
     }
 
 
@@ -125,7 +131,21 @@ def inquiry(request: HttpRequest, inquiry_uuid: str) -> HttpResponse:
     user = staff_user(request)
     found = access.get_inquiry_for_user(user, inquiry_uuid)
     log.viewed(user, "inquiry.viewed", target=found)
-    return render(request, "intake/inquiry.html", _inquiry_context(found))
+    returning = actions.returning_candidates(found, user)
+    log.record_many(
+        [
+            {
+                "event": "patient.found_in_search",
+                "actor": user,
+                "patient": p,
+                "target": p,
+                "changes": {"inquiry": str(found.uuid)},
+            }
+            for p in returning
+        ]
+    )
+    context = {**_inquiry_context(found), "returning": returning}
+    return render(request, "intake/inquiry.html", context)
 
 
 def _inquiry_post(
@@ -258,6 +278,32 @@ def convert(request: HttpRequest, inquiry_uuid: str) -> HttpResponse:
     return render(
         request, "intake/inquiry.html", _inquiry_context(found, convert_form=form), status=400
     )
+
+
+@login_required
+@require_POST
+def link_returning(request: HttpRequest, inquiry_uuid: str) -> HttpResponse:
+    """Convert the inquiry to one of the returning patients the page offered."""
+    user = staff_user(request)
+    found = access.get_inquiry_for_user(user, inquiry_uuid)
+    wanted = request.POST.get("patient", "")
+    patient = next(
+        (p for p in actions.returning_candidates(found, user) if str(p.uuid) == wanted), None
+    )
+    if patient is None:
+        messages.error(request, "Choose one of the records listed, or register the person.")
+        return redirect("intake:inquiry", inquiry_uuid=found.uuid)
+    try:
+        actions.do_link_returning_patient(found, patient, acting_user=user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("intake:inquiry", inquiry_uuid=found.uuid)
+    messages.success(
+        request, f"Linked to {patient.full_name} ({patient.record_number}), a returning patient."
+    )
+    if permissions.can(user, permissions.CHART_VIEW, found.facility):
+        return redirect("patients:chart", patient_uuid=patient.uuid)
+    return redirect("intake:inquiry", inquiry_uuid=found.uuid)
 
 
 # --- Evaluations ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ APP_STYLESHEETS = tuple(
     f"css/{app}.css"
     for app in (
         "patients",
+        "board",
         "intake",
         "beds",
         "medications",

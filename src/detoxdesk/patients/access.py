@@ -97,6 +97,17 @@ def current_episode_for_user(user: User, patient: Patient) -> Episode | None:
     return found
 
 
+def visible_episodes(user: User, patient: Patient) -> list[Episode]:
+    """Every episode of ``patient`` at the user's facilities, newest first (one query): the
+    history a readmitted patient's chart lists."""
+    facility_ids = permissions.facility_ids_with(user, permissions.CHART_VIEW)
+    return list(
+        patient.episodes.filter(facility_id__in=facility_ids)
+        .select_related("facility", "bed")
+        .order_by("-admitted_at")
+    )
+
+
 EPISODE_RELATED = ("patient", "facility__program", "bed")
 
 

@@ -456,3 +456,54 @@ def do_add_caller_contact(
             changes={"kind": contact.kind, "relationship": contact.relationship},
         )
     return contact
+
+
+# --- Code status ---------------------------------------------------------------------------------
+
+
+def do_set_code_status(
+    episode: Episode,
+    *,
+    acting_user: User,
+    code_status: str,
+    note: str,
+    expected_version: int,
+    now: datetime | None = None,
+) -> Episode:
+    """Record the episode's code status; refused when it changed since ``expected_version``."""
+    if not permissions.can(acting_user, permissions.EPISODE_CONFIGURE, episode.facility):
+        raise PermissionDenied("Your role cannot record the code status here.")
+    if code_status not in Episode.CodeStatus.values:
+        raise ValidationError({"code_status": "Choose a code status from the list."})
+    note = note.strip()
+    if code_status == Episode.CodeStatus.LIMITED and not note:
+        raise ValidationError({"code_status_note": "Say which interventions are limited."})
+    with transaction.atomic():
+        locked = Episode.objects.select_for_update().select_related("patient").get(pk=episode.pk)
+        if locked.code_status_version != expected_version:
+            raise ValidationError(stale_message(locked.patient, locked, "episode.code_status_set"))
+        changes = {
+            key: [old, new]
+            for key, old, new in (
+                ("code_status", locked.code_status, code_status),
+                ("code_status_note", locked.code_status_note, note),
+            )
+            if old != new
+        }
+        if not changes:
+            return locked
+        locked.code_status, locked.code_status_note = code_status, note
+        locked.code_status_recorded_at = now or timezone.now()
+        locked.code_status_recorded_by = acting_user
+        locked.code_status_version += 1
+        locked.save(
+            update_fields=[
+                "code_status",
+                "code_status_note",
+                "code_status_recorded_at",
+                "code_status_recorded_by",
+                "code_status_version",
+            ]
+        )
+        log.record_for(locked, "episode.code_status_set", actor=acting_user, changes=changes)
+    return locked

@@ -50,6 +50,7 @@ class DemoPatient:
     blood_pressure_shift: int = 0  # lowers this patient's demo blood pressure readings
     allergies: tuple[tuple[str, str, str], ...] = ()  # (ingredient code, other substance, reaction)
     no_known_allergies: bool = False
+    code_status: str = "full_code"  # empty: not recorded yet
 
 
 PATIENTS = (
@@ -64,9 +65,11 @@ PATIENTS = (
         22,
         allergies=(("", "Penicillin", "rash"),),
     ),
-    DemoPatient("Marcus", "Bell", date(1979, 11, 23), "male", "in", 30, 27, alcohol=True),
+    DemoPatient(
+        "Marcus", "Bell", date(1979, 11, 23), "male", "in", 30, 27, alcohol=True, code_status="dnr"
+    ),
     DemoPatient("Tanya", "Kowalski", date(1995, 1, 9), "female", "in", 44, 18),
-    DemoPatient("Devon", "Price", date(1983, 5, 30), "male", "in", 52, 12),
+    DemoPatient("Devon", "Price", date(1983, 5, 30), "male", "in", 52, 12, code_status=""),
     DemoPatient("Samira", "Haddad", date(1990, 9, 17), "female", "in", 70, 20, alcohol=True),
     DemoPatient("Kevin", "O'Neill", date(1975, 2, 4), "male", "in", 96, 16),
     DemoPatient(
@@ -187,10 +190,20 @@ def _patient(
         family_name=demo.family,
         date_of_birth=demo.born,
         sex_at_birth=demo.sex,
+        phone=f"555-01{number:02d}" if number % 3 else "",  # every third has no phone of their own
     )
     episode = actions.do_admit(patient, facility, acting_user=None, admitted_at=admitted, bed=bed)
     recorder = users["nurse" if facility.kind == "inpatient" else "clinicnurse"]
     _allergies(patient, demo, recorder, admitted + timedelta(minutes=10))
+    if demo.code_status:
+        actions.do_set_code_status(
+            episode,
+            acting_user=users["prescriber"],
+            code_status=demo.code_status,
+            note="Discussed with the patient on admission.",
+            expected_version=1,
+            now=admitted + timedelta(minutes=30),
+        )
     step = timedelta(hours=4 if facility.kind == "inpatient" else 24)
     for at in _times(admitted + timedelta(minutes=20), now, step, rng):
         hours = (at - admitted).total_seconds() / 3600

@@ -12,5 +12,9 @@ EVENTS: dict[str, str] = {
     "patient.demographics_changed": "Patient demographics changed",
     "patient.demographics_viewed": "Viewed a patient's demographics and contacts",
     "patient.contact_added": "Patient contact added",
+    "episode.code_status_set": "Code status recorded",
+    "episode.code_status_viewed": "Opened the code status of an episode",
+    "patients.searched": "Searched for patients",
+    "patient.found_in_search": "A patient was listed in a search result",
     "golive.viewed": "Viewed the before go-live list",
 }

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from detoxdesk.clinical import products, vitals
 from detoxdesk.lib.forms import INTEGER_COLUMN_MAX
-from detoxdesk.patients.models import Allergy, Contact, Patient
+from detoxdesk.patients.models import Allergy, Contact, Episode, Patient
 
 _WORD = {"low": "below", "high": "above"}
 
@@ -20,6 +20,62 @@ class EpisodeIntervalForm(forms.Form):
         label="Assessment interval for this episode (minutes)",
         help_text="Leave empty to use the program's interval.",
     )
+
+
+class CodeStatusForm(forms.Form):
+    """The episode's code status, with the version it was read at."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=INTEGER_COLUMN_MAX
+    )
+    code_status = forms.ChoiceField(
+        label="Code status", choices=Episode.CodeStatus.choices, widget=forms.RadioSelect
+    )
+    code_status_note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=300,
+        help_text="Who decided, and any limits (needed for limited interventions).",
+    )
+
+    @classmethod
+    def for_episode(cls, episode: Episode, data: Any = None) -> CodeStatusForm:
+        initial = {
+            "version": episode.code_status_version,
+            "code_status": episode.code_status,
+            "code_status_note": episode.code_status_note,
+        }
+        return cls(data, initial=initial)
+
+
+class PatientSearchForm(forms.Form):
+    """Find a patient by name or record number, and/or date of birth."""
+
+    q = forms.CharField(
+        label="Name or record number",
+        required=False,
+        max_length=100,
+        help_text="Part of a given, family or preferred name, or the whole record number.",
+        widget=forms.TextInput(attrs={"type": "search", "autofocus": True}),
+    )
+    born = forms.DateField(
+        label="Date of birth",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        query = (cleaned.get("q") or "").strip()
+        cleaned["q"] = query
+        if query and len(query) < 2 and not cleaned.get("born"):
+            self.add_error("q", "Type at least two letters, or add the date of birth.")
+        return cleaned
+
+    @property
+    def asked(self) -> bool:
+        """True when the form is valid and holds a name, number or date to search for."""
+        return self.is_valid() and bool(self.cleaned_data["q"] or self.cleaned_data["born"])
 
 
 class ProgramSettingsForm(forms.Form):

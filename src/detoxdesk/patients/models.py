@@ -159,6 +159,13 @@ class Episode(models.Model):
         ACTIVE = "active", "Active"
         DISCHARGED = "discharged", "Discharged"
 
+    class CodeStatus(models.TextChoices):
+        NOT_RECORDED = "not_recorded", "Not recorded"
+        FULL_CODE = "full_code", "Full code"
+        DNR = "dnr", "Do not resuscitate (DNR)"
+        DNR_DNI = "dnr_dni", "Do not resuscitate, do not intubate (DNR/DNI)"
+        LIMITED = "limited", "Limited interventions (see note)"
+
     class Setting(models.TextChoices):
         INPATIENT = "inpatient", "Inpatient (stays overnight)"
         OUTPATIENT = "outpatient", "Outpatient (goes home between visits)"
@@ -187,6 +194,20 @@ class Episode(models.Model):
     discharged_at = models.DateTimeField(null=True, blank=True)
     assessment_interval_minutes = models.PositiveIntegerField(
         null=True, blank=True, help_text="Overrides the program's interval for this episode."
+    )
+    code_status = models.CharField(
+        max_length=16,
+        choices=CodeStatus.choices,
+        default=CodeStatus.NOT_RECORDED,
+        help_text="The resuscitation decision for this stay; not recorded is shown as unknown.",
+    )
+    code_status_note = models.CharField(max_length=300, blank=True)
+    code_status_recorded_at = models.DateTimeField(null=True, blank=True)
+    code_status_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    code_status_version = models.PositiveIntegerField(
+        default=1, help_text="Raised by every code status change, so a stale edit is refused."
     )
 
     class Meta:

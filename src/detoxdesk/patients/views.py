@@ -1,24 +1,29 @@
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.auth import staff_user
+from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access, actions, allergies, golive
+from detoxdesk.patients import search as patient_search
 from detoxdesk.patients.forms import (
     AllergyForm,
+    CodeStatusForm,
     DemographicsForm,
     EpisodeIntervalForm,
+    PatientSearchForm,
     ProgramSettingsForm,
     RemoveAllergyForm,
     sows_bands_text,
@@ -243,3 +248,90 @@ def go_live(request: HttpRequest) -> HttpResponse:
     items = golive.unset_parameters(program)
     log.viewed(user, "golive.viewed", changes={"unset": len(items)})
     return render(request, "patients/go_live.html", {"program": program, "items": items})
+
+
+# --- Code status ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def code_status(request: HttpRequest, episode_uuid: str) -> HttpResponse:
+    """Record the episode's code status; a stale form is refused and shows what changed."""
+    user = staff_user(request)
+    episode = access.get_episode_for_user(
+        user, episode_uuid, capability=permissions.EPISODE_CONFIGURE
+    )
+    form = CodeStatusForm.for_episode(episode, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_set_code_status(
+                episode,
+                acting_user=user,
+                code_status=form.cleaned_data["code_status"],
+                note=form.cleaned_data["code_status_note"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            episode.refresh_from_db()
+            if not hasattr(exc, "error_dict"):  # overtaken: show the values saved meanwhile
+                form = _bound(CodeStatusForm.for_episode(episode))
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Code status saved.")
+            return redirect("patients:chart", patient_uuid=episode.patient.uuid)
+    if request.method == "GET":
+        log.viewed(user, "episode.code_status_viewed", target=episode)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "patients/code_status.html", {"episode": episode, "form": form}, status=status
+    )
+
+
+# --- Finding a patient ---------------------------------------------------------------------------
+
+
+def _page_number(text: str | None) -> int:
+    try:
+        return max(1, int(text or "1"))
+    except ValueError:
+        return 1
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Every patient of the reader's facilities by name, record number or date of birth,
+    discharged ones too; the search and each patient listed are audited."""
+    user = staff_user(request)
+    if not permissions.facility_ids_with(user, permissions.CHART_VIEW):
+        raise PermissionDenied("Your role does not include patient charts.")
+    form = PatientSearchForm(request.GET or None)
+    found: list[Patient] = []
+    has_next = False
+    number = _page_number(request.GET.get("page"))
+    if form.asked:
+        query, born = form.cleaned_data["q"], form.cleaned_data["born"]
+        found, has_next = patient_search.page(
+            patient_search.matching(user, query, born), number, settings.PATIENT_SEARCH_PAGE_SIZE
+        )
+        _audit_search(user, found, query=query, born=born is not None, page=number)
+    context = {"form": form, "patients": found, "page": number, "has_next": has_next}
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "patients/search.html", context, status=status)
+
+
+def _audit_search(user: User, found: list[Patient], *, query: str, born: bool, page: int) -> None:
+    """One event for the search (what was searched by, not the words) and one per patient
+    listed, appended together."""
+    searched = [key for key, used in (("name_or_number", bool(query)), ("born", born)) if used]
+    entries: list[dict[str, Any]] = [
+        {
+            "event": "patients.searched",
+            "actor": user,
+            "changes": {"by": searched, "page": page, "results": len(found)},
+        }
+    ]
+    entries += [
+        {"event": "patient.found_in_search", "actor": user, "patient": p, "target": p}
+        for p in found
+    ]
+    log.record_many(entries)

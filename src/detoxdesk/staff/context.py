@@ -32,6 +32,9 @@ def site(request: HttpRequest) -> dict[str, Any]:
         if permissions.can(user, permissions.DIRECTORY_VIEW):
             nav.append(("directory:list", "Resources"))
         if permissions.can(user, permissions.CHART_VIEW):
+            nav.append(("patients:search", "Find a patient"))
+            if permissions.can(user, permissions.CENSUS_VIEW):
+                nav.append(("patients:handoff", "Handoff"))
             nav.append(("tapers:mme", "MME"))
         if permissions.can(user, permissions.LAB_RECORD_LABORATORY):
             nav.append(("labs:import", "Import results"))

@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from detoxdesk.clinical import mme, taper
-from detoxdesk.lib.forms import SMALL_COLUMN_MAX
+from detoxdesk.lib.forms import INTEGER_COLUMN_MAX, SMALL_COLUMN_MAX
 from detoxdesk.tapers.models import MethadoneFactors, TaperPlan
 
 UNITS = [("mg", "mg"), ("mL", "mL (liquid)"), ("tablets", "tablets")]
@@ -338,7 +338,9 @@ class DiazepamEquivalentsForm(forms.Form):
         help_text='One drug a line: "drug | mg of diazepam equal to one unit of it | source", '
         "the source naming the table and page the amount was read in. Empty: unset.",
     )
-    read_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    read_version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=0, max_value=INTEGER_COLUMN_MAX
+    )
 
     def clean_rows(self) -> list[dict[str, Any]]:
         parsed: list[dict[str, Any]] = []
