@@ -17,7 +17,7 @@ from factories_intake import make_signed_evaluation
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "detoxdesk" / "templates"
 NAMED = {"DATE_FORMAT", "DATETIME_FORMAT", "SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT"}
 # Not a date display: a time of day, a month heading, an input's ISO value, the audit log's second.
-ALLOWED = {"H:i", "D H:i", "M Y", "F Y", "Y-m-d", "Y-m-d H:i:s"}
+ALLOWED = {"H:i", "D H:i", "M Y", "F Y", "Y-m-d", "Y-m-d\\TH:i", "Y-m-d H:i:s"}
 
 
 def test_no_template_spells_out_its_own_date_format():
