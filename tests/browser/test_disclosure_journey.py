@@ -59,7 +59,7 @@ def test_a_consent_opens_the_door_for_its_recipient_only_until_revoked(page, scr
     document = page.locator("article.consent-document")
     expect(document).to_contain_text("Harbor Primary Care")
     expect(document).to_contain_text("revoke this consent in writing")
-    expect(document).to_contain_text(expires.strftime("%d %B %Y"))
+    expect(document).to_contain_text(f"{expires:%a} {expires.day} {expires:%b %Y}")
     screenshot("consent-print-view")
 
     release(page, "Harbor Primary Care")

@@ -1037,3 +1037,12 @@ def test_it_notes_pregnancy_where_the_drug_needs_it_never_as_a_stop(
     found = [(f.code, f.severity, f.source) for f in result.findings if "pregnan" in f.code]
     assert found == ([] if code is None else [(code, "warning", source)])
     assert check(drug, "0.1", pregnant=False).findings == ()
+
+
+@pytest.mark.parametrize(
+    ("minutes_ago", "words"), [(1, "was 1 minute ago;"), (2, "was 2 minutes ago;")]
+)
+def test_it_says_one_minute_not_one_minutes(minutes_ago: float, words: str) -> None:
+    result = check("buprenorphine", "4", given=((4, minutes_ago),), first_day=True)
+    assert words in result.findings[0].message
+    assert "wait at least 60 minutes between doses" in result.findings[0].message

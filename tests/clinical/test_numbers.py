@@ -110,3 +110,22 @@ def test_a_float_survives_the_round_trip_to_json(value: float) -> None:
     number = decimal_or_none(value)
     assert number is not None
     assert json_number(number) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "words"),
+    [
+        (Decimal(1), "minute", "1 minute"),
+        (1, "day", "1 day"),
+        (Decimal("1.0"), "hour", "1 hour"),
+        (Decimal("1.5"), "hour", "1.5 hours"),
+        (0, "day", "0 days"),
+        (Decimal(60), "minute", "60 minutes"),
+    ],
+)
+def test_it_counts_one_of_a_unit_in_the_singular(
+    value: Decimal | int, unit: str, words: str
+) -> None:
+    from detoxdesk.clinical.numbers import quantity
+
+    assert quantity(value, unit) == words

@@ -361,7 +361,10 @@ def test_the_page_names_what_was_not_assessed_in_plain_words(unit, as_user):
         (
             ["substances[1].daily_use"],
             {"substances": [{"name": "heroin"}], "fentanyl_exposure": True},
-            ["fentanyl exposure (counted as fentanyl use): daily use"],
+            [
+                "daily use of the fentanyl counted from the answer “fentanyl exposure: yes” (no "
+                "opioid listed says how often it is used)"
+            ],
         ),
         (
             ["substances[3].daily_use"],

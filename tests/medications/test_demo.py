@@ -24,3 +24,18 @@ def test_it_loads_demo_orders_through_the_actions(capsys):
         == AuditEvent.objects.filter(event="dose.given").count()
     )
     assert Administration.objects.filter(drug="buprenorphine").exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_facts_and_the_evaluation_give_one_last_opioid_use(capsys):
+    from detoxdesk.intake import queries as intake_queries
+
+    call_command("load_demo")
+    compared = 0
+    for facts in PatientFacts.objects.exclude(last_opioid_use_at=None).select_related("episode"):
+        evaluated = intake_queries.last_opioid_use(facts.episode.patient)
+        if evaluated is not None:
+            assert facts.last_opioid_use_at == evaluated.at
+            assert facts.opioid_class == evaluated.opioid_class
+            compared += 1
+    assert compared

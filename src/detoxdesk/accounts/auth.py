@@ -82,7 +82,8 @@ def lockout_message() -> str:
     minutes = settings.LOGIN_LOCKOUT_MINUTES
     return (
         "After too many failed attempts this username is locked on this connection: "
-        f"try again in {minutes} minutes, or ask an administrator to unlock it."
+        f"try again in {minutes} minute{'' if minutes == 1 else 's'}, or ask an administrator"
+        " to unlock it."
     )
 
 

@@ -9,6 +9,7 @@ from django import forms
 from detoxdesk.aftercare.items import MOUD_OPTIONS, NALOXONE_OPTIONS, bridge_drug_choices
 from detoxdesk.aftercare.models import DischargeKind
 from detoxdesk.clinical import aftercare as rules
+from detoxdesk.lib import labels
 from detoxdesk.lib.forms import SMALL_COLUMN_MAX
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -17,13 +18,7 @@ STATUS_LABELS = {
     rules.ITEM_DECLINED: "Declined by the patient (give the reason)",
     rules.ITEM_NOT_APPLICABLE: "Not applicable (give the reason)",
 }
-OPIOID_CLASS_LABELS = {
-    "short_acting": "Short-acting opioids (heroin, oxycodone ...)",
-    "extended_release": "Extended-release opioids",
-    "methadone": "Methadone",
-    "buprenorphine": "Buprenorphine",
-    "fentanyl": "Illicit fentanyl",
-}
+OPIOID_CLASS_LABELS = {key: labels.OPIOID_CLASSES[key] for key in rules.OPIOID_CLASSES}
 YES_NO_UNKNOWN = [("", "Not known"), ("yes", "Yes"), ("no", "No")]
 
 

@@ -36,7 +36,7 @@ from detoxdesk.clinical.medication_policy import (
 # Re-exported: a caller of the dose check builds the policy it passes in.
 from detoxdesk.clinical.medication_policy import MedicationPolicy as MedicationPolicy
 from detoxdesk.clinical.medication_policy import default_policy as default_policy
-from detoxdesk.clinical.numbers import decimal_or_none, format_number, json_number
+from detoxdesk.clinical.numbers import decimal_or_none, format_number, json_number, quantity
 from detoxdesk.clinical.times import read_instant
 
 DAY = timedelta(hours=24)  # a per-day cap counts the doses of the 24 hours before the dose checked
@@ -642,8 +642,8 @@ def _interval_findings(rules: DrugRules, facts: _Facts) -> list[Finding]:
     if interval.value is None or minutes is None or minutes >= interval.value:
         return []
     message = (
-        f"The last dose of {rules.drug} was {format_number(minutes.quantize(Decimal(1)))} minutes"
-        f" ago; wait at least {format_number(interval.value)} minutes between doses."
+        f"The last dose of {rules.drug} was {quantity(minutes.quantize(Decimal(1)), 'minute')}"
+        f" ago; wait at least {quantity(interval.value, 'minute')} between doses."
     )
     return [Finding("min_interval_not_met", "stop", message, interval.cited)]
 
@@ -729,8 +729,8 @@ def _stale_findings(
     if age <= window.value:
         return []
     message = (
-        f"The vitals are {format_number(age.quantize(Decimal(1)))} minutes old, older than"
-        f" {format_number(window.value)} minutes: take them again before relying on them."
+        f"The vitals are {quantity(age.quantize(Decimal(1)), 'minute')} old, older than"
+        f" {quantity(window.value, 'minute')}: take them again before relying on them."
     )
     return [Finding("vitals_stale", "warning", message, window.cited)]
 
@@ -738,9 +738,9 @@ def _stale_findings(
 def _age_words(minutes: Decimal) -> str:
     whole = int(minutes.quantize(Decimal(1)))
     if whole < 120:
-        return f"{whole} minutes"
+        return quantity(whole, "minute")
     hours = int(minutes // 60)
-    return f"{hours} hours" if hours < 48 else f"{hours // 24} days"
+    return quantity(hours, "hour") if hours < 48 else quantity(hours // 24, "day")
 
 
 def _first_dose_findings(request: DoseRequest, rules: DrugRules, facts: _Facts) -> list[Finding]:
@@ -1106,8 +1106,8 @@ def _fentanyl_findings(
     if hours > window.value:
         return []
     message = (
-        f"Fentanyl was used {format_number(hours)} hours ago, within"
-        f" {format_number(window.value)} hours.{advice}"
+        f"Fentanyl was used {quantity(hours, 'hour')} ago, within"
+        f" {quantity(window.value, 'hour')}.{advice}"
     )
     return [Finding("fentanyl_within_48h", "warning", message, window.cited)]
 
@@ -1206,8 +1206,9 @@ def _titration_findings(request: DoseRequest, rules: DrugRules) -> list[Finding]
     raised = [b for a, b in zip(days, days[1:], strict=False) if totals[b] > totals[a]]
     if interval.value is not None and raised and (today - raised[-1]).days < interval.value:
         message = (
-            f"The daily total of {rules.drug} was last increased {(today - raised[-1]).days}"
-            f" days ago, sooner than every {format_number(interval.value)} days."
+            f"The daily total of {rules.drug} was last increased"
+            f" {quantity((today - raised[-1]).days, 'day')} ago, sooner than every"
+            f" {quantity(interval.value, 'day')}."
         )
         found.append(Finding("dose_increase_too_soon", "warning", message, interval.cited))
     return found
@@ -1232,8 +1233,8 @@ def _ecg_findings(request: DoseRequest, rules: DrugRules) -> list[Finding]:
         age = (request.at - measured).days
         if age > age_limit.value:
             message = (
-                f"The QTc on file was measured {age} days ago, more than"
-                f" {format_number(age_limit.value)} days: take a new ECG."
+                f"The QTc on file was measured {quantity(age, 'day')} ago, more than"
+                f" {quantity(age_limit.value, 'day')}: take a new ECG."
             )
             found.append(Finding("ecg_due", "warning", message, age_limit.cited))
     return found + _ecg_dose_findings(request, rules)

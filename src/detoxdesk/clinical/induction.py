@@ -29,6 +29,7 @@ from detoxdesk.clinical.numbers import (
     format_number,
     json_number,
     optional_json_number,
+    quantity,
     to_decimal,
 )
 
@@ -145,8 +146,8 @@ def _time_finding(
     if wait.value is None or hours >= wait.value:
         return []
     message = (
-        f"Last use was {format_number(hours)} hours ago; after {CLASS_LABELS[opioid_class]} waiting"
-        f" at least {format_number(wait.value)} hours is advised. Objective signs of withdrawal,"
+        f"Last use was {quantity(hours, 'hour')} ago; after {CLASS_LABELS[opioid_class]} waiting"
+        f" at least {quantity(wait.value, 'hour')} is advised. Objective signs of withdrawal,"
         " not the time, decide readiness."
     )
     return [Finding("time_since_last_use", "warning", message, wait.cited)]
@@ -165,11 +166,11 @@ def _fentanyl_finding(
         return []
     if hours is not None and hours > window.value:
         return []
-    limit = format_number(window.value)
+    limit = quantity(window.value, "hour")
     if hours is None:
-        message = f"The time of last fentanyl use is not known: it may be within {limit} hours."
+        message = f"The time of last fentanyl use is not known: it may be within {limit}."
     else:
-        message = f"Fentanyl was used {format_number(hours)} hours ago, within {limit} hours."
+        message = f"Fentanyl was used {quantity(hours, 'hour')} ago, within {limit}."
     if window.advice:
         message += f" {window.advice}"
     return [Finding("fentanyl_within_48h", "warning", message, window.cited)]
@@ -348,7 +349,7 @@ def _check_screen(cows_before: int, cows_after: int, minutes: Decimal) -> None:
 
 
 def _screen_message(before: int, after: int, minutes: Decimal, rose: bool, within: bool) -> str:
-    when = f"{format_number(minutes)} minutes after the first buprenorphine dose"
+    when = f"{quantity(minutes, 'minute')} after the first buprenorphine dose"
     if not rose:
         return f"COWS went from {before} to {after} {when}: no rise to flag."
     if not within:

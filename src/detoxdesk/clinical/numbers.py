@@ -62,3 +62,12 @@ def format_number(value: Decimal) -> str:
     """``value`` for a message, without trailing zeros: 2.880 -> "2.88", 60 -> "60"."""
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def quantity(value: Decimal | int, unit: str) -> str:
+    """``value`` and its unit, the unit singular for exactly one: "1 minute", "90 minutes".
+
+    ``unit`` is the singular English noun ("minute", "hour", "day", "dose"); its plural adds "s".
+    """
+    number = format_number(value) if isinstance(value, Decimal) else str(value)
+    return f"{number} {unit}" if number == "1" else f"{number} {unit}s"

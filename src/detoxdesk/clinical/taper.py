@@ -286,6 +286,20 @@ def note(key: str) -> Note:
     return Note(entry["text"], entry["source"], _confidence(entry, f"[notes.{key}]"))
 
 
+# The texts of the patient's calendar (the portal and the printed copy): words for the patient,
+# never the staff's instructions ("give naloxone") that notes.lost_tolerance carries for the team.
+PATIENT_NOTES = {
+    "lost_tolerance": "patient_lost_tolerance",
+    "when_hard": "patient_when_hard",
+    "naloxone": "naloxone",
+}
+
+
+def patient_notes() -> dict[str, str]:
+    """The patient calendar's texts by place. Sources: as recorded on each note."""
+    return {place: note(key).text for place, key in PATIENT_NOTES.items()}
+
+
 @cache
 def finding_text(code: str) -> Note:
     """The fixed text of finding ``code`` (``[findings.<code>]``). Sources: as recorded on each

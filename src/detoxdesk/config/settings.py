@@ -279,6 +279,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True
+# One display format for dates and times on every page (config/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["detoxdesk.config.formats"]
 
 STATIC_URL = "static/"
 # collectstatic target in production; in development files are served from the apps.

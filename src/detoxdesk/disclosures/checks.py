@@ -9,6 +9,7 @@ from django.utils import timezone
 from detoxdesk.disclosures import information as info
 from detoxdesk.disclosures.information import Purpose
 from detoxdesk.disclosures.models import Consent
+from detoxdesk.lib.dates import shown
 from detoxdesk.patients.models import Episode, Patient
 
 
@@ -33,14 +34,14 @@ def expired(consent: Consent, today: date, ended_at: datetime | None) -> str | N
     """Why ``consent`` has expired, or None."""
     named = _name(consent)
     if consent.expires_on is not None and consent.expires_on < today:
-        return f"{named} expired on {consent.expires_on:%d %B %Y}."
+        return f"{named} expired on {shown(consent.expires_on, 'DATE_FORMAT')}."
     if (
         consent.expiry_event == Consent.ExpiryEvent.END_OF_TREATMENT
         and ended_at is not None
         and ended_at > consent.recorded_at
     ):
         ended = timezone.localtime(ended_at)
-        return f"{named} expired at the end of treatment ({ended:%d %B %Y})."
+        return f"{named} expired at the end of treatment ({shown(ended, 'DATE_FORMAT')})."
     return None
 
 
@@ -57,7 +58,7 @@ def failures(
     named = _name(consent)
     if consent.status == Consent.Status.REVOKED:
         revoked = getattr(consent, "revocation", None)
-        when = f" on {revoked.received_on:%d %B %Y}" if revoked else ""
+        when = f" on {shown(revoked.received_on, 'DATE_FORMAT')}" if revoked else ""
         return [f"{named} was revoked{when}; it covers no new disclosure."]
     if consent.status == Consent.Status.AWAITING_SIGNATURE:
         return [f"{named} is not signed yet: the patient has not signed it in the portal."]
@@ -100,4 +101,4 @@ def _information_reason(consent: Consent, information: str) -> str:
 
 def _name(consent: Consent) -> str:
     when = consent.signed_on or timezone.localdate(consent.recorded_at)
-    return f"The consent of {when:%d %B %Y}"
+    return f"The consent of {shown(when, 'DATE_FORMAT')}"

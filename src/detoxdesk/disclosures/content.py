@@ -19,7 +19,6 @@ from detoxdesk.tapers import queries as taper_queries
 from detoxdesk.tapers.models import TaperPlan
 
 CHART_ROWS = 20
-CALENDAR_NOTES = ("lost_tolerance", "when_hard", "naloxone")
 TEMPLATES: dict[str, str] = {
     Information.CHART.value: "disclosures/content/chart.html",
     Information.DISCHARGE_SUMMARY.value: "disclosures/content/discharge_summary.html",
@@ -48,7 +47,7 @@ def context(information: str, patient: Patient, episode: Episode | None) -> dict
     elif information == Information.TAPER_CALENDAR:
         plan = _plan(episode)
         found.update(plan=plan, days=taper_queries.calendar_days(plan) if plan else [])
-        found["notes"] = {key: taper.note(key).text for key in CALENDAR_NOTES}
+        found["notes"] = taper.patient_notes()
     elif information == Information.CHART and episode is not None:
         found.update(_chart(patient, episode))
     return found

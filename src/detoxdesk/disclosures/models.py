@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from detoxdesk.disclosures.information import Information, Purpose
+from detoxdesk.lib.dates import shown
 
 
 class Consent(models.Model):
@@ -117,7 +118,7 @@ class Consent(models.Model):
 
     def expiry_text(self) -> str:
         if self.expires_on:
-            return f"{self.expires_on:%d %B %Y}"
+            return shown(self.expires_on, "DATE_FORMAT")
         return str(self.ExpiryEvent(self.expiry_event).label) if self.expiry_event else ""
 
 

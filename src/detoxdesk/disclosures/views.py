@@ -28,6 +28,7 @@ from detoxdesk.disclosures.forms import (
     RevokeForm,
 )
 from detoxdesk.disclosures.models import Consent, Disclosure, Revocation
+from detoxdesk.lib.dates import shown
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access as patient_access
 from detoxdesk.patients.models import Episode, Facility, Patient
@@ -273,7 +274,9 @@ def accounting_context(request: HttpRequest, patient: Patient) -> dict[str, Any]
     if form.is_valid() and form.cleaned_data["since"]:
         since = form.cleaned_data["since"]
         if since < earliest:
-            form.add_error("since", f"The accounting goes back to {earliest:%d %B %Y} at most.")
+            form.add_error(
+                "since", f"The accounting goes back to {shown(earliest, 'DATE_FORMAT')} at most."
+            )
             since = earliest
     entries = queries.accounting(patient, since=since)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -448,6 +448,11 @@ def do_close_inquiry(
     return inquiry
 
 
+def generates_record_numbers(program: Program) -> bool:
+    """True when the program generates record numbers, False when staff type them."""
+    return settings_for(program).record_numbers == IntakeSettings.RecordNumbers.GENERATED
+
+
 def next_record_number(program: Program) -> str | None:
     """A generated record number when the program generates them, else None (staff enter one)."""
     chosen = settings_for(program)

@@ -84,11 +84,26 @@ def sent_substance_rows(answers: dict[str, Any]) -> list[dict[str, Any] | None]:
     return rows
 
 
+def supply_daily_use(answers: dict[str, Any]) -> bool | None:
+    """Whether the fentanyl of "fentanyl exposure: yes" is taken daily, or None if not known.
+
+    That fentanyl comes in the opioids the person uses, so it is taken as often as they are:
+    daily when an opioid row is used daily, not daily when every opioid row is known not to be.
+    """
+    opioids = [row for row in substance_rows(answers) if row["name"] in placement.OPIOIDS]
+    if any(row.get("daily_use") is True for row in opioids):
+        return True
+    if opioids and all(row.get("daily_use") is False for row in opioids):
+        return False
+    return None
+
+
 def _payload_substances(answers: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
     sent: list[dict[str, Any]] = []
     for row in sent_substance_rows(answers):
         if row is None:
-            sent.append({"name": "fentanyl", "route": None, "daily_use": None})
+            daily = supply_daily_use(answers)
+            sent.append({"name": "fentanyl", "route": None, "daily_use": daily})
             continue
         last = when(row.get("last_use"))
         sent.append(

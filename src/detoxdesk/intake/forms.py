@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from detoxdesk.clinical import alcohol, asam4, coding, placement, populations
+from detoxdesk.clinical import alcohol, asam4, coding, course, placement, populations
 from detoxdesk.intake import evaluation_data
 from detoxdesk.intake.models import (
     ContactAttempt,
@@ -19,6 +19,7 @@ from detoxdesk.intake.models import (
     PlacementSettings,
     TreatmentPlan,
 )
+from detoxdesk.lib import labels
 from detoxdesk.lib.forms import INTEGER_COLUMN_MAX, SMALL_COLUMN_MAX
 from detoxdesk.patients.models import Bed, Episode, Facility, Patient, Program
 
@@ -26,42 +27,11 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 YES_NO = [("yes", "Yes"), ("no", "No")]
 TRI = [("", "Not assessed"), ("yes", "Yes"), ("no", "No")]
 
-SUBSTANCE_LABELS = {
-    "heroin": "Heroin",
-    "fentanyl": "Fentanyl",
-    "methadone": "Methadone",
-    "buprenorphine": "Buprenorphine",
-    "prescription_opioid": "Prescription opioids (pain pills)",
-    "alcohol": "Alcohol",
-    "benzodiazepine": "Benzodiazepines (such as Xanax or Valium)",
-    "stimulant": "Stimulants (such as cocaine or meth)",
-    "cannabis": "Cannabis",
-    "other": "Something else",
-}
-ROUTE_LABELS = {
-    "iv": "Injected",
-    "smoked": "Smoked",
-    "intranasal": "Snorted",
-    "oral": "By mouth",
-    "other": "Other",
-}
-SUICIDAL_LABELS = {
-    "none": "None",
-    "passive": "Passive (wishes to be dead)",
-    "active_no_plan": "Active, no plan",
-    "active_with_plan": "Active, with a plan",
-}
-REQUESTED_LABELS = {
-    "outpatient": "Outpatient",
-    "inpatient": "Inpatient",
-    "anesthesia_assisted_rapid": "Rapid detox under anesthesia",
-}
-COURSE_LABELS = {
-    "short_acting": "Short-acting (heroin, immediate-release pills)",
-    "extended_release": "Extended-release opioid",
-    "methadone": "Methadone",
-    "fentanyl": "Fentanyl",
-}
+SUBSTANCE_LABELS = labels.SUBSTANCES
+ROUTE_LABELS = labels.ROUTES
+SUICIDAL_LABELS = labels.SUICIDAL_IDEATION
+REQUESTED_LABELS = labels.REQUESTED_SETTINGS
+COURSE_LABELS = {key: labels.OPIOID_CLASSES[key] for key in course.OPIOID_CLASSES}
 
 
 def when_field(label: str, required: bool = True) -> forms.DateTimeField:
@@ -271,7 +241,6 @@ class ConvertForm(forms.Form):
         label="Record number",
         required=False,
         max_length=32,
-        help_text="Leave empty when the program generates record numbers.",
     )
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100)
@@ -281,14 +250,27 @@ class ConvertForm(forms.Form):
     sex_at_birth = forms.ChoiceField(label="Sex at birth", choices=Patient.Sex.choices)
     phone = forms.CharField(label="Phone", required=False, max_length=32)
 
+    def __init__(self, *args: Any, generated_numbers: bool, **kwargs: Any) -> None:
+        """``generated_numbers``: the program generates record numbers, so none need be typed."""
+        super().__init__(*args, **kwargs)
+        number = self.fields["record_number"]
+        number.required = not generated_numbers
+        number.help_text = (
+            "Leave empty to give the next generated number."
+            if generated_numbers
+            else "This program's record numbers are entered by hand: type the patient's number."
+        )
+
     @classmethod
-    def for_inquiry(cls, inquiry: Inquiry, data: Any = None) -> ConvertForm:
+    def for_inquiry(
+        cls, inquiry: Inquiry, data: Any = None, *, generated_numbers: bool
+    ) -> ConvertForm:
         initial = {
             key: getattr(inquiry, key)
             for key in ("given_name", "family_name", "date_of_birth", "phone")
         }
         initial["sex_at_birth"] = Patient.Sex.UNKNOWN
-        return cls(data, initial=initial)
+        return cls(data, initial=initial, generated_numbers=generated_numbers)
 
 
 # --- Evaluation ----------------------------------------------------------------------------------

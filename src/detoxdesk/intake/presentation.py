@@ -51,7 +51,11 @@ def _not_assessed_words(path: str, answers: dict[str, Any], labels: dict[str, st
         return f"substance {index + 1}: {key}"
     found = sent[index]
     if found is None:
-        return f"fentanyl exposure (counted as fentanyl use): {key}"
+        # Fentanyl exposure was answered yes; what is unknown is how often that fentanyl is taken.
+        return (
+            f"{key} of the fentanyl counted from the answer “fentanyl exposure: yes” (no opioid "
+            "listed says how often it is used)"
+        )
     return f"substance {index + 1} ({found['name'].replace('_', ' ')}): {key}"
 
 

@@ -97,10 +97,20 @@ def get_help(request: HttpRequest) -> HttpResponse:
                 apply_errors(form, exc)
             else:
                 ratelimit.count(current)
+                request.session[URGENT_SESSION_KEY] = _urgent(form)
                 return redirect("public:thanks")
-    urgent = form.data.get("overdose_now") == "yes" or form.data.get("thinking_of_suicide") == "yes"
-    return render(request, "public/get_help.html", {"form": form, "urgent": urgent})
+    return render(request, "public/get_help.html", {"form": form, "urgent": _urgent(form)})
+
+
+# The confirmation page's address stays fixed: whether a safety answer was "yes" is kept in the
+# session for that one page, never in the URL.
+URGENT_SESSION_KEY = "inquiry_urgent"
+
+
+def _urgent(form: InquiryForm) -> bool:
+    return form.data.get("overdose_now") == "yes" or form.data.get("thinking_of_suicide") == "yes"
 
 
 def thanks(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/thanks.html")
+    urgent = bool(request.session.pop(URGENT_SESSION_KEY, False))
+    return render(request, "public/thanks.html", {"urgent": urgent})

@@ -107,7 +107,7 @@ def _inquiry_context(inquiry: Inquiry, **forms: Form) -> dict[str, Any]:
         "schedule_form": forms.get("schedule_form")
         or ScheduleForm(initial={"evaluation_at": inquiry.evaluation_at}),
         "close_form": forms.get("close_form") or CloseForm(),
-        "convert_form": forms.get("convert_form") or ConvertForm.for_inquiry(inquiry),
+        "convert_form": forms.get("convert_form") or _convert_form(inquiry),
         "record_number_generated": settings.record_numbers == "generated",
         "to_admit": _signed_unadmitted(inquiry),
         "patient_numbers": (
@@ -116,6 +116,11 @@ def _inquiry_context(inquiry: Inquiry, **forms: Form) -> dict[str, Any]:
             else []
         ),
     }
+
+
+def _convert_form(inquiry: Inquiry, data: Any = None) -> ConvertForm:
+    generated = actions.generates_record_numbers(inquiry.facility.program)
+    return ConvertForm.for_inquiry(inquiry, data, generated_numbers=generated)
 
 
 def _signed_unadmitted(inquiry: Inquiry) -> Evaluation | None:
@@ -261,7 +266,7 @@ def _confirm_close(request: HttpRequest, inquiry_uuid: str) -> HttpResponse:
 def convert(request: HttpRequest, inquiry_uuid: str) -> HttpResponse:
     user = staff_user(request)
     found = access.get_inquiry_for_user(user, inquiry_uuid)
-    form = ConvertForm(request.POST)
+    form = _convert_form(found, request.POST)
     if found.patient is not None or form.is_valid():
         try:
             values = form.cleaned_data if found.patient is None else {}

@@ -7,10 +7,11 @@ demo COWS history already reaches the gate, so the safety engine is never bypass
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from detoxdesk.intake import queries as intake_queries
 from detoxdesk.medications import actions, ordersets
 from detoxdesk.medications.policy import program_policy, settings_for
 from detoxdesk.medications.safety import BUP_STANDARD, check_administration
@@ -34,13 +35,23 @@ def load(demo: DemoContext) -> None:
         _methadone(inpatients[6], prescriber)
 
 
+def _last_use(episode: Episode) -> tuple[str, datetime]:
+    """The last opioid use the patient's signed evaluation records, so the chart's course and the
+    medication facts tell one story; a short-acting use 14 h before admission without one."""
+    evaluated = intake_queries.last_opioid_use(episode.patient)
+    if evaluated is None:
+        return "short_acting", episode.admitted_at - timedelta(hours=14)
+    return evaluated.opioid_class, evaluated.at
+
+
 def _standard_start(episode: Episode, prescriber: User, nurse: User) -> None:
     signed = episode.admitted_at + timedelta(minutes=30)
+    opioid_class, last_use = _last_use(episode)
     actions.do_update_facts(
         episode,
         acting_user=prescriber,
-        opioid_class="short_acting",
-        last_opioid_use_at=episode.admitted_at - timedelta(hours=14),
+        opioid_class=opioid_class,
+        last_opioid_use_at=last_use,
         now=signed,
     )
     found = ordersets.find(

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils import timezone
-
 from detoxdesk.clinical import scales
+from detoxdesk.lib.dates import shown
 
 WIDTH, HEIGHT = 640, 200
 LEFT, RIGHT, TOP, BOTTOM = 40, 12, 12, 28
@@ -81,7 +80,7 @@ def trend(
         return TOP + plot_h * (1 - total / scale.max_total)
 
     points = tuple(
-        Point(x_of(at), y_of(total), total, timezone.localtime(at).strftime("%b %d %H:%M"))
+        Point(x_of(at), y_of(total), total, shown(at, "SHORT_DATETIME_FORMAT"))
         for at, total in sorted(series)
     )
     lines = tuple(
@@ -94,7 +93,7 @@ def trend(
     ticks = tuple(
         Tick(
             x_of(start + (end - start) * i / days),
-            timezone.localtime(start + (end - start) * i / days).strftime("%b %d"),
+            shown(start + (end - start) * i / days, "SHORT_DATE_FORMAT"),
         )
         for i in range(0, days + 1, step)
     )

@@ -15,13 +15,13 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Max, Min
 from django.db.models.functions import TruncHour
-from django.utils import timezone
 
 from detoxdesk.accounts import permissions
 from detoxdesk.accounts.models import User
 from detoxdesk.clinical import scales
 from detoxdesk.clinical.due import next_due
 from detoxdesk.lib import keyset
+from detoxdesk.lib.dates import shown
 from detoxdesk.monitoring import board, charts
 from detoxdesk.monitoring.models import Assessment, Scale, VitalSigns
 from detoxdesk.patients.models import Episode
@@ -107,7 +107,7 @@ def trends(episode: Episode, now: datetime) -> dict[str, Any]:
 
 
 def _when(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%b %d %H:%M")
+    return shown(moment, "SHORT_DATETIME_FORMAT")
 
 
 def _summary(

@@ -23,6 +23,21 @@ RECORDING_RELATED = ("patient", "facility__program")
 SCALE_SLUGS = {"cows": Scale.COWS, "sows": Scale.SOWS, "ciwa-ar": Scale.CIWA_AR}
 
 
+def _summarise_unanswered(form: AssessmentForm, scale: scales.Scale) -> None:
+    """Name the items left unanswered at the top, as well as beside each of them."""
+    left = [
+        item.label
+        for item in scale.items
+        if item.key in form.errors and form.data.get(item.key) in (None, "")
+    ]
+    if left:
+        form.add_error(
+            None,
+            f"{len(left)} of {len(scale.items)} items are not answered: {', '.join(left)}. "
+            "Answer every item, then save.",
+        )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_assessment(request: HttpRequest, episode_uuid: str, scale_slug: str) -> HttpResponse:
@@ -55,6 +70,7 @@ def record_assessment(request: HttpRequest, episode_uuid: str, scale_slug: str) 
             warnings = exc.warnings
         except ValidationError as exc:
             apply_errors(form, exc)
+            _summarise_unanswered(form, scale)
         else:
             band = f" ({assessment.band_label})" if assessment.band_label else ""
             taken_too = " with vital signs" if _any_value(taken) else ""

@@ -16,6 +16,7 @@ from detoxdesk.audit import log
 from detoxdesk.audit.models import AuditEvent
 from detoxdesk.beds import actions as bed_actions
 from detoxdesk.clinical import products
+from detoxdesk.lib.dates import shown
 from detoxdesk.patients import access
 from detoxdesk.patients.models import (
     Allergy,
@@ -351,7 +352,7 @@ def stale_message(patient: Patient, target: Any, event: str) -> str:
     if last is None:
         return text
     who = last.actor.display_name if last.actor else "the system"
-    when = timezone.localtime(last.at).strftime("%d %b %Y %H:%M")
+    when = shown(last.at)
     changed = "; ".join(
         f"{key.replace('_', ' ')}: “{old or '—'}” → “{new or '—'}”"
         for key, (old, new) in sorted(last.changes.items())

@@ -19,6 +19,7 @@ from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.audit.signing import sign
 from detoxdesk.clinical import errors, mme, taper
+from detoxdesk.lib.dates import shown
 from detoxdesk.patients.models import Episode, Facility, Program
 from detoxdesk.tapers import orders, queries, schedule
 from detoxdesk.tapers.models import (
@@ -300,7 +301,7 @@ def _overtaken(plan: TaperPlan, on: date, read: Decimal, now_dose: str, mine: De
     )
     if last is not None and last.data.get("date") == on.isoformat():
         who = last.by.display_name
-        text += f" ({who} changed it at {timezone.localtime(last.at):%d %b %Y %H:%M})"
+        text += f" ({who} changed it at {shown(last.at)})"
     return text + "; check the dose now planned and enter yours again if it still applies."
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from detoxdesk.lib.dates import shown
 from detoxdesk.tapers.queries import CalendarDay
 
 WIDTH, HEIGHT = 640, 220
@@ -36,7 +37,9 @@ class Chart:
 
     @property
     def description(self) -> str:
-        listed = ", ".join(f"{b.day.date:%d %b} {b.day.daily_dose:g}" for b in self.bars)
+        listed = ", ".join(
+            f"{shown(b.day.date, 'SHORT_DATE_FORMAT')} {b.day.daily_dose:g}" for b in self.bars
+        )
         return f"Daily dose in {self.unit} by day: {listed}."
 
 
@@ -66,7 +69,7 @@ def schedule_chart(days: list[CalendarDay], flagged: CalendarDay | None = None) 
         )
     every = max(1, len(days) // 8)
     labels = tuple(
-        (LEFT + i * step + step / 2, f"{d.date:%d %b}")
+        (LEFT + i * step + step / 2, shown(d.date, "SHORT_DATE_FORMAT"))
         for i, d in enumerate(days)
         if i % every == 0
     )

@@ -174,6 +174,26 @@ class SignForm(forms.Form):
         label="I have read the warnings above and sign the plan", required=False
     )
 
+    def __init__(self, *args: Any, findings: bool, signs_order: bool, **kwargs: Any) -> None:
+        """``findings``: the page shows the plan's warnings above the form; ``signs_order``:
+        signing also signs a medication order, whose safety warnings (such as the naloxone offer)
+        need acknowledging too. The box names only what there is to acknowledge, and is left out
+        when there is nothing."""
+        super().__init__(*args, **kwargs)
+        box = self.fields["acknowledged"]
+        if findings and signs_order:
+            box.label = (
+                "I have read the warnings above and acknowledge the safety warnings of the "
+                "medication order this plan signs"
+            )
+        elif signs_order:
+            box.label = (
+                "I acknowledge the safety warnings of the medication order this plan signs (such "
+                "as the naloxone offer or no QTc on file)"
+            )
+        elif not findings:
+            del self.fields["acknowledged"]
+
     def clean_times_of_day(self) -> list[time]:
         return _parse_times(self.cleaned_data.get("times_of_day") or "")
 

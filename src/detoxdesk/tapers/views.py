@@ -18,6 +18,7 @@ from detoxdesk.accounts.models import User
 from detoxdesk.audit import log
 from detoxdesk.clinical import errors, taper
 from detoxdesk.clinical import mme as mme_engine
+from detoxdesk.lib.dates import shown
 from detoxdesk.lib.forms import apply_errors
 from detoxdesk.patients import access
 from detoxdesk.patients.models import Program
@@ -131,7 +132,7 @@ def edit_step(request: HttpRequest, plan_uuid: str, day: str) -> HttpResponse:
             # A resubmit applies to the dose now shown.
             form.data = {**request.POST.dict(), "read_dose": step["daily_dose"]}
         else:
-            messages.success(request, f"Dose of {on:%d %b %Y} changed.")
+            messages.success(request, f"Dose of {shown(on, 'DATE_FORMAT')} changed.")
             return _plan_redirect(plan)
     context = {"plan": plan, "form": form, "on": on, "step": step}
     return render(request, "tapers/step_form.html", context)
@@ -161,13 +162,19 @@ def sign_plan(request: HttpRequest, plan_uuid: str) -> HttpResponse:
     user = staff_user(request)
     plan = get_plan_for_user(user, plan_uuid, capability=permissions.TAPER_PLAN)
     initial = {"times_of_day": ", ".join(plan.parameters.get("times_of_day") or [])}
-    form = forms.SignForm(request.POST or None, initial=initial)
+    form = forms.SignForm(
+        request.POST or None,
+        initial=initial,
+        findings=bool(plan.findings),
+        # Times of day may first be given here, so any mg plan of an episode may sign an order.
+        signs_order=plan.unit == "mg" and plan.episode_id is not None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_sign_plan(
                 plan,
                 acting_user=user,
-                acknowledged=form.cleaned_data["acknowledged"],
+                acknowledged=form.cleaned_data.get("acknowledged", False),
                 times_of_day=form.cleaned_data["times_of_day"],
             )
         except ValidationError as exc:
@@ -192,7 +199,9 @@ def hold_plan(request: HttpRequest, plan_uuid: str) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, f"Taper held from {form.cleaned_data['from_date']:%d %b}.")
+            messages.success(
+                request, f"Taper held from {shown(form.cleaned_data['from_date'], 'DATE_FORMAT')}."
+            )
             return _plan_redirect(plan)
     return _plan_form_page(request, plan, form, "Hold the taper", "Hold at the current dose")
 
@@ -262,8 +271,7 @@ def calendar(request: HttpRequest, plan_uuid: str) -> HttpResponse:
 
 
 def _calendar_notes() -> dict[str, str]:
-    keys = ("lost_tolerance", "when_hard", "naloxone")
-    return {key: taper.note(key).text for key in keys}
+    return taper.patient_notes()
 
 
 # --- Prescribed opioids and MME -------------------------------------------------------------------

@@ -20,4 +20,4 @@ def when(value: str | datetime | None) -> str:
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     except ValueError:
         return str(value)
-    return str(date_filter(timezone.localtime(moment), "D j M Y, H:i"))
+    return str(date_filter(timezone.localtime(moment), "DATETIME_FORMAT"))

@@ -70,7 +70,26 @@
     if (pulseNode) { pulseNode.textContent = pulseNote(derived, chosenPulse); }
   }
 
+  // Enter on a radio button would send the form with items still unanswered (the browser's
+  // implicit submission). Only the Save button sends it; the server refuses a half-filled form too.
+  form.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.type === "radio") { event.preventDefault(); }
+  });
+
+  // The keyboard starts at the work: the question about unusual vital signs when there is one,
+  // else the first item with an error, else the first item (not nineteen Tabs away).
+  function focusFirstItem() {
+    if (document.activeElement !== document.body && document.activeElement !== null) { return; }
+    var unusual = document.getElementById("unusual-values");
+    if (unusual) { unusual.focus(); return; }
+    var item = form.querySelector("fieldset.item.has-error") || form.querySelector("fieldset.item");
+    var radio = item && (item.querySelector("input[type=radio]:checked") ||
+      item.querySelector("input[type=radio]"));
+    if (radio) { radio.focus(); }
+  }
+
   form.addEventListener("change", update);
   form.addEventListener("input", update);
   update();
+  focusFirstItem();
 })();
