@@ -54,12 +54,12 @@ def test_admitting_below_the_decided_level_asks_for_an_acknowledged_reason(page,
     make_user(Role.NURSE, unit.ward, unit.other, username="frontdesk")
     sign_in(page, "frontdesk")
     page.goto(reverse("intake:admit", kwargs={"evaluation_uuid": evaluation.uuid}))
-    expect(page.locator(".level-warning")).to_contain_text("Clinic B (outpatient clinic)")
+    expect(page.locator("section.level-warning")).to_contain_text("Clinic B (outpatient clinic)")
     page.get_by_label("Admit to").select_option(label="Clinic B (below the decided level of care)")
     page.get_by_role("button", name="Admit").click()
 
     expect(page.locator(".error-summary")).to_contain_text("Nothing was saved")
-    expect(page.locator(".level-warning")).to_contain_text("tick to acknowledge it")
+    expect(page.locator("section.level-warning")).to_contain_text("tick to acknowledge it")
     screenshot("admission-below-level-warning")
     assert not Episode.objects.filter(patient=patient).exists()
 
