@@ -90,6 +90,15 @@ TIME_EDGES = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("hours", "shown"), [(10.416666, "10.4 hours"), (11.99, "11.9 hours"), (1, "1 hour")]
+)
+def test_the_hours_since_last_use_read_to_a_tenth_never_up_to_the_wait(hours, shown) -> None:
+    result = readiness(20, "short_acting", hours)
+    message = next(f.message for f in result.findings if f.code == "time_since_last_use")
+    assert message.startswith(f"Last use was {shown} ago;"), message
+
+
 @pytest.mark.parametrize(("opioid_class", "hours", "source"), TIME_EDGES)
 def test_it_warns_when_less_time_than_advised_has_passed(
     opioid_class: str, hours: float, source: str | None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from detoxdesk.clinical import scales
@@ -47,6 +47,9 @@ PRECIPITATED_WITHDRAWAL = (
     " less, so it pushes that opioid off and withdrawal suddenly gets worse soon after the dose."
 )
 WAIT_AND_RESCORE = "Wait, watch for more signs of withdrawal and score COWS again before dosing."
+
+# Hours in a message are shown to a tenth, never rounded up to the advised wait.
+TENTH = Decimal("0.1")
 
 
 @dataclass(frozen=True)
@@ -145,8 +148,9 @@ def _time_finding(
         return [Finding("time_since_last_use_unknown", "warning", message, wait.cited)]
     if wait.value is None or hours >= wait.value:
         return []
+    shown = hours.quantize(TENTH, rounding=ROUND_DOWN)
     message = (
-        f"Last use was {quantity(hours, 'hour')} ago; after {CLASS_LABELS[opioid_class]} waiting"
+        f"Last use was {quantity(shown, 'hour')} ago; after {CLASS_LABELS[opioid_class]} waiting"
         f" at least {quantity(wait.value, 'hour')} is advised. Objective signs of withdrawal,"
         " not the time, decide readiness."
     )

@@ -83,10 +83,18 @@ def _standard_start(episode: Episode, prescriber: User, nurse: User) -> None:
     if ready is None:
         return
     at = ready.performed_at + timedelta(minutes=5)
-    if check_administration(order, order.dose_mg, at).decision != "ok":
+    decision = check_administration(order, order.dose_mg, at).decision
+    if decision == "stop":
         return
+    # A warning (say, a last use sooner than the advised wait with the COWS already at the gate)
+    # is acknowledged by the nurse, as on the dose form.
     actions.do_record_administration(
-        order, acting_user=nurse, outcome="given", occurred_at=at, now=at + timedelta(minutes=2)
+        order,
+        acting_user=nurse,
+        outcome="given",
+        occurred_at=at,
+        now=at + timedelta(minutes=2),
+        confirmation=actions.DoseConfirmation(acknowledge_warnings=decision == "warning"),
     )
 
 
