@@ -17,6 +17,8 @@ What is measured (every figure in this run; nothing carried over):
 * ``chart_p50_ms``: the chart of a patient whose stay has 20, 3,000, 32,000 (full: 100,000)
   assessments.
 * ``census_p95_ms``: the census of one unit of 20 beds, and of the whole network (2,000 active).
+* ``report_5y_ms`` (full run only): the whole five-year quality report by month, over five years
+  of a program in a database of its own (``bench/reports_5y.py``, run as a process of its own).
 * ``chart_statements`` / ``census_statements``: SQL statements of one request, counted by running
   the same view in this process with Django's test client under ``CaptureQueriesContext``,
   against the same database and settings (the server itself counts nothing).
@@ -57,6 +59,8 @@ ACTIVE_EPISODES = 2000
 UNIT_BEDS = 20
 FACILITIES = 10  # one unit of 20 beds, the rest of the network spread over the others
 BIG_TABLE_ROWS = 10_000_000  # full mode: assessments in all, so the indexes are those of a big site
+# The full run adds one figure beside RESULT_KEYS: the five-year quality report, in milliseconds.
+REPORT_KEY = "report_5y_ms"
 RESULT_KEYS: dict[str, tuple[str, ...]] = {
     "raw_insert_commit_per_s": ("1", "8"),
     "record_form_per_s": ("1", "8"),
@@ -671,6 +675,23 @@ def measure(
     return measured, notes
 
 
+def report_five_years(server: str) -> float:
+    """``report_5y_ms`` (issue 17): bench/reports_5y.py in a process of its own, with a database
+    and a Django of its own (five years of a program, 100,000 episodes). Full mode only."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "reports_5y.py")],
+        env={**os.environ, "BENCH_PG_URL": with_database(server, "postgres")},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for line in done.stdout.splitlines():
+        if line.startswith(REPORT_KEY + " "):
+            return float(line.split()[1])
+    raise SystemExit(f"bench/reports_5y.py printed no {REPORT_KEY}:\n{done.stdout}")
+
+
 def in_project_venv() -> None:
     """Run under the checkout's .venv (``python3 dev.py install`` makes it) when started outside."""
     venv_python = ROOT / ".venv" / "bin" / "python"
@@ -718,6 +739,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"database {name} on {urllib.parse.urlsplit(server).netloc}", flush=True)
     admin(server, f'CREATE DATABASE "{name}"')
     process = None
+    report_ms: float | None = None
     try:
         manage = [sys.executable, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)
@@ -734,6 +756,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         port = free_port()
         process = start_server(env, port)
         measured, notes = measure(plan, url, port, network)
+        if not plan.quick:
+            stop(process)
+            process = None
+            print("five years of quality reports …", flush=True)
+            report_ms = report_five_years(server)
     finally:
         if process is not None:
             stop(process)
@@ -745,6 +772,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     raw = result["raw_insert_commit_per_s"]
     print()
     print(format_table(result, raw))
+    if report_ms is not None:
+        result[REPORT_KEY] = _rounded(report_ms)
+        print(f"{REPORT_KEY:<26} {'':>8} {result[REPORT_KEY]:>12}")
     for note in notes:
         print("note:", note)
     print(

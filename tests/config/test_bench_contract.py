@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
@@ -83,3 +84,22 @@ def test_the_quick_plan_is_three_repeats_with_a_warm_up(bench):
     plan = bench.plan_for(True, 4)
     assert (plan.repeats, plan.quick) == (3, True)
     assert plan.warmup_s > 0 and plan.window_s > 0
+
+
+def test_the_full_run_reads_the_five_year_report_from_its_own_process(bench, monkeypatch):
+    seen = {}
+
+    def fake_run(command, **kwargs):
+        seen["command"], seen["env"] = command, kwargs["env"]
+        return subprocess.CompletedProcess(command, 0, "seeded {...} in 80.1 s\nreport_5y_ms 957\n")
+
+    monkeypatch.setattr(bench.subprocess, "run", fake_run)
+    assert bench.REPORT_KEY == "report_5y_ms"
+    assert bench.report_five_years("postgres://postgres@127.0.0.1:5432/") == 957.0
+    assert seen["command"][-1].endswith("bench/reports_5y.py")
+    assert seen["env"]["BENCH_PG_URL"] == "postgres://postgres@127.0.0.1:5432/postgres"
+    monkeypatch.setattr(
+        bench.subprocess, "run", lambda c, **k: subprocess.CompletedProcess(c, 0, "nothing\n")
+    )
+    with pytest.raises(SystemExit, match="report_5y_ms"):
+        bench.report_five_years("postgres://postgres@127.0.0.1:5432/")
