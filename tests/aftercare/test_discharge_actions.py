@@ -210,6 +210,16 @@ def test_an_unsigned_discharge_keeps_nothing_for_the_report(
     )
 
 
+def test_an_item_sent_from_a_page_read_before_signing_is_refused(unit: Unit) -> None:
+    """The bundle kept on the discharge at signing never goes stale: the lock is checked inside."""
+    stale = resolve_bundle(unit, start_discharge(unit, now=NOW), now=NOW)
+    actions.do_sign_discharge(Discharge.objects.get(pk=stale.pk), acting_user=unit.nurse, now=NOW)
+    assert not stale.is_signed  # the copy the late page holds
+    with pytest.raises(ValidationError, match="signed"):
+        actions.do_record_item(stale, "moud", acting_user=unit.nurse, status="declined", reason="x")
+    assert Discharge.objects.get(pk=stale.pk).moud_status == "done"
+
+
 def test_a_signed_discharge_cannot_change(unit: Unit) -> None:
     discharge = signed_discharge(unit, now=NOW)
     with pytest.raises(ValidationError, match="signed"):

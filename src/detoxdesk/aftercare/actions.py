@@ -49,6 +49,14 @@ def _require_open(discharge: Discharge) -> None:
         raise ValidationError("This discharge is signed; it can no longer be changed.")
 
 
+def _lock_open(discharge: Discharge) -> None:
+    """Inside the transaction: lock the discharge and refuse it if it was signed meanwhile, so
+    nothing of the bundle changes after signing has kept it (``measured.fill_measured``)."""
+    status = Discharge.objects.select_for_update().values_list("status", flat=True)
+    if status.get(pk=discharge.pk) == Discharge.Status.SIGNED:
+        raise ValidationError("This discharge is signed; it can no longer be changed.")
+
+
 def _record(
     event: str, user: User, discharge: Discharge, target: Any, changes: dict[str, Any]
 ) -> None:
@@ -126,6 +134,7 @@ def do_record_item(
     if code == Code.REFERRALS and status == rules.ITEM_DONE and not discharge.referrals.exists():
         raise ValidationError({"status": "Add at least one referral before marking this done."})
     with transaction.atomic():
+        _lock_open(discharge)
         item = BundleItem.objects.select_for_update().get(discharge=discharge, code=code)
         item.status, item.reason, item.details = (
             status,
