@@ -387,3 +387,119 @@ def test_calculator_input_is_refused_field_by_field(
 def test_calculator_input_accepts_one_day(payload: dict[str, Any]) -> None:
     plan = taper.plan_from_input(payload)
     assert plan.steps[0].daily_dose == D(8)
+
+
+DATE = "Must be a date written YYYY-MM-DD."
+KIND = "Must be one of buprenorphine, methadone, lofexidine, long_term_opioid, benzodiazepine."
+DRUG = "Must name the benzodiazepine, at most 64 characters."
+SLOW_OBJECT = "Must be an object with at_or_below_percent and every_days."
+LONG_TERM = {"kind": "long_term_opioid", "percent": 10, "every_days": 7, "of": "current"}
+BENZO = {"kind": "benzodiazepine", "drug": "diazepam", "step_percent": 10, "step_days": 1}
+
+
+@pytest.mark.parametrize(
+    ("payload", "fields"),
+    [
+        (
+            calc_input(kind="x", start_date="2025-02-30", allow_outside_range=1),
+            {"kind": KIND, "start_date": DATE, "allow_outside_range": "Must be true or false."},
+        ),
+        (calc_input(**{**BENZO, "drug": "d" * 65}), {"drug": DRUG}),
+        (calc_input(**{**BENZO, "drug": "  "}), {"drug": DRUG}),
+        (calc_input(**{**BENZO, "drug": 7}), {"drug": DRUG}),
+        (
+            calc_input(**BENZO, pregnant="yes"),
+            {"pregnant": "Must be true or false, or null when not known."},
+        ),
+        (
+            calc_input(**LONG_TERM, slow_near_end={"at_or_below_percent": 10}),
+            {"slow_near_end": SLOW_OBJECT},
+        ),
+        (
+            calc_input(**LONG_TERM, slow_near_end={"at_or_below_percent": 10, "every_days": 0}),
+            {"slow_near_end.every_days": WHOLE},
+        ),
+    ],
+)
+def test_calculator_input_names_each_bad_field(
+    payload: dict[str, Any], fields: dict[str, str]
+) -> None:
+    assert refusal(lambda: taper.plan_from_input(payload)) == (FORM, fields)
+
+
+def test_calculator_input_accepts_the_longest_drug_name() -> None:
+    plan = taper.plan_from_input(calc_input(**{**BENZO, "drug": "d" * 64}))
+    assert plan.drug == "d" * 64
+
+
+def test_a_lofexidine_wind_down_outside_its_days_says_so() -> None:
+    plan = taper.withdrawal_taper(
+        "lofexidine",
+        start_date=START,
+        current_daily_dose=D(2),
+        increment=D("0.2"),
+        days=5,
+        allow_outside_range=True,
+    )
+    message = "5 days is outside the usual 2-4 days for a lofexidine wind-down."
+    assert [(f.code, f.severity, f.message, f.source) for f in plan.findings] == [
+        ("taper.days_outside_range", "warning", message, "lofexidine-label")
+    ]
+
+
+STOP = (
+    "Do not stop suddenly in a person who is physically dependent: withdrawal, a return to use "
+    "and an overdose from lost tolerance may follow. Plan more days or a smaller increment."
+)
+
+
+@pytest.mark.parametrize(
+    ("dose", "message"),
+    [
+        (
+            "2",
+            "This plan goes from the full dose of 2 to zero in one step, on 2025-03-02. "
+            f"With an increment of 2 no dose lies between the current dose and zero. {STOP}",
+        ),
+        ("4", f"This plan goes from the full dose of 4 to zero in one step, on 2025-03-02. {STOP}"),
+    ],
+)
+def test_an_abrupt_plan_says_when_the_increment_leaves_no_dose_between(
+    dose: str, message: str
+) -> None:
+    plan = taper.withdrawal_taper(
+        "buprenorphine", start_date=START, current_daily_dose=D(dose), increment=D(2), days=1
+    )
+    assert [f.message for f in plan.findings if f.code == "abrupt_taper"] == [message]
+
+
+def test_a_long_term_plan_words_its_rates_and_its_slowing() -> None:
+    plan = long_term(percent=D(20), of="current", slow_near_end=taper.SlowNearEnd(D(30), 14))()
+    assert isinstance(plan, taper.TaperPlan)
+    fast = (
+        "20 % every 7 day(s) is faster than 10 % per week, the fastest commonly cited rate "
+        "(after shorter use (weeks to months))."
+    )
+    assert [(f.code, f.message) for f in plan.findings] == [
+        ("taper.faster_than_reference_rate", fast)
+    ]
+    assert plan.notes[2:4] == (
+        "Commonly cited rates: 10 % per month after a year or more on opioids (hhs-2019); "
+        "10 % per week after shorter use (weeks to months) (cdc-2022).",
+        "From 30 % of the original dose, reductions come every 14 days (program setting).",
+    )
+
+
+HOLD_DAYS = "Must be a whole number of days, at least 1."
+
+
+@pytest.mark.parametrize("days", [0, -1, 1.0])
+def test_a_hold_needs_whole_days(days: Any) -> None:
+    plan = methadone_plan()
+    assert refusal(lambda: taper.hold(plan, START, days)) == (HOLD_DAYS, {"days": HOLD_DAYS})
+
+
+def test_a_day_outside_the_plan_is_refused_with_the_plan_dates() -> None:
+    plan = methadone_plan()
+    message = "The plan runs from 2025-03-01 to 2025-03-11."
+    assert refusal(lambda: plan.index_of(date(2025, 3, 12))) == (message, {"date": message})
