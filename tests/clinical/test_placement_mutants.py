@@ -120,6 +120,11 @@ def test_a_floor_entry_is_checked_and_named_by_its_id(change: dict[str, Any], me
     assert str(raised.value) == f"placement.toml floor 'floor-d1-moderate': {message}"
 
 
+def test_a_floor_keeps_the_spec_sections_it_is_given() -> None:
+    (floor,) = placement.level_floors({"floors": [{**FLOOR, "spec_sections": "12.3"}]})
+    assert floor.spec_sections == "12.3"
+
+
 def test_a_pawss_that_is_not_an_object_is_refused() -> None:
     with pytest.raises(InvalidInput) as raised:
         placement_input.parse_evaluation({**HEROIN_DAILY, "pawss": 3})
