@@ -134,6 +134,16 @@ REFUSALS: list[tuple[str, Change, str]] = [
         removing("drugs", "methadone", "qtc_unknown_warning", "code"),
         "[drugs.methadone]: text is required",
     ),
+    (
+        "hepatic-bands-not-a-list",
+        setting("drugs", "lofexidine", "hepatic_caps", value="x"),
+        "[drugs.lofexidine.hepatic_caps]: expected a list of tables",
+    ),
+    (
+        "renal-bands-not-a-list",
+        setting("drugs", "lofexidine", "renal_caps", value="x"),
+        "[drugs.lofexidine.renal_caps]: expected a list of tables",
+    ),
     # An impairment band (named by its drug alone).
     (
         "hepatic-band-not-a-table",
