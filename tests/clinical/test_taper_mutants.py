@@ -503,3 +503,27 @@ def test_a_day_outside_the_plan_is_refused_with_the_plan_dates() -> None:
     plan = methadone_plan()
     message = "The plan runs from 2025-03-01 to 2025-03-11."
     assert refusal(lambda: plan.index_of(date(2025, 3, 12))) == (message, {"date": message})
+
+
+# A program's own table (the shipped one is empty); the drug and its figure are examples only.
+EXAMPLE_TABLE = (taper.DiazepamEquivalent("Example  Zepam", D(2), "program-table"),)
+
+
+@pytest.mark.parametrize(
+    ("drug", "note"),
+    [
+        (
+            " example zepam ",
+            "Day 1 is about 40 mg of diazepam a day by the program's table "
+            "(source: program-table).",
+        ),
+        (
+            "Other  Zepam",
+            "The program's diazepam-equivalent table has no row for other zepam.",
+        ),
+    ],
+)
+def test_a_program_table_gives_the_day_1_diazepam_equivalent(drug: str, note: str) -> None:
+    plan = benzodiazepine(drug=drug, equivalents=EXAMPLE_TABLE)()
+    assert isinstance(plan, taper.TaperPlan)
+    assert [text for text in plan.notes if "diazepam" in text] == [note]
