@@ -527,3 +527,26 @@ def test_a_program_table_gives_the_day_1_diazepam_equivalent(drug: str, note: st
     plan = benzodiazepine(drug=drug, equivalents=EXAMPLE_TABLE)()
     assert isinstance(plan, taper.TaperPlan)
     assert [text for text in plan.notes if "diazepam" in text] == [note]
+
+
+def test_the_diazepam_equivalent_is_of_day_1_even_when_day_2_is_lower() -> None:
+    plan = benzodiazepine(drug="example zepam", step_days=1, equivalents=EXAMPLE_TABLE)()
+    assert isinstance(plan, taper.TaperPlan)
+    assert [step.daily_dose for step in plan.steps[:2]] == [D(20), D(18)]
+    assert [text for text in plan.notes if "diazepam" in text] == [
+        "Day 1 is about 40 mg of diazepam a day by the program's table (source: program-table)."
+    ]
+
+
+def test_a_hold_may_reach_the_longest_schedule_but_not_a_day_more() -> None:
+    plan = methadone_plan()  # 11 days
+    assert len(taper.hold(plan, START, 3639).steps) == 3650
+    assert refusal(lambda: taper.hold(plan, START, 3640)) == (TOO_LONG, {"days": TOO_LONG})
+
+
+def test_the_patient_calendar_texts_are_the_patient_notes() -> None:
+    assert taper.patient_notes() == {
+        "lost_tolerance": taper.note("patient_lost_tolerance").text,
+        "when_hard": taper.note("patient_when_hard").text,
+        "naloxone": taper.note("naloxone").text,
+    }
