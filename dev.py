@@ -133,6 +133,7 @@ MUTANTS = ROOT / "mutants"
 # mutmut's exit codes, as its own "results" command reads them.
 KILLED_CODES = {1, 3}
 TIMEOUT_CODES = {24, -24, 36, 152, 255}
+NO_TESTS_CODES = {5, 33}  # no test in tests/clinical reaches the mutated function
 MUTATION_ENV = {"DETOXDESK_MUTATION": "1", "PYTHONHASHSEED": "0"}
 MAX_CHILDREN = 2  # the machine is shared: never more than two test processes at once
 
@@ -151,30 +152,36 @@ def mutation_results() -> dict[str, dict[str, int | None]]:
 
 
 def mutation_table(modules: list[str]) -> list[str]:
-    """The summary: per module, mutants generated, killed, survived, timed out, and the score."""
+    """The summary: per module, mutants generated, killed, survived, reached by no test, timed out,
+    not run, and the score. A mutant no test reaches counts as not killed."""
     results = mutation_results()
-    header = f"{'module':<20}{'generated':>10}{'killed':>8}{'survived':>10}{'timeout':>9}"
-    lines = [header + f"{'other':>7}{'score':>8}", "-" * 72]
-    totals = [0, 0, 0, 0, 0]
+    header = f"{'module':<20}{'generated':>10}{'killed':>8}{'survived':>10}{'no tests':>10}"
+    lines = [header + f"{'timeout':>9}{'not run':>9}{'score':>8}", "-" * 84]
+    totals = [0, 0, 0, 0, 0, 0]
     for module in modules:
         codes = list(results.get(module, {}).values())
         killed = sum(code in KILLED_CODES for code in codes)
         survived = sum(code == 0 for code in codes)
+        untested = sum(code in NO_TESTS_CODES for code in codes)
         timeout = sum(code in TIMEOUT_CODES for code in codes)
-        other = len(codes) - killed - survived - timeout
-        row = [len(codes), killed, survived, timeout, other]
+        not_run = len(codes) - killed - survived - untested - timeout
+        row = [len(codes), killed, survived, untested, timeout, not_run]
         totals = [a + b for a, b in zip(totals, row, strict=True)]
         lines.append(f"{module:<20}" + format_counts(row))
-    lines += ["-" * 72, f"{'total':<20}" + format_counts(totals)]
-    lines.append("score = (killed + timed out) / (generated - other); other = no tests or not run")
+    lines += ["-" * 84, f"{'total':<20}" + format_counts(totals)]
+    lines.append(
+        "score = (killed + timed out) / (killed + survived + no tests + timed out); "
+        "not run = no verdict yet"
+    )
     return lines
 
 
 def format_counts(row: list[int]) -> str:
-    generated, killed, survived, timeout, other = row
-    checked = generated - other
+    generated, killed, survived, untested, timeout, not_run = row
+    checked = killed + survived + untested + timeout
     score = f"{100 * (killed + timeout) / checked:.1f}%" if checked else "-"
-    return f"{generated:>10}{killed:>8}{survived:>10}{timeout:>9}{other:>7}{score:>8}"
+    counts = f"{generated:>10}{killed:>8}{survived:>10}{untested:>10}{timeout:>9}{not_run:>9}"
+    return counts + f"{score:>8}"
 
 
 def tests_fingerprint() -> str:
@@ -201,9 +208,13 @@ def unfinished(modules: list[str]) -> list[str]:
 
 
 def survivors(modules: list[str]) -> list[str]:
+    """Mutants of ``modules`` that no test killed: survived, or reached by no test."""
     results = mutation_results()
     return sorted(
-        name for module in modules for name, code in results.get(module, {}).items() if code == 0
+        name
+        for module in modules
+        for name, code in results.get(module, {}).items()
+        if code == 0 or code in NO_TESTS_CODES
     )
 
 

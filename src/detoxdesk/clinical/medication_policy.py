@@ -9,6 +9,7 @@ SPEC marks [U], or gives no number for, ships unset: its rule is skipped and the
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
@@ -530,6 +531,20 @@ def _impairment_cap(raw: object, where: str) -> ImpairmentCap:
         raise _fail(where, f"missing {exc}") from None
 
 
+def _bands(raw: object, drug: str, kind: str) -> tuple[ImpairmentCap, ...]:
+    """A drug's hepatic or renal bands, of which no two overlap: taken from the lowest, each ends
+    where or before the next begins, so a measure falls in one band of the list at most."""
+    where = f"drugs.{drug}.{kind}"
+    if not isinstance(raw, list):
+        raise _fail(where, "expected a list of tables")
+    bands = tuple(_impairment_cap(entry, drug) for entry in raw)
+    rising = sorted(bands, key=lambda band: (band.low is not None, band.low or 0))
+    for band, following in itertools.pairwise(rising):
+        if band.below is None or following.low is None or band.below > following.low:
+            raise _fail(where, f"'{band.label}' overlaps '{following.label}'")
+    return bands
+
+
 def _advice(raw: object, where: str) -> Advice | None:
     if raw is None:
         return None
@@ -576,8 +591,8 @@ def _drug_rules(drug: str, raw: object) -> DrugRules:
         indications=tuple(indications),
         limits=DrugLimits(**limits),
         usual=_usual(table.get("usual"), f"drugs.{drug}.usual"),
-        hepatic_caps=tuple(_impairment_cap(c, drug) for c in table.get("hepatic_caps", [])),
-        renal_caps=tuple(_impairment_cap(c, drug) for c in table.get("renal_caps", [])),
+        hepatic_caps=_bands(table.get("hepatic_caps", []), drug, "hepatic_caps"),
+        renal_caps=_bands(table.get("renal_caps", []), drug, "renal_caps"),
         over_cap_warning=_advice(table.get("over_cap_warning"), f"drugs.{drug}"),
         pregnancy_caution=_advice(table.get("pregnancy_caution"), f"drugs.{drug}"),
         qtc_unknown_warning=_advice(table.get("qtc_unknown_warning"), f"drugs.{drug}"),
