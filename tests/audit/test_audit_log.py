@@ -134,7 +134,7 @@ def test_the_audit_event_is_rolled_back_with_its_change(unit, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("audit store unavailable")
 
-    monkeypatch.setattr(log.AuditEvent.objects, "create", explode)
+    monkeypatch.setattr(log, "_write", explode)
     # The action joins the caller's transaction without a savepoint of its own: a caller that
     # goes on after a failure brings its own (as the request's transaction does by ending).
     with pytest.raises(RuntimeError), transaction.atomic():

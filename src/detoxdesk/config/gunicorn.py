@@ -31,9 +31,14 @@ def _int(name: str, default: int, minimum: int = 1) -> int:
 
 wsgi_app = "detoxdesk.config.wsgi:application"
 bind = [part.strip() for part in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")]
-# Synchronous workers: a request is CPU and database work. Two per core plus one by default.
+# Two per core plus one by default: a request is CPU and database work.
 workers = _int("GUNICORN_WORKERS", 2 * (os.cpu_count() or 1) + 1)
-threads = _int("GUNICORN_THREADS", 1)
+# Two threads per worker by default, so gunicorn runs its threaded worker ("gthread"), which keeps
+# a client's connection open between requests (for GUNICORN_KEEPALIVE seconds). The synchronous
+# worker (GUNICORN_THREADS=1) answers every request with "Connection: close", so each request
+# pays a new connection; a second thread also overlaps one request's database waits with
+# another's work. Each thread keeps a database connection of its own.
+threads = _int("GUNICORN_THREADS", 2)
 # A request still running after this many seconds is a bug or a stuck database: the worker is
 # restarted. Deliberately short: no page is meant to take long.
 timeout = _int("GUNICORN_TIMEOUT", 30)

@@ -160,9 +160,9 @@ def do_record_observation(
         if clean is not None:
             row = _vitals_row(episode, clean, unusual, acting_user, performed_at, now)
             entries.append(_vitals_event(episode, row, clean, unusual, acting_user))
-        # Both events in one append: the chain head is locked and moved once.
-        log.record_many(entries)
-        sequence.link(assessment)
+        # Both events in one append: the chain head is locked and moved once, and the link to
+        # the assessment before runs under that lock, in the append's write statement.
+        log.record_many(entries, then=[sequence.link_update(assessment)])
     return Observation(assessment, row)
 
 

@@ -195,15 +195,15 @@ def do_submit_sows(
             policy_version=program.policy_version,
             note=note.strip()[:1000],
         )
-        log.record(
-            "portal.sows_submitted",
-            actor=acting_user,
-            patient=account.patient,
-            facility=episode.facility,
-            target=assessment,
-            changes={"total": result.total},
-        )
-        sequence.link(assessment)
+        entry = {
+            "event": "portal.sows_submitted",
+            "actor": acting_user,
+            "patient": account.patient,
+            "facility": episode.facility,
+            "target": assessment,
+            "changes": {"total": result.total},
+        }
+        log.record_many([entry], then=[sequence.link_update(assessment)])
     return assessment
 
 
