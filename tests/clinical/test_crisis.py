@@ -42,6 +42,31 @@ def test_it_refuses_a_malformed_line(change: dict[str, object], problem: str) ->
         crisis._build(1, {**GOOD, **change})
 
 
+@pytest.mark.parametrize(
+    ("position", "entry", "message"),
+    [
+        (2, "988", "crisis.toml line 2: expected a table"),
+        (3, {**GOOD, "href": ""}, "crisis.toml line 3: href is required"),
+        (1, {**GOOD, "number": "  "}, "crisis.toml line 1: number is required"),
+        (
+            1,
+            {**GOOD, "href": "tel:989"},
+            "crisis.toml line 1: href must be tel: and the digits of '988'",
+        ),
+        (1, {**GOOD, "source": None}, "crisis.toml line 1: a source key or a basis is required"),
+        (1, {**GOOD, "confidence": "X"}, "crisis.toml line 1: confidence must be one of C, S, U"),
+    ],
+)
+def test_it_names_the_line_and_the_problem(position: int, entry: object, message: str) -> None:
+    with pytest.raises(KnowledgeError) as raised:
+        crisis._build(position, entry)
+    assert str(raised.value) == message
+
+
+def test_a_line_keeps_every_field() -> None:
+    assert crisis._build(1, GOOD) == crisis.CrisisLine("988", "Lifeline", "tel:988", "x", "C")
+
+
 def test_a_basis_stands_in_for_a_source() -> None:
     line = crisis._build(1, {**GOOD, "source": None, "basis": "spec_section_13"})
     assert (line.source, line.number) == (None, "988")

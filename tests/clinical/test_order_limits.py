@@ -92,3 +92,28 @@ def test_only_the_order_limits_change() -> None:
 def test_an_unknown_limit_name_is_a_programming_error() -> None:
     with pytest.raises(KeyError):
         with_order_limits(default_policy(), DRUG, {"max_weight_kg": 1})
+
+
+def test_an_order_cap_above_the_policy_cap_is_ignored_through_the_policy() -> None:
+    # lofexidine: the policy caps a single dose at 0.72 mg (medications.toml); an order of 1 mg
+    # would loosen it, an order of 0.36 mg tightens it.
+    policy = default_policy()
+    looser = with_order_limits(policy, "lofexidine", {"max_dose_mg": 1}).rules("lofexidine")
+    assert (looser.limits.max_dose_mg.value, looser.limits.max_dose_mg.source) == (
+        policy.rules("lofexidine").limits.max_dose_mg.value,
+        policy.rules("lofexidine").limits.max_dose_mg.source,
+    )
+    tighter = with_order_limits(policy, "lofexidine", {"max_dose_mg": Decimal("0.36")})
+    assert tighter.rules("lofexidine").limits.max_dose_mg.value == Decimal("0.36")
+
+
+def test_an_order_hold_equal_to_the_policy_hold_keeps_the_policy_source() -> None:
+    # clonidine: the policy holds a dose below a systolic of 90 (medications.toml).
+    policy = default_policy()
+    same = with_order_limits(policy, "clonidine", {"hold_systolic_below": 90})
+    hold = same.rules("clonidine").limits.hold_systolic_below
+    assert (hold.value, hold.source) == (
+        Decimal(90),
+        policy.rules("clonidine").limits.hold_systolic_below.source,
+    )
+    assert hold.source != ORDER_SOURCE

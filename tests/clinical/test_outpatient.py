@@ -77,3 +77,37 @@ def test_the_reasons_name_the_days_and_the_climb() -> None:
     assert [r.code for r in reasons] == ["missed_visit", "missed_check_in", "score_climbed"]
     assert "2026-03-03" in reasons[0].message and "2026-03-04" in reasons[1].message
     assert "SOWS rose from 10 to 16" in reasons[2].message
+
+
+def test_an_interval_below_one_day_is_refused_in_these_words() -> None:
+    with pytest.raises(ValueError) as raised:
+        outpatient.visit_dates(plan(every=0), day(3))
+    assert str(raised.value) == "every_days must be at least 1"
+
+
+def test_the_last_visit_day_itself_is_the_next_visit() -> None:
+    every_other = plan(every=2, last=day(4))
+    assert outpatient.next_visit(every_other, day(3), attended={day(2)}) == day(4)
+    assert outpatient.next_visit(every_other, day(3), attended={day(2), day(4)}) is None
+
+
+def test_no_check_in_is_due_after_the_last_visit() -> None:
+    # Visits every 3 days from day 0 to day 3; today is day 7: days 1 and 2 lacked a SOWS, days
+    # after the last visit are not check-in days.
+    found = outpatient.missed_check_ins(plan(every=3, last=day(3)), [], day(7), day(0))
+    assert found == [day(1), day(2)]
+
+
+def test_every_day_between_visits_is_a_check_in_day() -> None:
+    found = outpatient.missed_check_ins(plan(every=4), [day(2)], day(5), day(0))
+    assert found == [day(1), day(3)]
+
+
+def test_the_reasons_list_several_days_with_commas() -> None:
+    reasons = outpatient.review_reasons(
+        missed=[day(1), day(2)], missed_home=[day(3), day(4)], scores=[], rises={}
+    )
+    assert [(r.code, r.message) for r in reasons] == [
+        ("missed_visit", "Scheduled visit missed: 2026-03-03, 2026-03-04."),
+        ("missed_check_in", "No SOWS from home on: 2026-03-05, 2026-03-06."),
+    ]

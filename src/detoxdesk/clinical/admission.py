@@ -51,7 +51,7 @@ def facility_levels() -> dict[str, tuple[Level, ...]]:
     try:
         table = knowledge.load("admission")["facility_kinds"]
         return {kind: _build_kind(kind, entry) for kind, entry in table.items()}
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:
         raise KnowledgeError(f"admission.toml: missing or malformed {exc}") from exc
 
 

@@ -121,6 +121,8 @@ def _decimal(value: object, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise KnowledgeError(f"labs.toml {where}: expected a number")
     number = Decimal(str(value))
+    if not number.is_finite():
+        raise KnowledgeError(f"labs.toml {where}: must be a finite number")
     if number <= 0:
         raise KnowledgeError(f"labs.toml {where}: must be above zero")
     return number
