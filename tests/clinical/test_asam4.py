@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from calc_runner import run_calc
-from detoxdesk.clinical import asam4, placement
+from detoxdesk.clinical import asam4, knowledge, placement
 from detoxdesk.clinical.errors import KnowledgeError
 
 # SPEC A11, "Mapping 3rd -> 4th (proposed, [U] every row)": 3.2-WM has no direct match.
@@ -87,3 +87,62 @@ def test_calc_placement_shows_the_4th_edition_level_beside_the_3rd() -> None:
     assert keys.index("level_4th_edition") == keys.index("recommended_level") + 1
     expected = SPEC_MAPPING[output["recommended_level"]]
     assert output["level_4th_edition"] == {"code": expected, "confirmed": False}
+
+
+def _rows() -> list[dict[str, object]]:
+    return [
+        {"from": lv.code, "code": "", "candidates": ["1.7"], "confidence": "U"}
+        for lv in placement.levels()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            lambda rows: rows[:-1],
+            "placement.toml fourth_edition.mapping: map every level exactly once",
+        ),
+        (
+            lambda rows: [*rows, rows[0]],
+            "placement.toml fourth_edition.mapping: map every level exactly once",
+        ),
+        (
+            lambda rows: [{**rows[0], "code": "9.9"}, *rows[1:]],
+            "placement.toml fourth_edition 1-WM: the code must be one of its candidates",
+        ),
+        (
+            lambda rows: [{**rows[0], "candidates": []}, *rows[1:]],
+            "placement.toml fourth_edition 1-WM: the code must be one of its candidates",
+        ),
+        (
+            lambda rows: [{k: v for k, v in rows[0].items() if k != "confidence"}, *rows[1:]],
+            "placement.toml fourth_edition.mapping: malformed 'confidence'",
+        ),
+        (
+            lambda rows: [{**rows[0], "candidates": 3}, *rows[1:]],
+            "placement.toml fourth_edition.mapping: malformed 'int' object is not iterable",
+        ),
+    ],
+)
+def test_a_malformed_mapping_is_refused_in_these_words(rows: object, message: str) -> None:
+    with pytest.raises(KnowledgeError) as raised:
+        asam4.build_mapping(rows(_rows()))  # type: ignore[operator]
+    assert str(raised.value) == message
+
+
+def test_a_placement_file_without_a_fourth_edition_table_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read = knowledge.read_toml
+
+    def without(name: str) -> dict[str, object]:
+        data = dict(read(name))
+        if name == "placement":
+            data.pop("fourth_edition")
+        return data
+
+    monkeypatch.setattr(knowledge, "read_toml", without)
+    with pytest.raises(KnowledgeError) as raised:
+        asam4.mapping()
+    assert str(raised.value) == "placement.toml: no [fourth_edition] table"

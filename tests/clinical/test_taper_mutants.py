@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal as D
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -550,3 +551,17 @@ def test_the_patient_calendar_texts_are_the_patient_notes() -> None:
         "when_hard": taper.note("patient_when_hard").text,
         "naloxone": taper.note("naloxone").text,
     }
+
+
+def test_an_exact_dose_is_cut_to_three_decimals_rounding_down() -> None:
+    # 2/3 mg is stored as 0.666 mg, never rounded up to 0.667 mg.
+    assert taper._decimal_of(Fraction(2, 3)) == D("0.666")
+    assert taper._decimal_of(Fraction(-2, 3)) == D("-0.667")
+    # A whole dose reads as a plain number, not in exponent notation.
+    assert str(taper._decimal_of(Fraction(10))) == "10"
+    assert str(taper._decimal_of(Fraction(25, 2))) == "12.5"
+
+
+def test_a_finding_names_five_days_and_counts_the_rest() -> None:
+    assert taper._listed(["1", "2", "3", "4", "5"]) == "1, 2, 3, 4, 5"
+    assert taper._listed(["1", "2", "3", "4", "5", "6", "7"]) == "1, 2, 3, 4, 5 and 2 more"
