@@ -1,8 +1,9 @@
 """The labs.toml loader in full: every field it builds, and the exact refusal of each malformed
 entry.
 
-``golden/labs-catalogue.json`` holds the whole checked catalogue (every panel, analyte, LOINC code,
-note and detection window with its source and confidence), reviewed by hand against SPEC.md A10.
+``golden/knowledge/labs-catalogue.json`` holds the whole checked catalogue (every panel, analyte,
+LOINC code, note and detection window with its source and confidence), reviewed by hand against
+SPEC.md A10.
 A field read under the wrong key, a default changed or a note given the wrong confidence fails here
 with a diff. To change it on purpose: ``UPDATE_GOLDEN=1 .venv/bin/python -m pytest
 tests/clinical/test_labs_catalogue.py -p no:cacheprovider``, then read the diff line by line.
@@ -23,7 +24,7 @@ import pytest
 from detoxdesk.clinical import knowledge, labs
 from detoxdesk.clinical.errors import KnowledgeError
 
-GOLDEN = Path(__file__).with_name("golden") / "labs-catalogue.json"
+GOLDEN = Path(__file__).with_name("golden") / "knowledge" / "labs-catalogue.json"
 WINDOW = {"high": 3, "unit": "d", "source": "aap-udt", "confidence": "S"}
 
 

@@ -30,6 +30,7 @@ from detoxdesk.clinical.medication_policy import (
     ImpairmentCap,
     InteractionList,
     InteractionMember,
+    LowDoseDay,
     MedicationPolicy,
     Parameter,
     default_policy,
@@ -1012,3 +1013,73 @@ def test_rules_for_an_unknown_drug_cannot_be_added() -> None:
     with pytest.raises(InvalidInput) as raised:
         policy.with_rules(stray)
     assert raised.value.fields == {"drug": str(raised.value)}
+
+
+# --- Bands starting at zero (_bands) --------------------------------------------------------------
+
+
+def band_entry(label: str, low: object, below: object) -> dict[str, Any]:
+    entry = {
+        "label": label,
+        "max_dose_mg": 0.36,
+        "max_daily_mg": 1.44,
+        "source": "lofexidine-label",
+        "confidence": "C",
+    }
+    return {**entry, "from": low, "below": below} if below is not None else {**entry, "from": low}
+
+
+def test_a_band_from_zero_sorts_below_a_band_from_a_fraction() -> None:
+    raw = [band_entry("upper", 0.5, None), band_entry("lowest", 0, 0.5)]
+    bands = medication_policy._bands(raw, "lofexidine", "renal_caps")
+    assert [(band.label, band.low, band.below) for band in bands] == [
+        ("upper", Decimal("0.5"), None),
+        ("lowest", Decimal(0), Decimal("0.5")),
+    ]
+
+
+# --- The low-dose stop day and the induction texts (_low_dose_days, _induction) -----------------
+
+
+def test_only_a_day_marked_true_stops_the_full_agonist() -> None:
+    raw = [
+        {"day": 1, "dose_mg": 0.5, "times_per_day": 1},
+        {"day": 2, "dose_mg": 1, "times_per_day": 2, "stop_full_agonist": False},
+        {"day": 3, "dose_mg": 2, "times_per_day": 2, "stop_full_agonist": "yes"},
+        {"day": 4, "dose_mg": 12, "times_per_day": 1, "stop_full_agonist": True},
+    ]
+    days = medication_policy._low_dose_days(raw)
+    assert days == (
+        LowDoseDay(1, Decimal("0.5"), 1, False),
+        LowDoseDay(2, Decimal(1), 2, False),
+        LowDoseDay(3, Decimal(2), 2, False),
+        LowDoseDay(4, Decimal(12), 1, True),
+    )
+
+
+def test_the_shipped_schedule_stops_the_full_agonist_on_its_last_day_only() -> None:
+    days = default_policy().induction.low_dose_days
+    assert [day.stop_full_agonist for day in days] == [False] * 6 + [True]
+
+
+def test_the_precipitated_withdrawal_and_pregnancy_texts_are_carried_as_written() -> None:
+    data = knowledge.load("medications")
+    precipitated, pregnancy = data["induction"]["precipitated_withdrawal"], data["pregnancy"]
+    induction = default_policy().induction
+    assert (
+        induction.precipitated_source,
+        induction.precipitated_guidance,
+        induction.pregnancy_source,
+        induction.pregnancy_note,
+    ) == (
+        precipitated["source"],
+        precipitated["guidance"],
+        pregnancy["source"],
+        pregnancy["note"],
+    )
+    assert (induction.precipitated_source, induction.pregnancy_source) == (
+        "oakley-2021",
+        "acog-711",
+    )
+    assert induction.pregnancy_note.startswith("Opioid agonist treatment")
+    assert induction.precipitated_guidance.startswith("The published approach")
