@@ -116,6 +116,12 @@ def refused(body: dict[str, Any]) -> dict[str, str]:
     return raised.value.fields
 
 
+def refused_by(body: dict[str, Any], policy: MedicationPolicy) -> dict[str, str]:
+    with pytest.raises(InvalidInput) as raised:
+        dosing.parse_dose_request(body, policy)
+    return raised.value.fields
+
+
 def check(
     drug: str,
     dose: str,
@@ -304,6 +310,8 @@ def test_a_required_number_reads_as_0_when_missing_or_refused() -> None:
     assert (reader.number("k"), reader.number("bad", positive=True)) == (Decimal(0), Decimal(0))
     assert reader.errors == {"k": "This field is required.", "bad": "Must be a number."}
     assert FieldReader({"k": 2.5}).number("k", positive=True) == Decimal("2.5")
+    zero = FieldReader({"k": 0})
+    assert (zero.number("k"), zero.errors) == (Decimal(0), {})
 
 
 @pytest.mark.parametrize(
@@ -390,7 +398,12 @@ def test_it_reads_a_full_payload_into_a_request() -> None:
         "dose_mg": 4,
         "at": AT,
         "given": [{"dose_mg": 2, "at": "2025-03-05T10:00:00+00:00"}],
-        "vitals": {"systolic": 118, "diastolic": 76, "at": "2025-03-05T11:55:00+00:00"},
+        "vitals": {
+            "systolic": 118,
+            "diastolic": 76,
+            "heart_rate": 64,
+            "at": "2025-03-05T11:55:00+00:00",
+        },
         "context": {
             "first_day": True,
             "benzodiazepine_use": True,
@@ -418,7 +431,7 @@ def test_it_reads_a_full_payload_into_a_request() -> None:
         Decimal(4),
         T0,
         (GivenDose(Decimal(2), T0 - timedelta(hours=2)),),
-        VitalsReading(118, 76, None, T0 - timedelta(minutes=5)),
+        VitalsReading(118, 76, 64, T0 - timedelta(minutes=5)),
         DoseContext(
             first_day=True,
             benzodiazepine_use=True,
@@ -446,6 +459,45 @@ def test_it_reads_a_payload_that_gives_only_what_is_required() -> None:
     assert request == DoseRequest(
         "clonidine", Decimal("0.1"), T0, (), None, DoseContext(False, False)
     )
+
+
+def test_it_reads_the_signs_not_taken_as_none() -> None:
+    body = payload()
+    body["vitals"] = {"heart_rate": 50, "at": AT}
+    assert dosing.parse_dose_request(body).vitals == VitalsReading(None, None, 50, T0)
+
+
+def test_it_reads_the_drugs_and_substances_of_the_policy_passed_in() -> None:
+    policy = default_policy()
+    fewer = replace(policy, drugs=tuple(r for r in policy.drugs if r.drug != "diazepam"))
+    assert "drug" in refused_by(payload("diazepam", 5), fewer)
+    extended = replace(
+        policy, qt_with_methadone=policy.qt_with_methadone.extended({"quetiapine": "x"})
+    )
+    body = payload("methadone", 60, active_medications=[{"drug": "quetiapine"}])
+    assert dosing.parse_dose_request(body, extended).context.active_medications == (
+        ActiveMedication("quetiapine", None),
+    )
+    assert list(refused_by(body, policy)) == ["context.active_medications[0].drug"]
+
+
+def test_a_context_that_is_not_an_object_reads_as_nothing_recorded() -> None:
+    reader = FieldReader({"context": ["first_day"]})
+    assert dosing._read_context(reader, default_policy()) == DoseContext(False, False)
+    assert reader.errors == {
+        "context": "Must be a JSON object with first_day and benzodiazepine_use."
+    }
+
+
+@pytest.mark.parametrize("dose", [0, -0.5])
+def test_the_dose_must_be_above_0(dose: float) -> None:
+    assert refused(payload(dose=dose)) == {"dose_mg": "Must be greater than 0."}
+
+
+def test_a_product_is_checkable_only_while_its_policy_drug_is() -> None:
+    policy = default_policy()
+    fewer = replace(policy, drugs=tuple(r for r in policy.drugs if r.drug != "buprenorphine"))
+    assert dosing.checkable_drugs(fewer) == DRUGS[1:]
 
 
 def test_it_refuses_every_bad_top_level_field_at_once() -> None:
@@ -603,6 +655,25 @@ def test_it_refuses_an_active_medication_it_does_not_know_naming_every_substance
     }
     assert dosing.known_substances() == SUBSTANCES
     assert dosing.known_substances(default_policy()) == SUBSTANCES
+
+
+def test_every_active_medication_is_read_after_one_that_is_not_an_object() -> None:
+    body = payload(active_medications=["methadone", {"drug": "heroin"}, {"drug": "alcohol"}])
+    assert list(refused(body)) == [
+        "context.active_medications[0]",
+        "context.active_medications[1].drug",
+    ]
+
+
+def test_an_active_medication_with_text_that_is_not_text_reads_as_empty_text() -> None:
+    reader = FieldReader({"active_medications": [{"drug": "alcohol", "source": 1, "label": 2}]})
+    assert dosing._read_active(reader, default_policy()) == (
+        ActiveMedication("alcohol", None, "", ""),
+    )
+    assert reader.errors == {
+        "active_medications[0].source": "Must be text.",
+        "active_medications[0].label": "Must be text.",
+    }
 
 
 def test_an_active_medication_without_source_label_or_dose_reads_as_not_known() -> None:
@@ -1169,3 +1240,15 @@ def test_a_dose_given_in_another_timezone_counts_by_its_instant() -> None:
     )
     result = check_dose(request)
     assert (result.total_24h_mg, result.minutes_since_last_dose) == (Decimal("1.44"), Decimal(60))
+
+
+def test_a_product_is_refused_by_name_when_the_policy_passed_in_lacks_its_drug() -> None:
+    policy = default_policy()
+    fewer = replace(policy, drugs=tuple(r for r in policy.drugs if r.drug != "buprenorphine"))
+    request = DoseRequest(
+        "buprenorphine_naloxone", Decimal(2), T0, (), None, DoseContext(False, False)
+    )
+    with pytest.raises(InvalidInput) as raised:
+        check_dose(request, fewer)
+    assert list(raised.value.fields) == ["drug"]
+    assert str(raised.value).startswith("Unknown drug 'buprenorphine_naloxone'. Known drugs: ")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from detoxdesk.clinical import dosing, populations
+from detoxdesk.clinical import dosing, populations, products
 from detoxdesk.clinical.dosing import (
     ActiveMedication,
     DoseCheck,
@@ -313,6 +313,12 @@ def test_each_qtc_threshold_applies_on_its_own() -> None:
     ]
 
 
+def test_a_qtc_threshold_a_program_sets_to_0_is_named_as_0() -> None:
+    policy = set_limit(WINDOW_60, "methadone", qtc_warning_from_ms=0)
+    (message,) = [m for _, _, m, _ in found(check("methadone", "60", qtc_ms=420, policy=policy))]
+    assert message.startswith("QTc 420 ms is at or above 0 ms on methadone.")
+
+
 def test_a_qtc_threshold_without_advice_ends_at_the_drug() -> None:
     rules = WINDOW_60.rules("methadone")
     bare = replace(rules.limits.qtc_warning_from_ms, advice=None)
@@ -345,6 +351,7 @@ def test_a_qtc_threshold_without_advice_ends_at_the_drug() -> None:
         ("lorazepam", False, (("buprenorphine_naloxone", "8"),), True),
         ("diazepam", False, (("gabapentin", "900"),), False),
         ("clonidine", True, (("lorazepam", "2"),), False),
+        ("clonidine", False, (("methadone", "60"),), False),
     ],
 )
 def test_benzodiazepine_co_use_is_a_warning_either_way_round(
@@ -500,6 +507,7 @@ def test_a_partial_and_a_full_agonist_together_stop_naming_precipitated_withdraw
         ("buprenorphine", "buprenorphine_naloxone"),
         ("clonidine", "methadone"),
         ("buprenorphine", "naloxone"),
+        ("clonidine", "buprenorphine"),
     ],
 )
 def test_two_full_or_two_partial_agonists_are_no_conflict(drug: str, other: str) -> None:
@@ -730,6 +738,15 @@ def test_a_low_dose_initiation_is_exempt_up_to_its_day_1_dose_of_0_5_mg(
     assert found(result) == ([] if exempt else [NO_SCORE])
 
 
+def test_the_low_dose_exemption_reads_the_schedules_first_day() -> None:
+    schedule = WINDOW_60.induction.low_dose_days
+    quarter = (replace(schedule[0], dose_mg=Decimal("0.25")), *schedule[1:])
+    policy = replace(WINDOW_60, induction=replace(WINDOW_60.induction, low_dose_days=quarter))
+    context = {"first_day": True, "protocol": "low_dose_initiation", **READY}
+    assert found(check("buprenorphine", "0.25", policy=policy, **context)) == []
+    assert found(check("buprenorphine", "0.5", policy=policy, **context)) == [NO_SCORE]
+
+
 def test_a_low_dose_initiation_without_a_schedule_is_not_exempt() -> None:
     policy = replace(WINDOW_60, induction=replace(WINDOW_60.induction, low_dose_days=()))
     result = check(
@@ -957,6 +974,16 @@ def test_the_days_stop_is_the_lowest_of_the_cap_and_the_days_own_stop() -> None:
     assert dosing._daily_stop(request, methadone, None) is None
 
 
+def test_on_the_first_day_only_the_first_day_stop_counts_as_the_days_stop() -> None:
+    policy = set_limit(WINDOW_60, "buprenorphine", daily_stop_above_mg=20)
+    first = check("buprenorphine", "25", given=(("1", hours(30)),), first_day=True, policy=policy)
+    assert found(first, "dose_implausible") == []
+    later = check("buprenorphine", "25", given=(("1", hours(30)),), policy=policy)
+    assert found(later, "dose_implausible") == [
+        ("dose_implausible", "stop", IMPLAUSIBLE.format(25, "buprenorphine", 20), "program-policy")
+    ]
+
+
 # --- Methadone titration: asam-2015 ---------------------------------------------------------------
 
 STEP = "The daily total of methadone rises by {} mg to {} mg, more than the usual step of 10 mg."
@@ -994,6 +1021,7 @@ SOON = "The daily total of methadone was last increased {} ago, sooner than ever
             [("dose_increase_too_soon", SOON.format("2 days"))],
         ),
         ((("60", days(1)),), "60", []),
+        ((("60", days(1)), ("50", days(2))), "60", []),  # no rise today: nothing to warn about
     ],
 )
 def test_methadone_rising_faster_than_asam_2015_warns(
@@ -1111,6 +1139,14 @@ def test_methadone_rising_above_100_mg_a_day_asks_for_an_ecg_unless_one_was_take
     assert found(result, "ecg_prompt_dose") == (expected if prompted else [])
 
 
+def test_an_ecg_taken_today_counts_in_the_timezone_of_the_dose() -> None:
+    plus5 = timezone(timedelta(hours=5))
+    at = datetime(2025, 3, 5, 1, 0, tzinfo=plus5)  # 20:00 UTC the day before
+    measured = datetime(2025, 3, 5, 0, 30, tzinfo=plus5)
+    result = check("methadone", "101", at=at, given=(("95", days(1)),), qtc_measured_at=measured)
+    assert found(result, "ecg_prompt_dose") == []
+
+
 def test_a_first_methadone_day_above_100_mg_asks_for_an_ecg() -> None:
     result = check("methadone", "110", given=(("0.5", hours(30)),))
     assert found(result, "ecg_prompt_dose") == [
@@ -1137,6 +1173,19 @@ def test_naloxone_is_offered_for_every_opioid_order(drug: str, offered: bool) ->
     expected = Finding("naloxone_offer", "warning", NALOXONE, "fda-naloxone-2020")
     assert dosing.naloxone_prompt(drug) == (expected if offered else None)
     assert dosing.naloxone_prompt(drug, None, default_policy()) == (expected if offered else None)
+
+
+def test_naloxone_is_offered_for_a_product_of_an_opioid_a_program_adds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    catalogue = products.catalogue()
+    combined = products.Product(
+        "oxy_nx", "Oxycodone/naloxone", frozenset({"oxycodone", "naloxone"})
+    )
+    extended = products.Catalogue(catalogue.ingredients, {**catalogue.products, "oxy_nx": combined})
+    monkeypatch.setattr(products, "catalogue", lambda: extended)
+    prompt = dosing.naloxone_prompt("oxy_nx")
+    assert prompt == Finding("naloxone_offer", "warning", NALOXONE, "fda-naloxone-2020")
 
 
 @pytest.mark.parametrize(
