@@ -378,7 +378,11 @@ def test_an_allergy_names_every_matching_ingredient_and_the_drug() -> None:
     ]
     both = check("buprenorphine_naloxone", "2", allergies=("naloxone", "buprenorphine"))
     (message,) = [m for code, _, m, _ in found(both) if code == "allergy_recorded"]
-    assert message.startswith("The chart records an allergy to Naloxone, Buprenorphine, which ")
+    # The product is named as given (its label in products.toml), not the drug whose rules apply.
+    assert message == (
+        "The chart records an allergy to Naloxone, Buprenorphine, which Buprenorphine/naloxone"
+        " contains. Check with the patient and the prescriber before giving it."
+    )
 
 
 @pytest.mark.parametrize(

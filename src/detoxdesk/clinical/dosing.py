@@ -864,8 +864,10 @@ def _allergy_findings(drug: str, rules: DrugRules, context: DoseContext) -> list
     if not matched:
         return []
     names = ", ".join(products.ingredient_label(code) for code in matched)
+    product = products.catalogue().products.get(drug)
+    label = product.label if product else rules.label  # the product as ordered
     message = (
-        f"The chart records an allergy to {names}, which {rules.label} contains."
+        f"The chart records an allergy to {names}, which {label} contains."
         " Check with the patient and the prescriber before giving it."
     )
     return [Finding("allergy_recorded", "stop", message, ALLERGY_SOURCE)]
