@@ -8,11 +8,13 @@ that forked the worker) built. Without this, a mutant in a loader's checks never
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import os
 import pkgutil
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck
@@ -85,6 +87,27 @@ def fresh_knowledge() -> Iterator[None]:
     yield
     for clear in _CACHES:
         clear()
+
+
+KnowledgeChange = Callable[[dict[str, Any]], object]
+
+
+@pytest.fixture
+def edit_knowledge(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, KnowledgeChange], None]:
+    """``edit_knowledge(name, change)``: the loaders read ``name``.toml with ``change`` applied to a
+    copy of it, as a program's edited file would read; the file on disk is not touched."""
+    read = knowledge.read_toml
+
+    def apply(stem: str, change: KnowledgeChange) -> None:
+        def changed(name: str) -> dict[str, Any]:
+            data = copy.deepcopy(read(name))
+            if name == stem:
+                change(data)
+            return data
+
+        monkeypatch.setattr(knowledge, "read_toml", changed)
+
+    return apply
 
 
 def runs_a_subprocess(item: pytest.Item) -> bool:

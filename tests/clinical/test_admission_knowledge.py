@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from detoxdesk.clinical import admission, knowledge
+from detoxdesk.clinical import admission
 from detoxdesk.clinical.errors import KnowledgeError
 
 Change = Callable[[dict[str, Any]], object]
 
 
-def with_table(monkeypatch: pytest.MonkeyPatch, change: Change) -> None:
-    read = knowledge.read_toml
-
-    def changed(name: str) -> dict[str, Any]:
-        data = copy.deepcopy(read(name))
-        if name == "admission":
-            change(data)
-        return data
-
-    monkeypatch.setattr(knowledge, "read_toml", changed)
+@pytest.fixture
+def with_table(edit_knowledge: Callable[[str, Change], None]) -> Callable[[Change], None]:
+    """Make the loaders read admission.toml with a change applied (the file is not touched)."""
+    return lambda change: edit_knowledge("admission", change)
 
 
 def codes(levels: tuple[Any, ...]) -> list[str]:
@@ -36,10 +29,9 @@ def test_each_kind_provides_its_levels_least_intensive_first() -> None:
 
 
 def test_levels_listed_out_of_order_or_twice_are_sorted_once(
-    monkeypatch: pytest.MonkeyPatch,
+    with_table: Callable[[Change], None],
 ) -> None:
     with_table(
-        monkeypatch,
         lambda d: d["facility_kinds"]["inpatient"].update(levels=["4-WM", "3.2-WM", "4-WM"]),
     )
     assert codes(admission.facility_levels()["inpatient"]) == ["3.2-WM", "4-WM"]
@@ -75,9 +67,9 @@ def test_levels_listed_out_of_order_or_twice_are_sorted_once(
     ],
 )
 def test_it_refuses_a_malformed_table(
-    monkeypatch: pytest.MonkeyPatch, change: Change, message: str
+    with_table: Callable[[Change], None], change: Change, message: str
 ) -> None:
-    with_table(monkeypatch, change)
+    with_table(change)
     with pytest.raises(KnowledgeError) as raised:
         admission.facility_levels()
     assert str(raised.value) == message
@@ -89,7 +81,7 @@ def test_a_decided_code_that_is_not_a_level_is_named() -> None:
     assert str(raised.value) == "placement.toml: no level '5-WM'"
 
 
-def test_a_kind_providing_nothing_reads_none(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_kind_providing_nothing_reads_none() -> None:
     found = admission.below_decided_level("2-WM", "day_centre")
     assert found is not None
     assert (found.decided.code, found.provided, found.provided_codes) == ("2-WM", (), "none")

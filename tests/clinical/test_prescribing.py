@@ -2,36 +2,29 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from detoxdesk.clinical import knowledge, prescribing
+from detoxdesk.clinical import prescribing
 from detoxdesk.clinical.errors import KnowledgeError
 
 Change = Callable[[dict[str, Any]], object]
 
 
-def with_table(monkeypatch: pytest.MonkeyPatch, change: Change) -> None:
-    read = knowledge.read_toml
-
-    def changed(name: str) -> dict[str, Any]:
-        data = copy.deepcopy(read(name))
-        if name == "prescribing":
-            change(data)
-        return data
-
-    monkeypatch.setattr(knowledge, "read_toml", changed)
+@pytest.fixture
+def with_table(edit_knowledge: Callable[[str, Change], None]) -> Callable[[Change], None]:
+    """Make the loaders read prescribing.toml with a change applied (the file is not touched)."""
+    return lambda change: edit_knowledge("prescribing", change)
 
 
 def test_a_pdmp_check_is_required_when_a_controlled_substance_starts() -> None:
     assert prescribing.pdmp_rule() == prescribing.PdmpRule(True, "cdc-2022", "C")
 
 
-def test_a_program_may_turn_the_check_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    with_table(monkeypatch, lambda d: d["pdmp_check"].update(required_at_start=False))
+def test_a_program_may_turn_the_check_off(with_table: Callable[[Change], None]) -> None:
+    with_table(lambda d: d["pdmp_check"].update(required_at_start=False))
     assert prescribing.pdmp_rule() == prescribing.PdmpRule(False, "cdc-2022", "C")
 
 
@@ -61,9 +54,9 @@ def test_a_program_may_turn_the_check_off(monkeypatch: pytest.MonkeyPatch) -> No
     ],
 )
 def test_it_refuses_a_malformed_rule(
-    monkeypatch: pytest.MonkeyPatch, change: Change, message: str
+    with_table: Callable[[Change], None], change: Change, message: str
 ) -> None:
-    with_table(monkeypatch, change)
+    with_table(change)
     with pytest.raises(KnowledgeError) as raised:
         prescribing.pdmp_rule()
     assert str(raised.value) == message

@@ -4,33 +4,21 @@ its exact words."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from detoxdesk.clinical import knowledge, vitals
+from detoxdesk.clinical import vitals
 from detoxdesk.clinical.errors import InvalidInput, KnowledgeError
 
 Change = Callable[[dict[str, Any]], object]
 
 
 @pytest.fixture
-def edit(monkeypatch: pytest.MonkeyPatch) -> Callable[[Change], None]:
-    """Make the loaders read vitals.toml with ``change`` applied (the file is not touched)."""
-    read = knowledge.read_toml
-
-    def apply(change: Change) -> None:
-        def changed(name: str) -> dict[str, Any]:
-            data = copy.deepcopy(read(name))
-            if name == "vitals":
-                change(data)
-            return data
-
-        monkeypatch.setattr(knowledge, "read_toml", changed)
-
-    return apply
+def edit(edit_knowledge: Callable[[str, Change], None]) -> Callable[[Change], None]:
+    """Make the loaders read vitals.toml with a change applied (the file is not touched)."""
+    return lambda change: edit_knowledge("vitals", change)
 
 
 def field(data: dict[str, Any], key: str) -> dict[str, Any]:
