@@ -89,6 +89,13 @@ def test_calc_placement_shows_the_4th_edition_level_beside_the_3rd() -> None:
     assert output["level_4th_edition"] == {"code": expected, "confirmed": False}
 
 
+def test_the_4th_edition_level_comes_right_after_the_3rd_in_process() -> None:
+    # The same order as the command's, from the function itself (a child process would not run
+    # a mutated copy of it).
+    keys = list(asam4.placement_calculator(PLACEMENT))
+    assert keys[:3] == ["recommended_level", "level_4th_edition", "level_name"]
+
+
 def _rows() -> list[dict[str, object]]:
     return [
         {"from": lv.code, "code": "", "candidates": ["1.7"], "confidence": "U"}

@@ -4,6 +4,7 @@ the table and the key: each value at its limit, one below and one of the wrong t
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal as D
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from detoxdesk.clinical import taper
 from detoxdesk.clinical.errors import KnowledgeError
 
+START = date(2025, 3, 1)
 Change = Callable[[dict[str, Any]], None]
 
 
@@ -215,3 +217,88 @@ def test_every_benzodiazepine_step_limit_is_required(
     with pytest.raises(KnowledgeError) as refused:
         taper.benzodiazepine_rule()
     assert str(refused.value) == "tapers.toml [benzodiazepine]: every step limit is required"
+
+
+def test_a_program_slowing_near_the_end_applies_when_the_plan_gives_none(
+    edit: Callable[[Change], None],
+) -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["long_term_opioid"]["slow_near_end"].update(at_or_below_percent=20, every_days=14)
+
+    edit(change)
+    plan = taper.long_term_taper(
+        start_date=START,
+        current_daily_dose=D(100),
+        increment=D(5),
+        percent=D(10),
+        every_days=7,
+        of="original",
+    )
+    assert (
+        "From 20 % of the original dose, reductions come every 14 days (program setting)."
+        in plan.notes
+    )
+    # 20 mg is 20 % of 100: from there each dose is held 14 days, not 7.
+    twenty = [step for step in plan.steps if step.daily_dose == D(20)]
+    assert len(twenty) == 14
+
+
+def test_a_long_term_plan_names_the_source_of_its_rule(edit: Callable[[Change], None]) -> None:
+    edit(setting("long_term_opioid", "source", "asam-2015"))
+    plan = taper.long_term_taper(
+        start_date=START,
+        current_daily_dose=D(100),
+        increment=D(5),
+        percent=D(10),
+        every_days=7,
+        of="original",
+    )
+    assert plan.source == "asam-2015"
+    assert "asam-2015" in plan.sources
+
+
+def test_a_benzodiazepine_plan_names_the_source_of_its_rule(
+    edit: Callable[[Change], None],
+) -> None:
+    edit(setting("benzodiazepine", "source", "asam-2020"))
+    plan = taper.benzodiazepine_taper(
+        start_date=START,
+        drug="diazepam",
+        current_daily_dose=D(20),
+        step_percent=D(10),
+        step_days=14,
+        increment=D(1),
+    )
+    assert "asam-2020" in plan.sources
+
+
+def test_without_an_upper_start_dose_no_start_is_outside_the_range(
+    edit: Callable[[Change], None],
+) -> None:
+    edit(setting("methadone", "start_dose_max", None))
+    plan = taper.withdrawal_taper(
+        "methadone", start_date=START, current_daily_dose=D(100), increment=D(5), days=8
+    )
+    assert "taper.start_dose_outside_range" not in [f.code for f in plan.findings]
+
+
+def test_a_plan_at_a_shortest_length_below_the_range_is_outside_the_range(
+    edit: Callable[[Change], None],
+) -> None:
+    # The program's shortest length (1 day) lies below the usual 2-4 days: a 1-day plan is not
+    # shorter than usual, so the finding that says so is that it is outside the range.
+    edit(setting("lofexidine", "shortest_days", 1))
+    plan = taper.withdrawal_taper(
+        "lofexidine",
+        start_date=START,
+        current_daily_dose=D(2),
+        increment=D("0.2"),
+        days=1,
+        allow_outside_range=True,
+    )
+    assert [(f.code, f.message) for f in plan.findings if f.code.startswith("taper.days")] == [
+        (
+            "taper.days_outside_range",
+            "1 days is outside the usual 2-4 days for a lofexidine wind-down.",
+        )
+    ]

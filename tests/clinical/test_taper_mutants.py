@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from detoxdesk.clinical import taper
-from detoxdesk.clinical.errors import InvalidInput
+from detoxdesk.clinical.errors import InvalidInput, KnowledgeError
 
 START = date(2025, 3, 1)
 FORM = "The taper cannot be planned: check the marked fields."
@@ -565,3 +565,31 @@ def test_an_exact_dose_is_cut_to_three_decimals_rounding_down() -> None:
 def test_a_finding_names_five_days_and_counts_the_rest() -> None:
     assert taper._listed(["1", "2", "3", "4", "5"]) == "1, 2, 3, 4, 5"
     assert taper._listed(["1", "2", "3", "4", "5", "6", "7"]) == "1, 2, 3, 4, 5 and 2 more"
+
+
+def test_a_long_term_taper_may_last_the_longest_schedule_but_not_a_day_more() -> None:
+    # 1 mg held for every_days days, then the day at zero.
+    plan = long_term(current_daily_dose=D(1), increment=D(1), percent=D(100), every_days=3649)()
+    assert isinstance(plan, taper.TaperPlan)
+    assert len(plan.steps) == 3650
+    call = long_term(current_daily_dose=D(1), increment=D(1), percent=D(100), every_days=3650)
+    assert refusal(call) == (TOO_LONG, {"percent": TOO_LONG})
+
+
+def test_planned_doses_that_never_reach_zero_are_a_knowledge_error() -> None:
+    with pytest.raises(KnowledgeError) as raised:
+        taper._build_steps(START, iter([Fraction(5)]), D(1), 5, lambda units: 1, "days")
+    assert str(raised.value) == "A taper's planned doses ended before reaching zero."
+
+
+def test_an_edit_faster_than_a_rate_of_the_current_dose_is_a_warning() -> None:
+    # 10 % of the current dose each week: 100 (days 1-7), 90 (8-14), 81 (15-21), ...
+    plan = long_term(increment=D(1), of="current")()
+    assert isinstance(plan, taper.TaperPlan)
+    assert [plan.steps[i].daily_dose for i in (6, 7, 13, 14)] == [D(100), D(90), D(90), D(81)]
+    edited = taper.edit_step(plan, date(2025, 3, 14), D(81))
+    # From day 7 (100) to day 14 (81) is 19, more than 10 % of 100 plus one increment.
+    assert [f.message for f in edited.findings if f.code == "taper.faster_than_plan_rate"] == [
+        "After the edit the dose falls faster than the plan's rate from: 2025-03-07."
+    ]
+    assert taper.rate_problems(plan) == ()

@@ -211,6 +211,13 @@ def test_it_accepts_values_at_a_programs_hard_limits(values: dict[str, object]) 
     assert {key: clean[key] for key in values} == values
 
 
+def test_an_upper_hard_limit_of_zero_is_worded_as_zero() -> None:
+    limits = [vitals.VitalRange("respiratory_rate", None, 0, "program-hard-limits")]
+    assert errors_for({"respiratory_rate": 1}, hard_limits=limits) == {
+        "respiratory_rate": "Must be at most 0 /min (this program's limit)."
+    }
+
+
 # --- The typo check: a confirmation, never a refusal ----------------------------------------------
 
 

@@ -604,7 +604,7 @@ def benzodiazepine_findings(plan: TaperPlan) -> list[Finding]:
             )
         text = finding_text(TOO_FAST)
         findings.append(Finding(TOO_FAST, "warning", " ".join([*parts, text.text]), text.source))
-    strong = _strong_windows(plan, checked, rule)
+    strong = _strong_windows(checked, rule)
     if strong:
         text = finding_text(FAR_TOO_FAST)
         message = (
@@ -615,9 +615,7 @@ def benzodiazepine_findings(plan: TaperPlan) -> list[Finding]:
     return findings
 
 
-def _strong_windows(
-    plan: TaperPlan, checked: tuple[Reduction, ...], rule: BenzodiazepineRule
-) -> list[str]:
+def _strong_windows(checked: tuple[Reduction, ...], rule: BenzodiazepineRule) -> list[str]:
     """Each reduction from which the checked reductions within the window (that day and the
     ``strong_window_days - 1`` after it) take more than ``strong_percent`` of the dose before."""
     found = []
