@@ -609,7 +609,10 @@ def measure(
     episodes = network.record_episodes
 
     print("warming the workers …", flush=True)
-    warm_up(port, plan.workers, nurse, network)
+    reading = tokens.do_create_token(
+        owner=nurse, name="bench warm-up", scopes=["read"], acting_user=None
+    ).secret
+    warm_up(port, plan.workers, nurse, reading, network)
 
     print("raw insert + commit …", flush=True)
     for clients in CLIENTS:
@@ -699,21 +702,23 @@ def in_project_venv() -> None:
         os.execv(str(venv_python), [str(venv_python), *sys.argv])
 
 
-def warm_up(port: int, workers: int, nurse: Any, network: Network) -> None:
+def warm_up(port: int, workers: int, nurse: Any, token: str, network: Network) -> None:
     """Every worker loads its URLs, templates and connections before anything is timed: the
-    pages are requested by twice as many clients at once as there are workers, three times."""
+    pages (with a nurse's session) and the API (with a read token) are requested by twice as
+    many clients at once as there are workers, three times."""
     cookie = f"sessionid={session_cookie(nurse)}"
     paths = [
         "/census/?facility=" + network.unit_facility,
         f"/patients/{network.history_patients[min(network.history_patients)]}/",
         f"/episodes/{network.record_episodes[-1]}/assessments/cows/new/",
-        "/api/v1/census?per_page=1",
     ]
 
     def visit() -> None:
         client = Http(port, {"Cookie": cookie})
         for path in paths:
             client.send("GET", path)
+        api = Http(port, {"Authorization": f"Bearer {token}"})
+        api.send("GET", "/api/v1/census?per_page=1")
 
     for _ in range(3):
         threads = [threading.Thread(target=visit) for _ in range(2 * workers)]
