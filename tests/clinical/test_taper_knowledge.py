@@ -244,7 +244,9 @@ def test_a_program_slowing_near_the_end_applies_when_the_plan_gives_none(
 
 
 def test_a_long_term_plan_names_the_source_of_its_rule(edit: Callable[[Change], None]) -> None:
-    edit(setting("long_term_opioid", "source", "asam-2015"))
+    # A key no note or rate of a long-term plan carries (asam-2015 is a note's), so only the
+    # rule can bring it into the plan's sources.
+    edit(setting("long_term_opioid", "source", "tip-63"))
     plan = taper.long_term_taper(
         start_date=START,
         current_daily_dose=D(100),
@@ -253,8 +255,8 @@ def test_a_long_term_plan_names_the_source_of_its_rule(edit: Callable[[Change], 
         every_days=7,
         of="original",
     )
-    assert plan.source == "asam-2015"
-    assert "asam-2015" in plan.sources
+    assert plan.source == "tip-63"
+    assert "tip-63" in plan.sources
 
 
 def test_a_benzodiazepine_plan_names_the_source_of_its_rule(
