@@ -197,12 +197,14 @@ def test_it_records_a_cows_with_vital_signs_in_one_call(unit, client):
 # One COWS with its vital signs through the API, as a device sends it. Each statement named:
 #   the request's transaction (2: BEGIN/COMMIT, or a savepoint inside a test's transaction),
 #   the token with its owner (1), the owner's memberships (1), the episode (1),
-#   the assessment and the vital signs (2, no savepoint: the action joins the request's
-#   transaction), one append of both audit events: lock the chain head, insert both, move it (3),
-#   the link of the assessment to the one before it (1).
+#   one append of both records and both audit events (no savepoint: the action joins the
+#   request's transaction): lock the chain head, insert the assessment (its link to the one before
+#   it filled in by the database) and the vital signs, insert both events, move the head (5),
+#   the link of the next assessment to it (1).
 RECORD_STATEMENTS = 11
-# On PostgreSQL the insert of both events, the head's move and the link are one statement.
-RECORD_STATEMENTS_POSTGRESQL = RECORD_STATEMENTS - 2
+# On PostgreSQL everything after the head's lock is one statement: the two records, the events,
+# the head's move and the next one's link.
+RECORD_STATEMENTS_POSTGRESQL = RECORD_STATEMENTS - 4
 
 
 def test_recording_through_the_api_costs_a_fixed_number_of_statements(unit, client):
@@ -231,9 +233,17 @@ def test_recording_through_the_api_costs_a_fixed_number_of_statements(unit, clie
     moves = [s for s in statements if 'UPDATE "audit_auditchainhead"' in s]
     assert len(moves) == 1
     if postgresql:
-        # One statement: insert the events, move the head, link the assessment (last).
-        assert moves[0].startswith('WITH w0 AS (INSERT INTO "audit_auditevent"'), moves[0]
-        assert 'UPDATE "monitoring_assessment" SET "previous_at"' in moves[0], moves[0]
+        # One statement: insert the records, then the events, move the head, link the next.
+        parts = (
+            'w0 AS (INSERT INTO "monitoring_assessment"',
+            'w1 AS (INSERT INTO "monitoring_vitalsigns"',
+            'w2 AS (INSERT INTO "audit_auditevent"',
+            'w3 AS (UPDATE "audit_auditchainhead"',
+            'w4 AS (UPDATE "monitoring_assessment" SET "previous_at"',
+        )
+        at = [moves[0].find(part) for part in parts]
+        assert -1 not in at and at == sorted(at), moves[0]
+        assert moves[0].startswith("WITH w0 AS"), moves[0]
     else:
         assert moves[0].startswith("UPDATE"), moves[0]
     assert sum(s.startswith("SAVEPOINT") for s in statements) <= 1  # only a test's own

@@ -85,3 +85,22 @@ def test_limits_live_in_the_database_cache_or_in_redis_when_redis_url_is_set(red
     result = manage("shell", "-c", show, env={**PRODUCTION, "REDIS_URL": redis_url})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == backend
+
+
+@pytest.mark.parametrize(("value", "prepared"), [(None, True), ("true", True), ("false", False)])
+def test_prepared_statements_on_postgresql_are_on_unless_turned_off(value, prepared):
+    env = {**PRODUCTION, "DATABASE_URL": "postgres://someone@db.example.org:5432/detoxdesk"}
+    if value is not None:
+        env["DATABASE_PREPARED_STATEMENTS"] = value
+    show = "from django.conf import settings; o = settings.DATABASES['default']['OPTIONS']; "
+    show += "print(o.get('server_side_binding'), o.get('prepare_threshold'))"
+    result = manage("shell", "--no-imports", "-c", show, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == (["True", "5"] if prepared else ["None", "None"])
+
+
+def test_a_malformed_prepared_statements_switch_fails_loudly():
+    env = {**PRODUCTION, "DATABASE_URL": "postgres://someone@db.example.org:5432/detoxdesk"}
+    result = manage("check", env={**env, "DATABASE_PREPARED_STATEMENTS": "perhaps"})
+    assert result.returncode != 0
+    assert "DATABASE_PREPARED_STATEMENTS must be true or false" in result.stderr

@@ -148,21 +148,25 @@ def test_one_post_is_one_transaction_with_a_pinned_statement_count(client, clock
         sql for sql, inside in recorder.statements if not inside and sql != "BEGIN IMMEDIATE"
     ]
     assert outside == []
-    # Reads: session, user, memberships, the episode (one join). The two inserts (the scale, the
-    # vital signs; no savepoint, the action joins the request's transaction); then one append of
-    # both audit events: the chain head (locked), one insert of both events, the head update;
-    # then the one update that links the assessment to the one before it. No session write (the
-    # GET renewed it), nothing outside the one transaction. On PostgreSQL the insert of the
-    # events, the head update and the link are one statement (data-modifying WITH parts).
+    # Reads: session, user, memberships, the episode (one join). Then one append of both records
+    # and both audit events (no savepoint, the action joins the request's transaction): the chain
+    # head (locked), the two inserts (the scale, its link to the one before filled in by the
+    # database; the vital signs), one insert of both events, the head update; then the one update
+    # that links the next assessment to it. No session write (the GET renewed it), nothing
+    # outside the one transaction. On PostgreSQL everything after the head's lock is one
+    # statement (data-modifying WITH parts).
     statements = [sql for sql, _ in recorder.statements if sql != "BEGIN IMMEDIATE"]
     writes = [sql for sql in statements if not sql.lstrip().upper().startswith("SELECT")]
     link = 'UPDATE "monitoring_assessment" SET "previous_at"'
     if connection.vendor == "postgresql":
-        assert len(writes) == 3, writes
-        assert writes[-1].startswith('WITH w0 AS (INSERT INTO "audit_auditevent"'), writes[-1]
-        assert 'w1 AS (UPDATE "audit_auditchainhead"' in writes[-1], writes[-1]
-        assert f") {link}" in writes[-1], writes[-1]
-        assert len(statements) == 8, "\n".join(s[:80] for s in statements)
+        last = statements[-1]
+        assert writes == [last], writes
+        assert last.startswith('WITH w0 AS (INSERT INTO "monitoring_assessment"'), last
+        assert 'w1 AS (INSERT INTO "monitoring_vitalsigns"' in last, last
+        assert 'w2 AS (INSERT INTO "audit_auditevent"' in last, last
+        assert 'w3 AS (UPDATE "audit_auditchainhead"' in last, last
+        assert f"w4 AS ({link}" in last, last
+        assert len(statements) == 6, "\n".join(s[:80] for s in statements)
     else:
         assert len(writes) == 5, writes
         assert writes[-1].startswith(link), writes[-1]

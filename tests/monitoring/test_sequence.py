@@ -3,11 +3,13 @@ order they are entered in: the quality report's "assessments on time" reads it."
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 
-from detoxdesk.monitoring import actions
+from detoxdesk.monitoring import actions, sequence
 from detoxdesk.monitoring.models import Assessment
 from factories import COWS_ALL_ZERO, Unit, make_episode
 from threads import at_once, needs_postgresql
@@ -86,3 +88,54 @@ def test_two_recorded_at_once_still_point_at_each_other() -> None:
     times = dict(Assessment.objects.values_list("performed_at", "previous_at"))
     assert times == {at(0): None, at(4): at(0), at(8): at(4)}
     assert previous(a) == [None]
+
+
+def _rows_read(sql: str, params: object) -> int:
+    """The rows PostgreSQL's scans read to run ``sql``, kept or filtered out (EXPLAIN ANALYZE,
+    sequential scans off so a small table gives the plan of a big one)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        (plan,) = cursor.fetchone()
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+
+    def read(node: dict) -> int:
+        own = 0
+        if "Scan" in node["Node Type"] and "Bitmap Index" not in node["Node Type"]:
+            own = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+        return own + sum(read(child) for child in node.get("Plans", []))
+
+    return read(plan[0]["Plan"])
+
+
+@pytest.mark.parametrize("history", [40, 400])
+def test_linking_reads_the_same_few_rows_however_long_the_history(unit: Unit, history) -> None:
+    """A recording's links are index lookups: the rows read do not grow with the history, and
+    other stays charted at the same times are not read either."""
+    needs_postgresql()
+    episodes = [unit.episode, *(make_episode(unit.ward) for _ in range(9))]
+    Assessment.objects.bulk_create(
+        Assessment(
+            episode=episode,
+            scale="cows",
+            items={},
+            total=0,
+            performed_at=T0 + timedelta(minutes=n),
+            recorded_at=T0 + timedelta(minutes=n),
+            recorded_by=unit.nurse,
+            policy_version=1,
+        )
+        for episode in episodes
+        for n in range(history)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE monitoring_assessment")
+    # Dated in the middle of the history: one before it, one after it.
+    new = Assessment(episode=unit.episode, performed_at=T0 + timedelta(minutes=history / 2 + 0.5))
+    before = sequence.previous_time(unit.episode.pk, new.performed_at)
+    sql, params = Assessment.objects.annotate(p=before).values("p")[:1].query.sql_with_params()
+    assert _rows_read(sql, params) <= 3
+    sql, params = sequence.next_update(new).get_compiler(connection=connection).as_sql()
+    assert _rows_read(sql, params) <= 3

@@ -55,7 +55,10 @@ def record(
 
 
 def record_many(
-    entries: Sequence[Mapping[str, Any]], *, then: Sequence[UpdateQuery] = ()
+    entries: Sequence[Mapping[str, Any]],
+    *,
+    then: Sequence[UpdateQuery] = (),
+    inserts: Sequence[Model] = (),
 ) -> list[AuditEvent]:
     """Append several audit events, in the order given, as :func:`record` would one by one.
 
@@ -67,8 +70,19 @@ def record_many(
     ``then``: updates (``django.db.models.sql.UpdateQuery``) that must run after the append,
     while the chain head is locked (monitoring's link of an assessment to the one before it).
     On PostgreSQL they travel in the append's one write statement.
+
+    ``inserts``: new records (instances not yet saved) that the events are about, written first,
+    in the order given, while the chain head is locked; their keys are set on them. An event names
+    its target by uuid, so an entry's ``target`` may be one of them. On PostgreSQL they too travel
+    in the append's one statement, so a recording of a scale and its vital signs is one round trip
+    to the database. A field's value may be an expression (a ``Subquery``), which the database
+    fills in.
     """
-    return _append([_fields(**entry) for entry in entries], then=then)
+    if inserts and not entries:
+        raise ValueError("New records are written only with the audit events about them.")
+    if any(getattr(record, "uuid", None) is None for record in inserts):
+        raise ValueError("A record written with its audit event needs its uuid, which names it.")
+    return _append([_fields(**entry) for entry in entries], then=then, inserts=inserts)
 
 
 def _fields(
@@ -101,7 +115,12 @@ def _fields(
     }
 
 
-def _append(pending: list[dict[str, Any]], *, then: Sequence[UpdateQuery] = ()) -> list[AuditEvent]:
+def _append(
+    pending: list[dict[str, Any]],
+    *,
+    then: Sequence[UpdateQuery] = (),
+    inserts: Sequence[Model] = (),
+) -> list[AuditEvent]:
     """Link ``pending`` to the end of the chain, write them and move the head past them."""
     if not pending:
         return []
@@ -125,37 +144,70 @@ def _append(pending: list[dict[str, Any]], *, then: Sequence[UpdateQuery] = ()) 
             }
         )
         move.add_q(Q(pk=HEAD_ID))
-        _write(events, move, then)
-    for written in events:
+        _write(events, move, then, inserts)
+    for record in inserts:
+        for field in record._meta.concrete_fields:
+            if hasattr(record.__dict__.get(field.attname), "resolve_expression"):
+                # Filled in by the database: read from there when asked for.
+                del record.__dict__[field.attname]
+    for written in (*inserts, *events):
         written._state.adding = False
         written._state.db = connection.alias
     return events
 
 
-def _write(events: list[AuditEvent], move: UpdateQuery, then: Sequence[UpdateQuery]) -> None:
-    """Insert ``events`` (their ids are set), move the head (``move``), then run ``then``.
+def _write(
+    events: list[AuditEvent],
+    move: UpdateQuery,
+    then: Sequence[UpdateQuery],
+    inserts: Sequence[Model],
+) -> None:
+    """Insert ``inserts`` (setting their keys) and ``events`` (their ids are set), move the head
+    (``move``), then run ``then``.
 
-    With ``then`` on PostgreSQL, all of it is one statement: the insert and the head's move as
-    data-modifying ``WITH`` parts before the last update, so one round trip to the database
-    instead of one per part. The parts touch different rows, so none needs to see another's
-    change; the statement starts after the head is locked, so it sees every append before it.
-    (A recording, ``then`` given, is the busy path. Other appends keep one statement per part on
-    every database, so a page's statement count is the same on SQLite and PostgreSQL. SQLite is
-    in process and pays next to nothing for a statement.)
+    With ``then`` or ``inserts`` on PostgreSQL, all of it is one statement: every part a
+    data-modifying ``WITH`` part, the new records' keys read back by the last ``SELECT``, so one
+    round trip to the database instead of one per part. The parts touch different rows, so none
+    needs to see another's change; the statement starts after the head is locked, so it sees
+    every append before it. (A recording is the busy path. Other appends keep one statement per
+    part on every database, so a page's statement count is the same on SQLite and PostgreSQL.
+    SQLite is in process and pays next to nothing for a statement.)
     """
     insert = InsertQuery(AuditEvent)
     insert.insert_values(AuditEvent._meta.concrete_fields, list[Model](events))
     parts = [insert.get_compiler(connection=connection).as_sql()[0]]
     parts += [update.get_compiler(connection=connection).as_sql() for update in (move, *then)]
-    with connection.cursor() as cursor:
-        if not then or connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not (then or inserts):
+        for record in inserts:
+            record.save(force_insert=True)
+        with connection.cursor() as cursor:
             for sql, params in parts:
                 cursor.execute(sql, params)
-            return
-        *before, (last_sql, last_params) = parts
-        ctes = ", ".join(f"w{n} AS ({sql})" for n, (sql, _) in enumerate(before))
-        params = [p for _, part_params in before for p in part_params]
-        cursor.execute(f"WITH {ctes} {last_sql}", (*params, *last_params))
+        return
+    new = [_insert_returning_key(record) for record in inserts]
+    ctes = ", ".join(f"w{n} AS ({sql})" for n, (sql, _) in enumerate((*new, *parts)))
+    params = [p for _, part_params in (*new, *parts) for p in part_params]
+    # The parts' own SQL, compiled by Django with its values as parameters; only numbered names.
+    keys = ", ".join(f"(SELECT * FROM w{n})" for n in range(len(new))) or "1"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {ctes} SELECT {keys}", params)
+        row = cursor.fetchone()
+    for record, key in zip(inserts, row if new else (), strict=True):
+        record.pk = key
+
+
+def _insert_returning_key(record: Model) -> tuple[str, tuple[Any, ...]]:
+    """``INSERT`` of one new record ``RETURNING`` its key, for a ``WITH`` part."""
+    meta = record._meta
+    fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.pk]
+    if record.pk is not None:
+        fields.append(meta.pk)
+    insert = InsertQuery(type(record))
+    insert.insert_values(fields, [record])
+    compiler = insert.get_compiler(connection=connection)
+    compiler.returning_fields = [meta.pk]
+    sql, params = compiler.as_sql()[0]
+    return sql, params
 
 
 # The relations followed, in order, to find the patient and facility a record belongs to.

@@ -5,6 +5,9 @@ from detoxdesk.board import urls as board_urls
 from detoxdesk.patients import urls as patients_urls
 
 urlpatterns = [
+    # The API first: its addresses share one prefix, so a device's call is matched at once
+    # instead of after every page's pattern.
+    path("api/v1/", api.urls),
     path("", include("detoxdesk.intake.public_urls")),
     path("accounts/", include("detoxdesk.accounts.urls")),
     # The census and the chart (board) keep their ``patients:`` names beside the record's pages.
@@ -27,7 +30,6 @@ urlpatterns = [
     path("staff/api-tokens/", include("detoxdesk.api.page_urls")),
     path("staff/", include("detoxdesk.staff.urls")),
     path("", include("detoxdesk.reports.urls")),
-    path("api/v1/", api.urls),
 ]
 
 handler404 = "detoxdesk.api.problems.not_found"

@@ -131,7 +131,7 @@ def do_record_observation(
     # (lib.middleware.WriteTransactionMiddleware) this joins it without a savepoint (two round
     # trips saved); on its own it is a transaction of its own.
     with transaction.atomic(savepoint=False):
-        assessment = Assessment.objects.create(
+        assessment = Assessment(
             episode=episode,
             scale=scale_code,
             items=dict(result.items),
@@ -145,6 +145,7 @@ def do_record_observation(
             measured_heart_rate=measured_heart_rate,
             policy_version=program.policy_version,
             note=note,
+            previous_at=sequence.previous_time(episode.pk, performed_at),
         )
         entries: list[dict[str, Any]] = [
             {
@@ -160,9 +161,14 @@ def do_record_observation(
         if clean is not None:
             row = _vitals_row(episode, clean, unusual, acting_user, performed_at, now)
             entries.append(_vitals_event(episode, row, clean, unusual, acting_user))
-        # Both events in one append: the chain head is locked and moved once, and the link to
-        # the assessment before runs under that lock, in the append's write statement.
-        log.record_many(entries, then=[sequence.link_update(assessment)])
+        # Both records and both events in one append: the chain head is locked and moved once,
+        # and the rows, the events and the link to the assessments before and after are written
+        # under that lock, in the append's one write statement.
+        log.record_many(
+            entries,
+            inserts=[assessment] if row is None else [assessment, row],
+            then=[sequence.next_update(assessment)],
+        )
     return Observation(assessment, row)
 
 
@@ -275,7 +281,7 @@ def _store_vitals(
 ) -> VitalSigns:
     """Write one set of checked vital signs and its audit event (inside the caller's atomic)."""
     row = _vitals_row(episode, clean, warnings, acting_user, measured_at, now)
-    log.record_many([_vitals_event(episode, row, clean, warnings, acting_user)])
+    log.record_many([_vitals_event(episode, row, clean, warnings, acting_user)], inserts=[row])
     return row
 
 
@@ -287,8 +293,8 @@ def _vitals_row(
     measured_at: datetime,
     now: datetime,
 ) -> VitalSigns:
-    """Insert one set of checked vital signs (inside the caller's atomic; audit it next)."""
-    return VitalSigns.objects.create(
+    """One set of checked vital signs, not yet saved: written with its audit event."""
+    return VitalSigns(
         episode=episode,
         measured_at=measured_at,
         recorded_at=now,

@@ -181,7 +181,7 @@ def do_submit_sows(
     except errors.InvalidInput as exc:
         raise ValidationError(dict(exc.fields) or str(exc)) from None
     with transaction.atomic():
-        assessment = Assessment.objects.create(
+        assessment = Assessment(
             episode=episode,
             scale=Scale.SOWS,
             items=dict(result.items),
@@ -194,6 +194,7 @@ def do_submit_sows(
             on_behalf_of_patient=False,
             policy_version=program.policy_version,
             note=note.strip()[:1000],
+            previous_at=sequence.previous_time(episode.pk, now),
         )
         entry = {
             "event": "portal.sows_submitted",
@@ -203,7 +204,7 @@ def do_submit_sows(
             "target": assessment,
             "changes": {"total": result.total},
         }
-        log.record_many([entry], then=[sequence.link_update(assessment)])
+        log.record_many([entry], inserts=[assessment], then=[sequence.next_update(assessment)])
     return assessment
 
 
