@@ -17,6 +17,8 @@ What is measured (every figure in this run; nothing carried over):
 * ``chart_p50_ms``: the chart of a patient whose stay has 20, 3,000, 32,000 (full: 100,000)
   assessments.
 * ``census_p95_ms``: the census of one unit of 20 beds, and of the whole network (2,000 active).
+* ``record_api_by_history_per_s``: the API's recording at 1 client into the stays of the
+  shortest and the longest history (20 and 32,000; full: 100,000), measured last.
 * ``report_5y_ms`` (full run only): the whole five-year quality report by month, over five years
   of a program in a database of its own (``bench/reports_5y.py``, run as a process of its own).
 * ``chart_statements`` / ``census_statements``: SQL statements of one request, counted by running
@@ -61,6 +63,10 @@ FACILITIES = 10  # one unit of 20 beds, the rest of the network spread over the 
 BIG_TABLE_ROWS = 10_000_000  # full mode: assessments in all, so the indexes are those of a big site
 # The full run adds one figure beside RESULT_KEYS: the five-year quality report, in milliseconds.
 REPORT_KEY = "report_5y_ms"
+# Every run adds one more: the API's recording rate (1 client) into the stay of the shortest and
+# of the longest history, after the charts are measured, to show a write's cost does not grow
+# with the history it joins.
+HISTORY_KEY = "record_api_by_history_per_s"
 RESULT_KEYS: dict[str, tuple[str, ...]] = {
     "raw_insert_commit_per_s": ("1", "8"),
     "record_form_per_s": ("1", "8"),
@@ -170,6 +176,7 @@ class Network:
     nurse_id: int = 0
     unit_facility: str = ""
     history_patients: dict[int, str] = field(default_factory=dict)
+    history_episodes: dict[int, str] = field(default_factory=dict)
     record_episodes: list[str] = field(default_factory=list)
 
 
@@ -248,6 +255,7 @@ def seed(plan: Plan) -> Network:
         )
     for index, size in enumerate(plan.histories):
         network.history_patients[size] = str(patients[index].uuid)
+        network.history_episodes[size] = str(episodes[index].uuid)
     # The recording clients write to episodes of their own, away from the history episodes.
     network.record_episodes = [str(e.uuid) for e in episodes[len(plan.histories) :][::7][:16]]
     rows = _observation_rows(episodes, admitted, plan, nurse.pk, now)
@@ -675,6 +683,23 @@ def measure(
         measured["census_statements"][key] = statements(path, nurse)
         if failed:
             notes.append(f"census {key}: {failed} requests not answered 200")
+
+    print("record through the API at the shortest and the longest history …", flush=True)
+    measured[HISTORY_KEY] = {}
+    for size in (min(network.history_episodes), max(network.history_episodes)):
+        episode = network.history_episodes[size]
+
+        def history_client(n: int, episode: str = episode) -> Operation:
+            client = Http(
+                port, {"Authorization": f"Bearer {secrets_[n]}", "Content-Type": "application/json"}
+            )
+            path = f"/api/v1/episodes/{episode}/assessments"
+            return lambda _: client.send("POST", path, api_body()) == 201
+
+        rate, failed = closed_loop(history_client, 1, plan)
+        measured[HISTORY_KEY][str(size)] = rate
+        if failed:
+            notes.append(f"record_api at history {size}: {failed} requests not answered 201")
     return measured, notes
 
 
@@ -777,6 +802,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     raw = result["raw_insert_commit_per_s"]
     print()
     print(format_table(result, raw))
+    result[HISTORY_KEY] = {k: _rounded(v) for k, v in measured[HISTORY_KEY].items()}
+    for size, rate in result[HISTORY_KEY].items():
+        print(f"{HISTORY_KEY:<26} {size:>8} {rate:>12}")
     if report_ms is not None:
         result[REPORT_KEY] = _rounded(report_ms)
         print(f"{REPORT_KEY:<26} {'':>8} {result[REPORT_KEY]:>12}")

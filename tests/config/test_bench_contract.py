@@ -103,3 +103,12 @@ def test_the_full_run_reads_the_five_year_report_from_its_own_process(bench, mon
     )
     with pytest.raises(SystemExit, match="report_5y_ms"):
         bench.report_five_years("postgres://postgres@127.0.0.1:5432/")
+
+
+def test_the_recording_by_history_is_a_figure_beside_the_contract(bench):
+    values = measured(bench.QUICK_HISTORIES)
+    values[bench.HISTORY_KEY] = {"20": 300.0, "32000": 298.0}
+    result = bench.build_result(values, bench.QUICK_HISTORIES)
+    assert bench.HISTORY_KEY == "record_api_by_history_per_s"
+    assert bench.HISTORY_KEY not in result  # added by the run beside the contract's keys
+    assert result["record_api_per_s"] == {"1": 320, "8": 600}
