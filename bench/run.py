@@ -19,6 +19,8 @@ What is measured (every figure in this run; nothing carried over):
 * ``census_p95_ms``: the census of one unit of 20 beds, and of the whole network (2,000 active).
 * ``record_api_by_history_per_s``: the API's recording at 1 client into the stays of the
   shortest and the longest history (20 and 32,000; full: 100,000), measured last.
+* ``api_refusal_per_s``: the recording request without a token, refused before any statement, at
+  1 client: the cost of answering at all, the floor under the API's figures.
 * ``report_5y_ms`` (full run only): the whole five-year quality report by month, over five years
   of a program in a database of its own (``bench/reports_5y.py``, run as a process of its own).
 * ``chart_statements`` / ``census_statements``: SQL statements of one request, counted by running
@@ -67,6 +69,10 @@ REPORT_KEY = "report_5y_ms"
 # of the longest history, after the charts are measured, to show a write's cost does not grow
 # with the history it joins.
 HISTORY_KEY = "record_api_by_history_per_s"
+# And the floor under every API figure: the same recording request without a token, refused
+# (401) before any statement, at 1 client. What serving an answer costs (HTTP, gunicorn, Django's
+# middleware, the API's routing), beside what the raw insert + commit costs.
+FLOOR_KEY = "api_refusal_per_s"
 RESULT_KEYS: dict[str, tuple[str, ...]] = {
     "raw_insert_commit_per_s": ("1", "8"),
     "record_form_per_s": ("1", "8"),
@@ -663,6 +669,16 @@ def measure(
         if failed:
             notes.append(f"record_api {clients} client(s): {failed} requests not answered 201")
 
+    def refused_client(n: int) -> Operation:
+        client = Http(port, {"Content-Type": "application/json"})
+        path = f"/api/v1/episodes/{episodes[n]}/assessments"
+        return lambda _: client.send("POST", path, api_body()) == 401
+
+    rate, failed = closed_loop(refused_client, 1, plan)
+    measured[FLOOR_KEY] = {"1": rate}
+    if failed:
+        notes.append(f"api refusal: {failed} requests not answered 401")
+
     reader = Http(port, {"Cookie": f"sessionid={session_cookie(nurse)}"})
     print("charts …", flush=True)
     for size, patient in network.history_patients.items():
@@ -802,9 +818,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     raw = result["raw_insert_commit_per_s"]
     print()
     print(format_table(result, raw))
-    result[HISTORY_KEY] = {k: _rounded(v) for k, v in measured[HISTORY_KEY].items()}
-    for size, rate in result[HISTORY_KEY].items():
-        print(f"{HISTORY_KEY:<26} {size:>8} {rate:>12}")
+    for extra in (FLOOR_KEY, HISTORY_KEY):
+        result[extra] = {k: _rounded(v) for k, v in measured[extra].items()}
+        for sub, rate in result[extra].items():
+            share = f"  ({100 * rate / raw[sub]:.1f} % of raw)" if sub in raw else ""
+            print(f"{extra:<26} {sub:>8} {rate:>12}{share}")
     if report_ms is not None:
         result[REPORT_KEY] = _rounded(report_ms)
         print(f"{REPORT_KEY:<26} {'':>8} {result[REPORT_KEY]:>12}")

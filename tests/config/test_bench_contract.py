@@ -110,5 +110,6 @@ def test_the_recording_by_history_is_a_figure_beside_the_contract(bench):
     values[bench.HISTORY_KEY] = {"20": 300.0, "32000": 298.0}
     result = bench.build_result(values, bench.QUICK_HISTORIES)
     assert bench.HISTORY_KEY == "record_api_by_history_per_s"
+    assert bench.FLOOR_KEY == "api_refusal_per_s"
     assert bench.HISTORY_KEY not in result  # added by the run beside the contract's keys
     assert result["record_api_per_s"] == {"1": 320, "8": 600}
