@@ -183,14 +183,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Just-in-time compilation pays off only for long analytic queries; for the quality
     # report over years it spent seconds compiling a query that runs in a fraction of that.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-    # Prepared statements: a statement run a few times on a connection is planned once (the
-    # chart's and a recording's joins spend longer being planned than being run). A pooler in
-    # front of PostgreSQL that hands one client's statements to several server connections
-    # (PgBouncer in transaction mode before 1.21, or without max_prepared_statements) cannot
-    # keep them: DATABASE_PREPARED_STATEMENTS=false turns them off.
+    # Prepared statements: a statement run a few times on a connection is parsed once. Each run
+    # is still planned for its own values (plan_cache_mode): a plan reused without the values
+    # cannot tell a stay of 20 assessments from one of 32,000, and read the long one whole for
+    # its latest CIWA-Ar. A pooler in front of PostgreSQL that hands one client's statements to
+    # several server connections (PgBouncer in transaction mode before 1.21, or without
+    # max_prepared_statements) cannot keep them: DATABASE_PREPARED_STATEMENTS=false.
     if env_bool("DATABASE_PREPARED_STATEMENTS", True):
         DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
+        DATABASES["default"]["OPTIONS"]["options"] += " -c plan_cache_mode=force_custom_plan"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

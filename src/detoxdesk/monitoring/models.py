@@ -21,8 +21,11 @@ class Assessment(models.Model):
     """One completed withdrawal scale. Totals and bands are computed by the clinical core."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # No index of its own: ``assessment_time_idx`` and ``assessment_latest_idx`` begin with the
+    # episode and serve every look-up by it; a lone one was one more index per recording, and
+    # offered the planner a way to read a long stay whole and sort it.
     episode = models.ForeignKey(
-        "patients.Episode", on_delete=models.PROTECT, related_name="assessments"
+        "patients.Episode", on_delete=models.PROTECT, related_name="assessments", db_index=False
     )
     scale = models.CharField(max_length=16, choices=Scale.choices)
     items = models.JSONField(help_text="Item key to the value chosen.")
@@ -66,8 +69,9 @@ class Assessment(models.Model):
 
 class VitalSigns(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # No index of its own: ``vitals_latest_idx`` begins with the episode.
     episode = models.ForeignKey(
-        "patients.Episode", on_delete=models.PROTECT, related_name="vital_signs"
+        "patients.Episode", on_delete=models.PROTECT, related_name="vital_signs", db_index=False
     )
     measured_at = models.DateTimeField()
     recorded_at = models.DateTimeField()
