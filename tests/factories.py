@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 
 from detoxdesk.accounts.models import Membership, Role, User
+from detoxdesk.monitoring.models import Assessment
 from detoxdesk.patients.models import Bed, Episode, Facility, Patient, Program
 
 PASSWORD = "correct horse battery staple"
@@ -103,3 +104,18 @@ class Unit:
         self.bed = Bed.objects.create(facility=self.ward, label="B01")
         self.episode = make_episode(self.ward, bed=self.bed)
         self.patient = self.episode.patient
+
+
+def history_row(episode: Episode, at: datetime, recorded_by: User, **fields: object) -> Assessment:
+    """An unsaved COWS of no score at ``at``: a row of a history built in bulk."""
+    fields.setdefault("scale", "cows")
+    return Assessment(
+        episode=episode,
+        items={},
+        total=0,
+        performed_at=at,
+        recorded_at=at,
+        recorded_by=recorded_by,
+        policy_version=1,
+        **fields,
+    )

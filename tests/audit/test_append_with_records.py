@@ -15,21 +15,11 @@ from detoxdesk.audit.models import AuditEvent
 from detoxdesk.audit.verify import verify
 from detoxdesk.monitoring.models import Assessment, VitalSigns
 from detoxdesk.patients.models import Bed
+from factories import history_row
 
 
-def _assessment(unit, minutes: int, **fields) -> Assessment:
-    at = timezone.now() - timedelta(minutes=minutes)
-    return Assessment(
-        episode=unit.episode,
-        scale="cows",
-        items={},
-        total=0,
-        performed_at=at,
-        recorded_at=at,
-        recorded_by=unit.nurse,
-        policy_version=1,
-        **fields,
-    )
+def _assessment(unit, minutes: int) -> Assessment:
+    return history_row(unit.episode, timezone.now() - timedelta(minutes=minutes), unit.nurse)
 
 
 def _entry(unit, target) -> dict:

@@ -12,7 +12,7 @@ from django.db import connection
 
 from detoxdesk.monitoring import panels
 from detoxdesk.monitoring.models import Assessment, VitalSigns
-from factories import Unit, make_episode
+from factories import Unit, history_row, make_episode
 from threads import needs_postgresql
 
 T0 = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
@@ -46,18 +46,7 @@ def long_stay(unit: Unit):
         return T0 + timedelta(minutes=n)
 
     Assessment.objects.bulk_create(
-        Assessment(
-            episode=episode,
-            scale="cows",
-            items={},
-            total=0,
-            performed_at=at(n),
-            recorded_at=at(n),
-            recorded_by=unit.nurse,
-            policy_version=1,
-        )
-        for episode, count in plan
-        for n in range(count)
+        history_row(episode, at(n), unit.nurse) for episode, count in plan for n in range(count)
     )
     VitalSigns.objects.bulk_create(
         VitalSigns(episode=episode, measured_at=at(n), recorded_at=at(n), recorded_by=unit.nurse)

@@ -11,7 +11,7 @@ from django.db import connection
 
 from detoxdesk.monitoring import actions, sequence
 from detoxdesk.monitoring.models import Assessment
-from factories import COWS_ALL_ZERO, Unit, make_episode
+from factories import COWS_ALL_ZERO, Unit, history_row, make_episode
 from threads import at_once, needs_postgresql
 
 T0 = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
@@ -117,16 +117,7 @@ def test_linking_reads_the_same_few_rows_however_long_the_history(unit: Unit, hi
     needs_postgresql()
     episodes = [unit.episode, *(make_episode(unit.ward) for _ in range(9))]
     Assessment.objects.bulk_create(
-        Assessment(
-            episode=episode,
-            scale="cows",
-            items={},
-            total=0,
-            performed_at=T0 + timedelta(minutes=n),
-            recorded_at=T0 + timedelta(minutes=n),
-            recorded_by=unit.nurse,
-            policy_version=1,
-        )
+        history_row(episode, T0 + timedelta(minutes=n), unit.nurse)
         for episode in episodes
         for n in range(history)
     )
