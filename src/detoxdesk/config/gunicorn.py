@@ -29,6 +29,17 @@ def _int(name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SystemExit(f"{name} must be true or false, not {os.environ[name]!r}.")
+
+
 wsgi_app = "detoxdesk.config.wsgi:application"
 bind = [part.strip() for part in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")]
 # Two per core plus one by default: a request is CPU and database work.
@@ -44,6 +55,13 @@ threads = _int("GUNICORN_THREADS", 2)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# The application (Django, every app, the URLs) is loaded once, in the master, and each worker
+# starts as a copy of it: a worker recycled below is serving again within milliseconds, instead
+# of spending seconds of CPU loading everything again beside the workers still serving. The
+# master opens no database connection (detoxdesk.config.wsgi closes any the loading opened), so
+# no two workers share one. Off (GUNICORN_PRELOAD=false), each worker loads the application
+# itself, and a reload signal (HUP) picks up new code without a restart.
+preload_app = _bool("GUNICORN_PRELOAD", True)
 # Recycle workers now and then so a slow leak never grows without bound.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 2000, minimum=0)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200, minimum=0)
