@@ -104,3 +104,36 @@ def test_a_malformed_prepared_statements_switch_fails_loudly():
     result = manage("check", env={**env, "DATABASE_PREPARED_STATEMENTS": "perhaps"})
     assert result.returncode != 0
     assert "DATABASE_PREPARED_STATEMENTS must be true or false" in result.stderr
+
+
+LOG_PROBE = (
+    "import logging; "
+    "logging.getLogger('django.request').warning('probe: a 4xx answer'); "
+    "logging.getLogger('django.request').error('probe: a server error')"
+)
+
+
+@pytest.mark.parametrize(
+    ("level", "written", "left_out"),
+    [
+        ("", ["a 4xx answer", "a server error"], []),
+        ("warning", ["a 4xx answer", "a server error"], []),
+        ("ERROR", ["a server error"], ["a 4xx answer"]),
+    ],
+)
+def test_log_level_applies_to_djangos_own_loggers(level, written, left_out):
+    result = manage("shell", "-c", LOG_PROBE, env={**PRODUCTION, "LOG_LEVEL": level})
+    assert result.returncode == 0, result.stderr
+    for text in written:
+        assert f"probe: {text}" in result.stderr
+    for text in left_out:
+        assert f"probe: {text}" not in result.stderr
+
+
+def test_a_malformed_log_level_fails_loudly():
+    result = manage("check", env={**PRODUCTION, "LOG_LEVEL": "LOUD"})
+    assert result.returncode != 0
+    assert (
+        "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'LOUD'"
+        in result.stderr
+    )
