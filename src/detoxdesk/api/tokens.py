@@ -110,9 +110,9 @@ def authenticate(secret: str) -> ApiToken | None:
     """The active token of an active account with this text, or None."""
     if not secret.startswith(TOKEN_START) or len(secret) > 100:
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=digest(secret), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    return token
+    try:  # the digest is unique
+        return ApiToken.objects.select_related("user").get(
+            digest=digest(secret), revoked_at__isnull=True, user__is_active=True
+        )
+    except ApiToken.DoesNotExist:
+        return None

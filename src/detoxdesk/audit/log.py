@@ -324,15 +324,14 @@ def _locked_head() -> AuditChainHead:
     (settings), which already serialises every writer. The head row is created when missing: a
     fresh database after ``flush``.
     """
-    heads = AuditChainHead.objects.filter(pk=HEAD_ID)
+    heads = AuditChainHead.objects.all()
     if connection.features.has_select_for_update:
-        head = heads.select_for_update().first()
-    else:
-        head = heads.first()
-    if head is None:
+        heads = heads.select_for_update()
+    try:
+        return heads.get(pk=HEAD_ID)
+    except AuditChainHead.DoesNotExist:
         AuditChainHead.objects.bulk_create([AuditChainHead(pk=HEAD_ID)], ignore_conflicts=True)
         return _locked_head()
-    return head
 
 
 def _next_id(head: AuditChainHead) -> int:

@@ -124,8 +124,10 @@ def get_episode_for_user(
     """
     facility_ids = permissions.facility_ids_with(user, permissions.CHART_VIEW)
     episodes = Episode.objects.filter(uuid=episode_uuid).select_related(*related)
-    episode = episodes.filter(facility_id__in=facility_ids).first()
-    if episode is None:
+    try:
+        # The uuid is unique: no order to ask for (``first()`` would sort by key for nothing).
+        episode: Episode | None = episodes.get(facility_id__in=facility_ids)
+    except Episode.DoesNotExist:
         episode = _under_emergency_grant(user, episodes, field="patient_id")
     if episode is None:
         raise Http404("No such episode.")
