@@ -165,6 +165,7 @@ def test_no_two_apps_register_the_same_event_name() -> None:
     from detoxdesk.intake.events import EVENTS as intake
     from detoxdesk.labs.events import EVENTS as labs
     from detoxdesk.medications.events import EVENTS as medications
+    from detoxdesk.monitoring.events import EVENTS as monitoring
     from detoxdesk.notes.events import EVENTS as notes
     from detoxdesk.outpatient.events import EVENTS as outpatient
     from detoxdesk.patients.events import EVENTS as patients
@@ -194,5 +195,6 @@ def test_no_two_apps_register_the_same_event_name() -> None:
         labs,
         outpatient,
         board,
+        monitoring,
     )
     assert len(EVENTS) == sum(len(part) for part in parts)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 EVENTS: dict[str, str] = {
+    "auth.signed_in": "Signed in",
+    "auth.sign_in_failed": "Failed sign-in",
+    "auth.locked_out": "Username locked at an address after repeated failed password checks",
+    "auth.signed_out": "Signed out",
     "auth.attempt_while_locked": "Password tried while the username was locked at that address",
     "auth.second_signer_failed": "Wrong password given for a second signer",
     "auth.second_signer_confirmed": "Second signer's password confirmed",

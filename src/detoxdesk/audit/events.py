@@ -1,7 +1,8 @@
 """The registry of audit event names. An event that is not registered cannot be written.
 
-The core events are listed here; each app lists its own in its ``events.py`` and registers them
-from its ``AppConfig.ready()`` (:func:`register`), so this module imports no app.
+The core events, the audit trail's own, are listed here; each app lists its own in its
+``events.py`` and registers them from its ``AppConfig.ready()`` (:func:`register`), so this
+module imports no app.
 """
 
 from __future__ import annotations
@@ -11,24 +12,9 @@ from collections.abc import Mapping
 from django.core.exceptions import ImproperlyConfigured
 
 CORE_EVENTS: dict[str, str] = {
-    "auth.signed_in": "Signed in",
-    "auth.sign_in_failed": "Failed sign-in",
-    "auth.locked_out": "Username locked at an address after repeated failed password checks",
-    "auth.signed_out": "Signed out",
-    "chart.viewed": "Viewed a patient's chart",
-    "flowsheet.viewed": "Opened a flowsheet",
-    "census.viewed": "Viewed the census board",
     "audit.viewed": "Read the audit log",
     "audit.exported": "Downloaded an audit report",
     "access.denied": "Was refused a patient record (403 or 404)",
-    "medication_facts.viewed": "Opened the medication facts of an episode",
-    "vitals_form.viewed": "Opened the vital signs form of an episode",
-    "patient.created": "Patient record created",
-    "episode.admitted": "Episode admitted",
-    "episode.updated": "Episode updated",
-    "assessment.recorded": "Withdrawal scale recorded",
-    "vitals.recorded": "Vital signs recorded",
-    "program.settings_changed": "Program settings changed",
 }
 
 # Every registered event name and its label: the core events, then each app's as it is ready.

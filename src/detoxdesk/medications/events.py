@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 EVENTS: dict[str, str] = {
+    "medication_facts.viewed": "Opened the medication facts of an episode",
     "order.signed": "A medication order was signed",
     "order.modified": "A medication order was changed (a new version was signed)",
     "order.held": "A medication order was put on hold",

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 EVENTS: dict[str, str] = {
+    "patient.created": "Patient record created",
+    "episode.admitted": "Episode admitted",
+    "episode.updated": "Episode updated",
+    "program.settings_changed": "Program settings changed",
     "allergy.recorded": "Allergy recorded",
     "allergy.updated": "Allergy changed",
     "allergy.removed": "Allergy entry removed",
