@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, transaction
-from django.db.models import F, Max, Model, Q
+from django.db.models import Max, Model
 from django.db.models.sql import InsertQuery, UpdateQuery
 from django.utils import timezone
 
@@ -135,15 +136,7 @@ def _append(
             fields["prev_hash"] = last_hash
             fields["chain_hash"] = last_hash = chain.digest(fields, last_hash)
         events = [AuditEvent(**fields) for fields in pending]
-        move = UpdateQuery(AuditChainHead)
-        move.add_update_values(
-            {
-                "last_event_id": events[-1].pk,
-                "last_hash": last_hash,
-                "events": F("events") + len(events),
-            }
-        )
-        move.add_q(Q(pk=HEAD_ID))
+        move = (_head_statements(connection.vendor).move, [events[-1].pk, last_hash, len(events)])
         _write(events, move, then, inserts)
     for record in inserts:
         for field in record._meta.concrete_fields:
@@ -158,12 +151,12 @@ def _append(
 
 def _write(
     events: list[AuditEvent],
-    move: UpdateQuery,
+    move: tuple[str, list[Any]],
     then: Sequence[UpdateQuery],
     inserts: Sequence[Model],
 ) -> None:
     """Insert ``inserts`` (setting their keys) and ``events`` (their ids are set), move the head
-    (``move``), then run ``then``.
+    (``move``: the statement and its values), then run ``then``.
 
     With ``then`` or ``inserts`` on PostgreSQL, all of it is one statement: every part a
     data-modifying ``WITH`` part, the new records' keys read back by the last ``SELECT``, so one
@@ -175,8 +168,8 @@ def _write(
     """
     insert = InsertQuery(AuditEvent)
     insert.insert_values(AuditEvent._meta.concrete_fields, list[Model](events))
-    parts = [insert.get_compiler(connection=connection).as_sql()[0]]
-    parts += [update.get_compiler(connection=connection).as_sql() for update in (move, *then)]
+    parts = [insert.get_compiler(connection=connection).as_sql()[0], move]
+    parts += [update.get_compiler(connection=connection).as_sql() for update in then]
     if connection.vendor != "postgresql" or not (then or inserts):
         for record in inserts:
             record.save(force_insert=True)
@@ -324,14 +317,41 @@ def _locked_head() -> AuditChainHead:
     (settings), which already serialises every writer. The head row is created when missing: a
     fresh database after ``flush``.
     """
-    heads = AuditChainHead.objects.all()
-    if connection.features.has_select_for_update:
-        heads = heads.select_for_update()
-    try:
-        return heads.get(pk=HEAD_ID)
-    except AuditChainHead.DoesNotExist:
+    with connection.cursor() as cursor:
+        cursor.execute(_head_statements(connection.vendor).lock, [HEAD_ID])
+        row = cursor.fetchone()
+    if row is None:
         AuditChainHead.objects.bulk_create([AuditChainHead(pk=HEAD_ID)], ignore_conflicts=True)
         return _locked_head()
+    return AuditChainHead.from_db(connection.alias, _HEAD_COLUMNS, row)
+
+
+_HEAD_COLUMNS = ["id", "last_event_id", "last_hash", "events"]
+
+
+class _HeadStatements(NamedTuple):
+    lock: str  # the head's row, locked until the transaction ends: (id,)
+    move: str  # the head past new events: (last event id, last hash, how many)
+
+
+@functools.cache
+def _head_statements(vendor: str) -> _HeadStatements:
+    """The head's lock and move, written out once from the model's own column names: every
+    append runs the same two, and building them with the ORM each time costs more than sending
+    them. SQLite has no row locks (see :func:`_locked_head`)."""
+    quote = connection.ops.quote_name
+    meta = AuditChainHead._meta
+    table = quote(meta.db_table)
+    columns = {field.attname: field.column for field in meta.concrete_fields}
+    key, last_id, last_hash, events = (quote(columns[name]) for name in _HEAD_COLUMNS)
+    lock = f"SELECT {key}, {last_id}, {last_hash}, {events} FROM {table} WHERE {key} = %s"  # noqa: S608
+    if connection.features.has_select_for_update:
+        lock += " FOR UPDATE"
+    move = (
+        f"UPDATE {table} SET {last_id} = %s, {last_hash} = %s, "  # noqa: S608
+        f"{events} = {events} + %s WHERE {key} = {HEAD_ID}"
+    )
+    return _HeadStatements(lock, move)
 
 
 def _next_id(head: AuditChainHead) -> int:
