@@ -6,13 +6,18 @@ from __future__ import annotations
 import json
 import os
 import runpy
-import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
-from tests.config.test_two_servers import free_port, wait_for
+from tests.config.test_two_servers import (
+    free_port,
+    manage,
+    server_env,
+    start_server,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -40,21 +45,14 @@ def test_a_malformed_preload_switch_stops_the_start(monkeypatch):
 
 def test_recycled_workers_copied_from_the_loaded_application_serve_from_the_database(tmp_path):
     database = tmp_path / "recycled.sqlite3"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUNICORN_"))},
-        "DATABASE_URL": f"sqlite:///{database}",
-        "DETOXDESK_ENV": "development",
-        "DEBUG": "false",
-        "SECRET_KEY": "recycled-workers-test-key-" + "x" * 40,
-        "REDIS_URL": "",
-        "GUNICORN_WORKERS": "1",
-        "GUNICORN_THREADS": "1",
-        "GUNICORN_MAX_REQUESTS": "3",
-        "GUNICORN_MAX_REQUESTS_JITTER": "0",
-        "GUNICORN_ACCESS_LOG": "",
-    }
-    manage = [str(BIN / "python"), str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)
+    env = server_env(
+        database,
+        "recycled-workers",
+        GUNICORN_THREADS="1",
+        GUNICORN_MAX_REQUESTS="3",
+        GUNICORN_MAX_REQUESTS_JITTER="0",
+    )
+    manage(env, "migrate", "--no-input", "-v", "0")
     create = (
         "from detoxdesk.accounts.models import Membership, Role, User; "
         "from detoxdesk.api import tokens; "
@@ -65,18 +63,9 @@ def test_recycled_workers_copied_from_the_loaded_application_serve_from_the_data
         "print(tokens.do_create_token(owner=nurse, name='t', scopes=['read'], "
         "acting_user=None).secret)"
     )
-    made = subprocess.run(
-        [*manage, "shell", "-c", create], env=env, cwd=ROOT, check=True, capture_output=True
-    )
-    secret = made.stdout.decode().split()[-1]
+    secret = manage(env, "shell", "-c", create).split()[-1]
     port = free_port()
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", "python:detoxdesk.config.gunicorn"],
-        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    server = start_server(env, port)
     try:
         wait_for(port, server)
         answers = []

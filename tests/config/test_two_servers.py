@@ -80,6 +80,46 @@ class Browser:
         return self.request("/accounts/sign-in/", data)
 
 
+def server_env(database: Path, name: str, **extra: str) -> dict[str, str]:
+    """The environment of a test server on the SQLite file ``database``: one worker, no access
+    log, no Redis; ``extra`` adds or overrides variables."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUNICORN_"))},
+        "DATABASE_URL": f"sqlite:///{database}",
+        "DETOXDESK_ENV": "development",
+        "DEBUG": "false",
+        "SECRET_KEY": f"{name}-test-key-" + "x" * 40,
+        "REDIS_URL": "",
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_ACCESS_LOG": "",
+        **extra,
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    """``manage.py`` with ``args`` under ``env``; what it printed."""
+    done = subprocess.run(
+        [str(BIN / "python"), str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """gunicorn with the shipped configuration on ``port`` (its log on a pipe)."""
+    return subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", "python:detoxdesk.config.gunicorn"],
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
 def wall_clock(tmp_path: Path) -> float:
     """The real time (the test's own clock is moved by time_machine; a file's is not)."""
     stamp = tmp_path / "now"
@@ -91,36 +131,23 @@ def wall_clock(tmp_path: Path) -> float:
 def two_servers(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("two_servers")
     database = tmp_path / "shared.sqlite3"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUNICORN_"))},
-        "DATABASE_URL": f"sqlite:///{database}",
-        "DETOXDESK_ENV": "development",
-        "DEBUG": "false",
-        "SECRET_KEY": "two-servers-test-key-" + "x" * 40,
-        "LOGIN_LOCKOUT_ATTEMPTS": "3",
-        "DIRECTORY_PUBLIC_SEARCHES_PER_MINUTE": "2",
-        "REDIS_URL": "",
-        "GUNICORN_WORKERS": "1",
-        "GUNICORN_ACCESS_LOG": "",
-    }
-    manage = [str(BIN / "python"), str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)
+    env = server_env(
+        database,
+        "two-servers",
+        LOGIN_LOCKOUT_ATTEMPTS="3",
+        DIRECTORY_PUBLIC_SEARCHES_PER_MINUTE="2",
+    )
+    manage(env, "migrate", "--no-input", "-v", "0")
     create = (
         "from detoxdesk.accounts.models import User; "
         f"User.objects.create_user('nurse', password={PASSWORD!r})"
     )
-    subprocess.run([*manage, "shell", "-c", create], env=env, cwd=ROOT, check=True)
+    manage(env, "shell", "-c", create)
     servers, ports = [], []
     try:
         for _ in range(2):
             port = free_port()
-            process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "-c", "python:detoxdesk.config.gunicorn"],
-                env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
+            process = start_server(env, port)
             servers.append(process)
             ports.append(port)
         for port, process in zip(ports, servers, strict=True):
