@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import runpy
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from tests.config.test_two_servers import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 CONFIG = ROOT / "src" / "detoxdesk" / "config" / "gunicorn.py"
 
 
