@@ -97,15 +97,15 @@ def server_env(database: Path, name: str, **extra: str) -> dict[str, str]:
 
 
 def manage(env: dict[str, str], *args: str) -> str:
-    """``manage.py`` with ``args`` under ``env``; what it printed."""
+    """``manage.py`` with ``args`` under ``env``; what it printed (its errors shown if it fails)."""
     done = subprocess.run(
         [str(BIN / "python"), str(ROOT / "manage.py"), *args],
         env=env,
         cwd=ROOT,
-        check=True,
         capture_output=True,
         text=True,
     )
+    assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout}{done.stderr}"
     return done.stdout
 
 
