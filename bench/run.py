@@ -21,6 +21,10 @@ What is measured (every figure in this run; nothing carried over):
   shortest and the longest history (20 and 32,000; full: 100,000), measured last.
 * ``api_refusal_per_s``: the recording request without a token, refused before any statement, at
   1 client: the cost of answering at all, the floor under the API's figures.
+* ``record_api_in_process_per_s`` and ``record_api_database_only_per_s``: the same recording
+  run in this process without HTTP (Django's test client, the same settings and database), as
+  recordings per second of its whole time and of the time its statements and its commit spend
+  with the database, as the driver sees it: the second is the ceiling over every API figure.
 * ``report_5y_ms`` (full run only): the whole five-year quality report by month, over five years
   of a program in a database of its own (``bench/reports_5y.py``, run as a process of its own).
 * ``chart_statements`` / ``census_statements``: SQL statements of one request, counted by running
@@ -73,6 +77,12 @@ HISTORY_KEY = "record_api_by_history_per_s"
 # (401) before any statement, at 1 client. What serving an answer costs (HTTP, gunicorn, Django's
 # middleware, the API's routing), beside what the raw insert + commit costs.
 FLOOR_KEY = "api_refusal_per_s"
+# And the ceiling over them: the same recording run in the bench's own process (Django's test
+# client, the same settings and database, no HTTP), timed whole and timed only while its
+# statements and its commit are with the database. 1000 ms over the second time is the rate no
+# server could pass while a recording sends these statements.
+IN_PROCESS_KEY = "record_api_in_process_per_s"
+DATABASE_KEY = "record_api_database_only_per_s"
 RESULT_KEYS: dict[str, tuple[str, ...]] = {
     "raw_insert_commit_per_s": ("1", "8"),
     "record_form_per_s": ("1", "8"),
@@ -716,7 +726,59 @@ def measure(
         measured[HISTORY_KEY][str(size)] = rate
         if failed:
             notes.append(f"record_api at history {size}: {failed} requests not answered 201")
+    print("the recording in this process, and its time with the database …", flush=True)
+    whole, database = in_process(secrets_[0], episodes[0], plan)
+    measured[IN_PROCESS_KEY] = {"1": whole}
+    measured[DATABASE_KEY] = {"1": database}
     return measured, notes
+
+
+def in_process(token: str, episode: str, plan: Plan) -> tuple[float, float]:
+    """``IN_PROCESS_KEY`` and ``DATABASE_KEY``: medians over the repeats of recordings per second
+    through the API in this process, of their whole time and of their time with the database
+    (every statement, with its round trip, and the commit)."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    path = f"/api/v1/episodes/{episode}/assessments"
+    waited = [0.0]
+
+    def timed(call: Callable[..., Any], *args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return call(*args)
+        finally:
+            waited[0] += time.perf_counter() - started
+
+    def record() -> None:
+        response = client.post(path, api_body(), content_type="application/json")
+        if response.status_code != 201:
+            raise SystemExit(f"{path} answered {response.status_code} in process")
+
+    def statement(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        return timed(execute, sql, params, many, context)
+
+    whole, database = [], []
+    commit = connection._commit
+    connection._commit = lambda: timed(commit)  # the instance's, over the class's method
+    try:
+        with connection.execute_wrapper(statement):
+            warm_end = time.monotonic() + plan.warmup_s
+            while time.monotonic() < warm_end:
+                record()
+            for _ in range(plan.repeats):
+                count, waited[0] = 0, 0.0
+                started = time.perf_counter()
+                end = time.monotonic() + plan.window_s
+                while time.monotonic() < end or count < plan.min_samples:
+                    record()
+                    count += 1
+                whole.append(count / (time.perf_counter() - started))
+                database.append(count / waited[0])
+    finally:
+        del connection._commit
+    return statistics.median(whole), statistics.median(database)
 
 
 def report_five_years(server: str) -> float:
@@ -818,7 +880,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     raw = result["raw_insert_commit_per_s"]
     print()
     print(format_table(result, raw))
-    for extra in (FLOOR_KEY, HISTORY_KEY):
+    for extra in (FLOOR_KEY, IN_PROCESS_KEY, DATABASE_KEY, HISTORY_KEY):
         result[extra] = {k: _rounded(v) for k, v in measured[extra].items()}
         for sub, rate in result[extra].items():
             share = f"  ({100 * rate / raw[sub]:.1f} % of raw)" if sub in raw else ""

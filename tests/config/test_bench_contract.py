@@ -113,3 +113,31 @@ def test_the_recording_by_history_is_a_figure_beside_the_contract(bench):
     assert bench.FLOOR_KEY == "api_refusal_per_s"
     assert bench.HISTORY_KEY not in result  # added by the run beside the contract's keys
     assert result["record_api_per_s"] == {"1": 320, "8": 600}
+
+
+def test_the_recording_in_process_is_timed_whole_and_with_the_database(bench, unit):
+    """``in_process`` records through the API here and returns two rates; the database's is
+    higher (its time is part of the whole); the commit's timer is taken off afterwards."""
+    from django.db import connection
+
+    from detoxdesk.api import tokens
+    from detoxdesk.monitoring.models import Assessment
+
+    assert (bench.IN_PROCESS_KEY, bench.DATABASE_KEY) == (
+        "record_api_in_process_per_s",
+        "record_api_database_only_per_s",
+    )
+    secret = tokens.do_create_token(
+        owner=unit.nurse, name="bench", scopes=["record"], acting_user=None
+    ).secret
+    plan = bench.Plan(True, warmup_s=0.0, window_s=0.01, repeats=2, min_samples=3)
+    whole, database = bench.in_process(secret, str(unit.episode.uuid), plan)
+    assert 0 < whole < database
+    assert Assessment.objects.filter(episode=unit.episode).count() >= 2 * 3
+    assert "_commit" not in vars(connection._connections[connection._alias])
+
+
+def test_the_recording_in_process_stops_at_a_refusal(bench, unit):
+    plan = bench.Plan(True, warmup_s=0.0, window_s=0.01, repeats=1, min_samples=1)
+    with pytest.raises(SystemExit, match="answered 401 in process"):
+        bench.in_process("not-a-token", str(unit.episode.uuid), plan)
