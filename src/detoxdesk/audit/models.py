@@ -32,16 +32,24 @@ class AuditEvent(models.Model):
     # Set by ``log.record`` before the insert, because the time is part of the event's hash.
     at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     event = models.CharField(max_length=64)
+    # The actor and the patient have no index of their own: the (actor, -at) and (patient, -at)
+    # indexes begin with them and serve every look-up by either (migration 0004).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
         help_text="Who acted; empty for the system.",
     )
     patient = models.ForeignKey(
-        "patients.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "patients.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     facility = models.ForeignKey(
         "patients.Facility", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
