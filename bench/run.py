@@ -155,13 +155,13 @@ def _rounded(value: float) -> float | int:
 
 
 def format_table(result: dict[str, Any], raw: dict[str, float] | None = None) -> str:
-    lines = [f"{'measure':<26} {'key':>8} {'value':>12}"]
+    lines = [f"{'measure':<32} {'key':>8} {'value':>12}"]
     for key, values in result.items():
         for sub, value in values.items():
             note = ""
             if raw and key.startswith("record_") and raw.get(sub):
                 note = f"  ({100 * value / raw[sub]:.1f} % of raw)"
-            lines.append(f"{key:<26} {sub:>8} {value:>12}{note}")
+            lines.append(f"{key:<32} {sub:>8} {value:>12}{note}")
     return "\n".join(lines)
 
 
@@ -884,10 +884,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result[extra] = {k: _rounded(v) for k, v in measured[extra].items()}
         for sub, rate in result[extra].items():
             share = f"  ({100 * rate / raw[sub]:.1f} % of raw)" if sub in raw else ""
-            print(f"{extra:<26} {sub:>8} {rate:>12}{share}")
+            print(f"{extra:<32} {sub:>8} {rate:>12}{share}")
     if report_ms is not None:
         result[REPORT_KEY] = _rounded(report_ms)
-        print(f"{REPORT_KEY:<26} {'':>8} {result[REPORT_KEY]:>12}")
+        print(f"{REPORT_KEY:<32} {'':>8} {result[REPORT_KEY]:>12}")
     for note in notes:
         print("note:", note)
     print(
