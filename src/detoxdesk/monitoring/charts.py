@@ -15,10 +15,12 @@ LEFT, RIGHT, TOP, BOTTOM = 40, 12, 12, 28
 
 @dataclass(frozen=True)
 class Point:
+    """One plotted score; the chart names its times in the summary and on the ticks, so a point
+    carries no label of its own (a label per point cost more than the rest of the chart)."""
+
     x: float
     y: float
     total: int
-    label: str
 
 
 @dataclass(frozen=True)
@@ -72,17 +74,15 @@ def trend(
     """Place each (time, total) between ``start`` and ``end``, 0 and the scale's maximum."""
     span = max((end - start).total_seconds(), 1.0)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    top_total = scale.max_total  # summed over the items: once, not once per point
 
     def x_of(when: datetime) -> float:
         return LEFT + plot_w * (when - start).total_seconds() / span
 
     def y_of(total: float) -> float:
-        return TOP + plot_h * (1 - total / scale.max_total)
+        return TOP + plot_h * (1 - total / top_total)
 
-    points = tuple(
-        Point(x_of(at), y_of(total), total, shown(at, "SHORT_DATETIME_FORMAT"))
-        for at, total in sorted(series)
-    )
+    points = tuple(Point(x_of(at), y_of(total), total) for at, total in sorted(series))
     lines = tuple(
         BandLine(y_of(band.low), f"{band.label} ≥ {band.low}")
         for band in scale.bands
