@@ -24,7 +24,8 @@ What is measured (every figure in this run; nothing carried over):
 * ``record_api_in_process_per_s`` and ``record_api_database_only_per_s``: the same recording
   run in this process without HTTP (Django's test client, the same settings and database), as
   recordings per second of its whole time and of the time its statements and its commit spend
-  with the database, as the driver sees it: the second is the ceiling over every API figure.
+  with the database, as the driver sees it: the second is the ceiling over the API's rate at
+  1 client.
 * ``report_5y_ms`` (full run only): the whole five-year quality report by month, over five years
   of a program in a database of its own (``bench/reports_5y.py``, run as a process of its own).
 * ``chart_statements`` / ``census_statements``: SQL statements of one request, counted by running
@@ -77,10 +78,10 @@ HISTORY_KEY = "record_api_by_history_per_s"
 # (401) before any statement, at 1 client. What serving an answer costs (HTTP, gunicorn, Django's
 # middleware, the API's routing), beside what the raw insert + commit costs.
 FLOOR_KEY = "api_refusal_per_s"
-# And the ceiling over them: the same recording run in the bench's own process (Django's test
-# client, the same settings and database, no HTTP), timed whole and timed only while its
-# statements and its commit are with the database. 1000 ms over the second time is the rate no
-# server could pass while a recording sends these statements.
+# And the ceiling over them at 1 client: the same recording run in the bench's own process
+# (Django's test client, the same settings and database, no HTTP), timed whole and timed only
+# while its statements and its commit are with the database. 1000 ms over the second time is the
+# rate no server could pass on one connection while a recording sends these statements.
 IN_PROCESS_KEY = "record_api_in_process_per_s"
 DATABASE_KEY = "record_api_database_only_per_s"
 RESULT_KEYS: dict[str, tuple[str, ...]] = {
